@@ -1,0 +1,59 @@
+# pg_retention: PGXS build.
+#
+# The version comes from pg_retention.control (default_version); the install
+# script pg_retention--$(EXTVERSION).sql is concatenated from src/sql/*.sql in
+# name order.  Released upgrade scripts live in updates/ and are never edited.
+
+EXTENSION  = pg_retention
+EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
+
+MODULE_big = pg_retention
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
+PG_CPPFLAGS = -I$(srcdir)/src
+
+SQL_SOURCES = $(sort $(wildcard src/sql/*.sql))
+DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
+DATA        = $(wildcard updates/$(EXTENSION)--*--*.sql)
+
+# pg_regress: every sql/*.sql, in name order, on a throwaway instance that
+# preloads the library.
+REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
+REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
+
+# Isolation specs, same kind of instance.
+ISOLATION      = $(patsubst test/isolation/%.spec,%,$(sort $(wildcard test/isolation/*.spec)))
+ISOLATION_OPTS = --temp-instance=./tmp_isolation --temp-config=test/regress.conf \
+                 --inputdir=test/isolation --outputdir=output_iso
+
+EXTRA_CLEAN = tmp_regress tmp_isolation output_iso tmp_check
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
+	cat $(SQL_SOURCES) > $@
+
+# META.json must carry the control file's version (checked, not generated, so
+# the file stays readable by PGXN tools as written).
+.PHONY: check-meta
+check-meta:
+	@test -n "$(EXTVERSION)" || { echo "no default_version in $(EXTENSION).control"; exit 1; }
+	@n=$$(grep -c "\"version\": \"$(EXTVERSION)\"" META.json); \
+	 test "$$n" -eq 2 || { echo "META.json does not carry version $(EXTVERSION) (twice)"; exit 1; }
+	@echo "META.json matches $(EXTENSION).control ($(EXTVERSION))"
+
+# TAP tests (PostgreSQL::Test::Cluster): each boots its own servers.
+TAP_DIR = test/t
+.PHONY: check-tap
+check-tap:
+	rm -rf '$(CURDIR)'/tmp_check
+	$(MKDIR_P) '$(CURDIR)'/tmp_check
+	TESTDIR='$(CURDIR)' PATH="$(bindir):$$PATH" PGPORT='65432' \
+	  PG_REGRESS='$(pgxsdir)/src/test/regress/pg_regress' \
+	  $(PROVE) -I '$(pgxsdir)/src/test/perl' -I $(TAP_DIR) $(PROVE_FLAGS) $(TAP_DIR)/*.pl
+
+# pgTAP suites: run by pg_prove against a throwaway preloaded cluster.
+.PHONY: check-pgtap
+check-pgtap:
+	PATH="$(bindir):$$PATH" test/run-pgtap test/pgtap/*.sql

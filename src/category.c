@@ -1,0 +1,88 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/category.c
+ *	  Reading retention categories from retention.category for the C code.
+ *
+ * Categories are few; callers load them once per operation and look them up
+ * in the list, so validating many tags costs one query.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "utils/builtins.h"
+#include "utils/timestamp.h"
+
+#include "pg_retention.h"
+
+/* True if CREATE EXTENSION pg_retention has been run in this database. */
+bool
+retention_extension_exists(void)
+{
+	return OidIsValid(get_extension_oid("pg_retention", true));
+}
+
+/*
+ * retention_load_categories
+ *
+ * Every category, allocated in the caller's memory context.  The caller
+ * must have checked retention_extension_exists().
+ */
+List *
+retention_load_categories(void)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	List	   *result = NIL;
+	uint64		i;
+	int			rc;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	rc = SPI_execute("SELECT name, period, starts, action, time_zone"
+					 "  FROM retention.category", true, 0);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "reading retention.category failed: %s",
+			 SPI_result_code_string(rc));
+
+	for (i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		MemoryContext spi = MemoryContextSwitchTo(caller);
+		RetentionCategory *category = palloc0(sizeof(RetentionCategory));
+		bool		isnull;
+		Datum		period;
+		char	   *action;
+
+		category->name = SPI_getvalue(tuple, desc, 1);
+		period = SPI_getbinval(tuple, desc, 2, &isnull);
+		if (!isnull)
+			category->period = *DatumGetIntervalP(period);
+		category->starts = SPI_getvalue(tuple, desc, 3);
+		action = SPI_getvalue(tuple, desc, 4);
+		category->action = retention_action_from_name(action);
+		category->time_zone = SPI_getvalue(tuple, desc, 5);
+		result = lappend(result, category);
+		MemoryContextSwitchTo(spi);
+	}
+	SPI_finish();
+	return result;
+}
+
+/* The category of that name in the list, or NULL. */
+RetentionCategory *
+retention_find_category(List *categories, const char *name)
+{
+	ListCell   *lc;
+
+	foreach(lc, categories)
+	{
+		RetentionCategory *category = lfirst(lc);
+
+		if (strcmp(category->name, name) == 0)
+			return category;
+	}
+	return NULL;
+}

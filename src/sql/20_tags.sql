@@ -1,0 +1,61 @@
+-- Tags: security labels of provider "retention" on tables and columns.
+-- They live in pg_seclabel; these objects read them back, resolved.
+
+CREATE FUNCTION retention._tag_rows(
+    OUT table_name        pg_catalog.regclass,
+    OUT column_name       name,
+    OUT label             text,
+    OUT kind              text,
+    OUT category          text,
+    OUT anchor            text,
+    OUT anchor_table      pg_catalog.regclass,
+    OUT action            text,
+    OUT action_source     text,
+    OUT subject           text,
+    OUT keep              integer,
+    OUT bucket            bigint,
+    OUT valid             boolean,
+    OUT problem           text,
+    OUT problem_sqlstate  text)
+RETURNS SETOF record
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_tag_rows';
+COMMENT ON FUNCTION retention._tag_rows() IS
+    'Internal: every retention label of this database, parsed and resolved. Use the retention.tags view.';
+
+CREATE VIEW retention.tags AS
+SELECT t.table_name,
+       t.column_name,
+       t.table_name::text
+           OPERATOR(pg_catalog.||) coalesce('.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.column_name::text), '')
+           AS object,
+       t.kind,
+       t.category,
+       c.period,
+       c.starts,
+       c.time_zone,
+       t.anchor,
+       t.anchor_table,
+       t.action,
+       t.action_source,
+       t.subject,
+       t.keep,
+       t.bucket,
+       t.valid,
+       t.problem,
+       t.problem_sqlstate,
+       t.label
+  FROM retention._tag_rows() t
+  LEFT JOIN retention.category c ON c.name OPERATOR(pg_catalog.=) t.category;
+
+COMMENT ON VIEW retention.tags IS
+    'Every retention tag with its category resolved: kind (table: rows are deleted; column: the value is anonymized; subject: identifier column only), period, boundary, time zone, anchor, effective action (from the tag or the category), subject kind. valid is false, with the problem, for a tag that no longer resolves (e.g. after a restore whose categories were not loaded).';
+
+GRANT SELECT ON retention.tags TO PUBLIC;
+
+CREATE FUNCTION retention._check_category_tags(category text)
+RETURNS void
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_check_category_tags';
+COMMENT ON FUNCTION retention._check_category_tags(text) IS
+    'Internal: raises an error naming the first tag of the category that does not resolve.';

@@ -1,0 +1,123 @@
+-- Helpers that write the labels for people who prefer functions.  They run
+-- as the caller: PostgreSQL's own rule (only the owner labels an object)
+-- applies unchanged, and the label text is validated by the provider.
+
+CREATE FUNCTION retention._label_word(key text, value text)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF value IS NULL THEN
+        RETURN '';
+    END IF;
+    IF value = '' OR value ~ '\s' THEN
+        RAISE EXCEPTION 'invalid % "%"', key, value
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The %s of a tag is one word without white space.', key),
+                  HINT = CASE key WHEN 'anchor' THEN 'Pass a column name, or fkcol->table.column.'
+                                  ELSE 'Pass a single word.' END;
+    END IF;
+    RETURN format(' %s=%s', key, value);
+END
+$$;
+COMMENT ON FUNCTION retention._label_word(text, text) IS
+    'Internal: one key=value pair of a label, refusing values that would split into several pairs.';
+
+CREATE FUNCTION retention.tag_table(
+    table_name regclass,
+    category   text,
+    anchor     text,
+    action     text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    label text;
+BEGIN
+    PERFORM retention._load();
+    label := ltrim(retention._label_word('category', quote_ident(tag_table.category))
+                || retention._label_word('anchor', tag_table.anchor)
+                || retention._label_word('action', tag_table.action));
+    EXECUTE format('SECURITY LABEL FOR retention ON TABLE %s IS %L', tag_table.table_name, label);
+    RETURN label;
+END
+$$;
+COMMENT ON FUNCTION retention.tag_table(regclass, text, text, text) IS
+    'Tags a table: its rows are deleted when due (category period after the boundary of anchor). Returns the label written. Only the table''s owner can tag it.';
+
+CREATE FUNCTION retention.tag_column(
+    table_name  regclass,
+    column_name name,
+    category    text DEFAULT NULL,
+    anchor      text DEFAULT NULL,
+    action      text DEFAULT NULL,
+    subject     text DEFAULT NULL,
+    keep        integer DEFAULT NULL,
+    bucket      bigint DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    label text;
+BEGIN
+    PERFORM retention._load();
+    label := ltrim(retention._label_word('category', quote_ident(tag_column.category))
+                || retention._label_word('anchor', tag_column.anchor)
+                || retention._label_word('action', tag_column.action)
+                || retention._label_word('subject', tag_column.subject)
+                || retention._label_word('keep', tag_column.keep::text)
+                || retention._label_word('bucket', tag_column.bucket::text));
+    EXECUTE format('SECURITY LABEL FOR retention ON COLUMN %s.%I IS %L',
+                   tag_column.table_name, tag_column.column_name, label);
+    RETURN label;
+END
+$$;
+COMMENT ON FUNCTION retention.tag_column(regclass, name, text, text, text, text, integer, bigint) IS
+    'Tags a column: with a category, its value is anonymized when due (action, or the category''s default); with subject only, marks it as a data subject identifier of that kind. Returns the label written. Only the table''s owner can tag it.';
+
+CREATE FUNCTION retention.untag(table_name regclass, column_name name DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    had_tag boolean;
+BEGIN
+    PERFORM retention._load();
+    IF untag.column_name IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = untag.table_name AND a.attname = untag.column_name
+           AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', untag.column_name, untag.table_name
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Name a column of the table, or omit column_name to untag the table itself.';
+    END IF;
+    SELECT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_seclabel s
+          LEFT JOIN pg_catalog.pg_attribute a
+                 ON a.attrelid = s.objoid AND a.attnum = s.objsubid
+         WHERE s.provider = 'retention'
+           AND s.classoid = 'pg_catalog.pg_class'::pg_catalog.regclass
+           AND s.objoid = untag.table_name
+           AND ((untag.column_name IS NULL AND s.objsubid = 0)
+                OR a.attname = untag.column_name))
+      INTO had_tag;
+    IF untag.column_name IS NULL THEN
+        EXECUTE format('SECURITY LABEL FOR retention ON TABLE %s IS NULL', untag.table_name);
+    ELSE
+        EXECUTE format('SECURITY LABEL FOR retention ON COLUMN %s.%I IS NULL',
+                       untag.table_name, untag.column_name);
+    END IF;
+    RETURN had_tag;
+END
+$$;
+COMMENT ON FUNCTION retention.untag(regclass, name) IS
+    'Removes the retention tag of a table (column_name NULL) or of one of its columns. Returns whether there was one. Only the table''s owner can untag it.';
+
+GRANT EXECUTE ON FUNCTION retention.tag_table(regclass, text, text, text),
+                          retention.tag_column(regclass, name, text, text, text, text, integer, bigint),
+                          retention.untag(regclass, name)
+    TO PUBLIC;

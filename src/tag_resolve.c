@@ -1,0 +1,557 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/tag_resolve.c
+ *	  Checking a parsed retention label against the object it is set on and
+ *	  the catalogs, and resolving it to attribute numbers and OIDs.
+ *
+ * One validator serves three callers: the label provider (a bad label is
+ * refused), the retention.tags view (a tag broken behind our back is shown
+ * with its problem) and the DDL guard (a schema change that would break a
+ * tag is refused, naming the tag).  Problems are therefore returned as data,
+ * never raised here.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_attribute.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_type.h"
+#include "lib/stringinfo.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/relcache.h"
+#include "utils/syscache.h"
+
+#include "pg_retention.h"
+
+#define ANCHOR_TYPES_DETAIL "An anchor must be of type date, timestamp or timestamptz."
+#define COLUMN_ACTIONS "nullify, default, hash, mask or generalize"
+#define MIN_HASH_LENGTH 16
+
+/*
+ * retention_set_problem
+ *
+ * Records a problem unless one is recorded already (the first one wins).
+ */
+void
+retention_set_problem(RetentionProblem *problem, int sqlerrcode,
+					  const char *message, const char *detail,
+					  const char *hint)
+{
+	if (problem->sqlerrcode != 0)
+		return;
+	problem->sqlerrcode = sqlerrcode;
+	problem->message = pstrdup(message);
+	problem->detail = detail ? pstrdup(detail) : NULL;
+	problem->hint = hint ? pstrdup(hint) : NULL;
+}
+
+/* Raises a recorded problem as an ERROR. */
+void
+retention_raise_problem(const RetentionProblem *problem)
+{
+	Assert(problem->sqlerrcode != 0);
+	ereport(ERROR,
+			(errcode(problem->sqlerrcode),
+			 errmsg_internal("%s", problem->message),
+			 problem->detail ? errdetail_internal("%s", problem->detail) : 0,
+			 problem->hint ? errhint("%s", problem->hint) : 0));
+}
+
+static char *
+qualified_relname(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
+
+	if (relname == NULL || nspname == NULL)
+		return psprintf("relation with OID %u", relid);
+	return quote_qualified_identifier(nspname, relname);
+}
+
+/*
+ * retention_live_attname
+ *
+ * The name of a user column that exists and is not dropped, else NULL
+ * (get_attname alone returns "........pg.dropped.N........").
+ */
+char *
+retention_live_attname(Oid relid, AttrNumber attnum)
+{
+	HeapTuple	tuple;
+	Form_pg_attribute att;
+	char	   *name = NULL;
+
+	tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(tuple))
+		return NULL;
+	att = (Form_pg_attribute) GETSTRUCT(tuple);
+	if (!att->attisdropped && att->attnum > 0)
+		name = pstrdup(NameStr(att->attname));
+	ReleaseSysCache(tuple);
+	return name;
+}
+
+/*
+ * retention_describe_tag
+ *
+ * "table public.t" or "column public.t.c": how messages name a tag.
+ */
+char *
+retention_describe_tag(const RetentionTag *tag)
+{
+	char	   *rel = qualified_relname(tag->relid);
+	char	   *attname;
+
+	if (tag->attnum == 0)
+		return psprintf("table %s", rel);
+	attname = retention_live_attname(tag->relid, tag->attnum);
+	return psprintf("column %s.%s", rel,
+					attname ? quote_identifier(attname) : "(dropped)");
+}
+
+/* The base type of a column (looking through domains), and its typmod. */
+static Oid
+column_base_type(Form_pg_attribute att, int32 *typmod)
+{
+	*typmod = att->atttypmod;
+	return getBaseTypeAndTypmod(att->atttypid, typmod);
+}
+
+static bool
+is_time_type(Oid type)
+{
+	return type == DATEOID || type == TIMESTAMPOID || type == TIMESTAMPTZOID;
+}
+
+static bool
+is_bucketable_number(Oid type)
+{
+	return type == INT2OID || type == INT4OID || type == INT8OID ||
+		type == NUMERICOID || type == FLOAT4OID || type == FLOAT8OID;
+}
+
+static bool
+is_string_type(Oid type)
+{
+	char		category;
+	bool		preferred;
+
+	get_type_category_preferred(type, &category, &preferred);
+	return category == TYPCATEGORY_STRING && type != NAMEOID;
+}
+
+/*
+ * Fetches a live (not dropped) user column by name or number; NULL if none.
+ * The result is a copy.
+ */
+static Form_pg_attribute
+fetch_column(Oid relid, const char *name, AttrNumber attnum)
+{
+	HeapTuple	tuple;
+	Form_pg_attribute att;
+
+	if (name != NULL)
+		tuple = SearchSysCacheAttName(relid, name);
+	else
+		tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid),
+								Int16GetDatum(attnum));
+	if (!HeapTupleIsValid(tuple))
+		return NULL;
+	att = palloc(ATTRIBUTE_FIXED_PART_SIZE);
+	memcpy(att, GETSTRUCT(tuple), ATTRIBUTE_FIXED_PART_SIZE);
+	ReleaseSysCache(tuple);
+	if (att->attisdropped || att->attnum <= 0)
+		return NULL;
+	return att;
+}
+
+/* Checks the object the label is set on: a table or one of its columns. */
+static bool
+check_object(RetentionTag *tag, Form_pg_attribute *column)
+{
+	RetentionProblem *p = &tag->problem;
+	HeapTuple	tuple;
+	Form_pg_class rel;
+	char	   *relname;
+
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(tag->relid));
+	if (!HeapTupleIsValid(tuple))
+	{
+		retention_set_problem(p, ERRCODE_UNDEFINED_TABLE,
+							  "the tagged table no longer exists", NULL, NULL);
+		return false;
+	}
+	rel = (Form_pg_class) GETSTRUCT(tuple);
+	relname = qualified_relname(tag->relid);
+
+	if (rel->relkind != RELKIND_RELATION && rel->relkind != RELKIND_PARTITIONED_TABLE)
+		retention_set_problem(p, ERRCODE_FEATURE_NOT_SUPPORTED,
+							  psprintf("retention tags cannot be set on %s", relname),
+							  "Retention tags apply to tables (ordinary and partitioned) and their columns.",
+							  "Tag the table that stores the data.");
+	else if (rel->relispartition)
+		retention_set_problem(p, ERRCODE_FEATURE_NOT_SUPPORTED,
+							  psprintf("retention tags cannot be set on partition %s", relname),
+							  "A partition follows the retention tags of its partitioned table.",
+							  "Tag the partitioned table instead.");
+	else if (strcmp(get_namespace_name(rel->relnamespace), RETENTION_SCHEMA) == 0 ||
+			 rel->relnamespace == PG_CATALOG_NAMESPACE)
+		retention_set_problem(p, ERRCODE_FEATURE_NOT_SUPPORTED,
+							  psprintf("retention tags cannot be set on %s", relname),
+							  "System catalogs and the extension's own tables have their own retention rules.",
+							  NULL);
+	ReleaseSysCache(tuple);
+	if (p->sqlerrcode != 0)
+		return false;
+
+	*column = NULL;
+	if (tag->attnum != 0)
+	{
+		*column = fetch_column(tag->relid, NULL, tag->attnum);
+		if (*column == NULL)
+		{
+			retention_set_problem(p, ERRCODE_FEATURE_NOT_SUPPORTED,
+								  "retention tags can only be set on user columns",
+								  NULL, NULL);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Checks which keys the label combines, without the catalogs. */
+static bool
+check_shape(RetentionTag *tag)
+{
+	RetentionLabel *l = &tag->label;
+	RetentionProblem *p = &tag->problem;
+
+	if (tag->attnum == 0)
+	{
+		if (l->subject)
+			retention_set_problem(p, ERRCODE_WRONG_OBJECT_TYPE,
+								  "subject cannot be set on a table",
+								  "A subject kind marks the column that identifies a person.",
+								  "Tag the identifier column, for example SECURITY LABEL FOR retention ON COLUMN t.email IS 'subject=email'.");
+		else if (l->category == NULL)
+			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+								  "a table tag needs a category",
+								  NULL, "Write category=name anchor=column.");
+		else if (l->anchor_column == NULL)
+			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+								  "a table tag needs an anchor",
+								  "The anchor is the date the retention period is counted from.",
+								  "Add anchor=column (a date or timestamp column) or anchor=fkcol->table.column.");
+		else if (l->action != RETENTION_ACTION_NONE && l->action != RETENTION_ACTION_DELETE)
+			retention_set_problem(p, ERRCODE_WRONG_OBJECT_TYPE,
+								  psprintf("action %s cannot be set on a table",
+										   retention_action_name(l->action)),
+								  "A table tag deletes whole rows; anonymization methods apply to columns.",
+								  "Use action=delete on the table, or tag the columns to anonymize.");
+		else if (l->keep >= 0 || l->bucket > 0)
+			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+								  "keep and bucket cannot be set on a table",
+								  NULL, "keep goes with action=mask and bucket with action=generalize, on columns.");
+	}
+	else if (l->category == NULL)
+	{
+		if (l->subject == NULL)
+			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+								  "a column tag needs a category or a subject",
+								  NULL, "Write category=name anchor=column [action=method], or subject=kind.");
+		else if (l->anchor_column || l->action != RETENTION_ACTION_NONE ||
+				 l->keep >= 0 || l->bucket > 0)
+			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+								  "anchor, action, keep and bucket need a category",
+								  "A subject-only tag marks an identifier column and has no retention rule of its own.",
+								  "Add category=name, or keep only subject=kind.");
+	}
+	else if (l->anchor_column == NULL)
+		retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+							  "a column tag with a category needs an anchor",
+							  "The anchor is the date the retention period is counted from.",
+							  "Add anchor=column (a date or timestamp column) or anchor=fkcol->table.column.");
+	else if (l->action == RETENTION_ACTION_DELETE)
+		retention_set_problem(p, ERRCODE_WRONG_OBJECT_TYPE,
+							  "action delete cannot be set on a column",
+							  "A column tag anonymizes the value and keeps the row.",
+							  "Tag the table to delete whole rows, or choose " COLUMN_ACTIONS " for the column.");
+	return p->sqlerrcode == 0;
+}
+
+/* Resolves the category and the effective action. */
+static bool
+check_category(RetentionTag *tag, List *categories)
+{
+	RetentionLabel *l = &tag->label;
+	RetentionProblem *p = &tag->problem;
+
+	if (l->category == NULL)
+		return true;
+	tag->category = retention_find_category(categories, l->category);
+	if (tag->category == NULL)
+	{
+		retention_set_problem(p, ERRCODE_UNDEFINED_OBJECT,
+							  psprintf("retention category \"%s\" does not exist", l->category),
+							  NULL,
+							  "Define it first with retention.define_category(); SELECT name FROM retention.category lists the categories.");
+		return false;
+	}
+	tag->action_from_category = (l->action == RETENTION_ACTION_NONE);
+	tag->action = tag->action_from_category ? tag->category->action : l->action;
+
+	if (tag->attnum == 0 && tag->action != RETENTION_ACTION_DELETE)
+		retention_set_problem(p, ERRCODE_INVALID_OBJECT_DEFINITION,
+							  psprintf("category \"%s\" anonymizes values (action %s), but a table tag deletes rows",
+									   l->category, retention_action_name(tag->action)),
+							  NULL,
+							  "Add action=delete to the table's label, or tag the columns to anonymize instead.");
+	else if (tag->attnum != 0 && tag->action == RETENTION_ACTION_DELETE)
+		retention_set_problem(p, ERRCODE_INVALID_OBJECT_DEFINITION,
+							  psprintf("category \"%s\" deletes rows, but a column tag anonymizes values",
+									   l->category),
+							  NULL,
+							  "Add action=" COLUMN_ACTIONS " to the column's label, or tag the table to delete whole rows.");
+	return p->sqlerrcode == 0;
+}
+
+/* Checks that a column can serve as an anchor. */
+static bool
+check_anchor_type(RetentionTag *tag, Form_pg_attribute att, const char *relname)
+{
+	int32		typmod;
+	Oid			type = column_base_type(att, &typmod);
+
+	if (!is_time_type(type))
+	{
+		retention_set_problem(&tag->problem, ERRCODE_DATATYPE_MISMATCH,
+							  psprintf("anchor column \"%s\" of %s has type %s",
+									   NameStr(att->attname), relname,
+									   format_type_be(att->atttypid)),
+							  ANCHOR_TYPES_DETAIL,
+							  "Anchor on the date the period is counted from, or convert the column.");
+		return false;
+	}
+	tag->anchor_type = type;
+	return true;
+}
+
+/* Resolves anchor=fkcol->[schema.]table.column through a declared FK. */
+static bool
+check_fk_anchor(RetentionTag *tag, Form_pg_attribute fkcol)
+{
+	RetentionLabel *l = &tag->label;
+	RetentionProblem *p = &tag->problem;
+	Relation	rel;
+	ListCell   *lc;
+	Form_pg_attribute parent_col;
+	char	   *parent_name;
+
+	rel = table_open(tag->relid, AccessShareLock);
+	foreach(lc, RelationGetFKeyList(rel))
+	{
+		ForeignKeyCacheInfo *fk = lfirst(lc);
+		char	   *confname;
+
+		if (fk->nkeys != 1 || fk->conkey[0] != fkcol->attnum)
+			continue;
+		confname = get_rel_name(fk->confrelid);
+		if (confname == NULL || strcmp(confname, l->anchor_table) != 0)
+			continue;
+		if (l->anchor_schema &&
+			strcmp(get_namespace_name(get_rel_namespace(fk->confrelid)),
+				   l->anchor_schema) != 0)
+			continue;
+		tag->fk_conoid = fk->conoid;
+		tag->parent_relid = fk->confrelid;
+		tag->parent_key_attnum = fk->confkey[0];
+		break;
+	}
+	table_close(rel, AccessShareLock);
+
+	if (!OidIsValid(tag->fk_conoid))
+	{
+		retention_set_problem(p, ERRCODE_INVALID_FOREIGN_KEY,
+							  psprintf("no foreign key on column \"%s\" of %s references table \"%s\"",
+									   NameStr(fkcol->attname), qualified_relname(tag->relid),
+									   l->anchor_schema ? quote_qualified_identifier(l->anchor_schema, l->anchor_table)
+									   : l->anchor_table),
+							  "An anchor of the form fkcol->table.column follows a declared single-column foreign key.",
+							  "Declare FOREIGN KEY (fkcol) REFERENCES table, or anchor on a column of this table.");
+		return false;
+	}
+
+	parent_name = qualified_relname(tag->parent_relid);
+	parent_col = fetch_column(tag->parent_relid, l->anchor_parent_column, 0);
+	if (parent_col == NULL)
+	{
+		retention_set_problem(p, ERRCODE_UNDEFINED_COLUMN,
+							  psprintf("anchor column \"%s\" of %s does not exist",
+									   l->anchor_parent_column, parent_name),
+							  NULL,
+							  "Name a date, timestamp or timestamptz column of the referenced table.");
+		return false;
+	}
+	tag->parent_attnum = parent_col->attnum;
+	return check_anchor_type(tag, parent_col, parent_name);
+}
+
+/* Resolves the anchor, local or through a foreign key. */
+static bool
+check_anchor(RetentionTag *tag)
+{
+	RetentionLabel *l = &tag->label;
+	Form_pg_attribute att;
+	char	   *relname;
+
+	if (l->anchor_column == NULL)
+		return true;
+	relname = qualified_relname(tag->relid);
+	att = fetch_column(tag->relid, l->anchor_column, 0);
+	if (att == NULL)
+	{
+		retention_set_problem(&tag->problem, ERRCODE_UNDEFINED_COLUMN,
+							  psprintf("%s column \"%s\" of %s does not exist",
+									   l->anchor_via_fk ? "foreign-key" : "anchor",
+									   l->anchor_column, relname),
+							  NULL,
+							  "Anchor on a date, timestamp or timestamptz column of the table, or write anchor=fkcol->table.column.");
+		return false;
+	}
+	tag->anchor_attnum = att->attnum;
+	if (l->anchor_via_fk)
+		return check_fk_anchor(tag, att);
+	return check_anchor_type(tag, att, relname);
+}
+
+/* Checks that the effective action can be applied to the column's type. */
+static bool
+check_action_fits_column(RetentionTag *tag, Form_pg_attribute att)
+{
+	RetentionProblem *p = &tag->problem;
+	RetentionLabel *l = &tag->label;
+	const char *col = NameStr(att->attname);
+	const char *action = retention_action_name(tag->action);
+	const char *type_name = format_type_be(att->atttypid);
+	int32		typmod;
+	Oid			type = column_base_type(att, &typmod);
+
+	if (att->attgenerated)
+	{
+		retention_set_problem(p, ERRCODE_FEATURE_NOT_SUPPORTED,
+							  psprintf("column \"%s\" is generated and cannot be anonymized", col),
+							  NULL, "Tag the columns it is computed from.");
+		return false;
+	}
+
+	switch (tag->action)
+	{
+		case RETENTION_ACTION_NULLIFY:
+			if (att->attnotnull)
+				retention_set_problem(p, ERRCODE_INVALID_OBJECT_DEFINITION,
+									  psprintf("cannot nullify column \"%s\": it is NOT NULL", col),
+									  NULL,
+									  "Choose action=default, hash or mask, or drop the NOT NULL constraint.");
+			break;
+		case RETENTION_ACTION_DEFAULT:
+			if (att->attnotnull && !att->atthasdef && !att->attidentity)
+				retention_set_problem(p, ERRCODE_INVALID_OBJECT_DEFINITION,
+									  psprintf("column \"%s\" is NOT NULL and has no default", col),
+									  "action=default sets the column to its default value.",
+									  "Give the column a default with ALTER TABLE ... ALTER COLUMN ... SET DEFAULT, or choose another action.");
+			break;
+		case RETENTION_ACTION_HASH:
+			if (!is_string_type(type) && type != BYTEAOID && type != UUIDOID)
+				retention_set_problem(p, ERRCODE_DATATYPE_MISMATCH,
+									  psprintf("action hash does not fit column \"%s\" of type %s", col, type_name),
+									  "hash applies to text, varchar, char, bytea and uuid columns.",
+									  "Choose action=nullify or default for this column.");
+			else if ((type == VARCHAROID || type == BPCHAROID) && typmod >= 0 &&
+					 typmod - VARHDRSZ < MIN_HASH_LENGTH)
+				retention_set_problem(p, ERRCODE_DATATYPE_MISMATCH,
+									  psprintf("column \"%s\" of type %s is too short for action hash", col, type_name),
+									  psprintf("A hash pseudonym needs at least %d characters.", MIN_HASH_LENGTH),
+									  "Widen the column, or choose action=mask or nullify.");
+			break;
+		case RETENTION_ACTION_MASK:
+			if (!is_string_type(type))
+				retention_set_problem(p, ERRCODE_DATATYPE_MISMATCH,
+									  psprintf("action mask does not fit column \"%s\" of type %s", col, type_name),
+									  "mask applies to text, varchar and char columns.",
+									  "Choose action=nullify, default or hash for this column.");
+			break;
+		case RETENTION_ACTION_GENERALIZE:
+			if (is_bucketable_number(type))
+			{
+				if (l->bucket <= 0)
+					retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+										  psprintf("generalizing number column \"%s\" needs a bucket width", col),
+										  NULL, "Add bucket=N: values are rounded down to a multiple of N.");
+			}
+			else if (!is_time_type(type) && type != INETOID && type != CIDROID)
+				retention_set_problem(p, ERRCODE_DATATYPE_MISMATCH,
+									  psprintf("action generalize does not fit column \"%s\" of type %s", col, type_name),
+									  "generalize applies to dates and timestamps (to the month), inet and cidr (to the /24 or /48 network) and numbers (to a bucket).",
+									  "Choose action=nullify, default, hash or mask for this column.");
+			break;
+		default:
+			break;
+	}
+	if (p->sqlerrcode != 0)
+		return false;
+
+	if (l->keep >= 0 && tag->action != RETENTION_ACTION_MASK)
+		retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+							  psprintf("keep does not apply to action %s", action),
+							  NULL, "keep=N goes with action=mask: the number of trailing characters kept.");
+	else if (l->bucket > 0 &&
+			 (tag->action != RETENTION_ACTION_GENERALIZE || !is_bucketable_number(type)))
+		retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
+							  psprintf("bucket does not apply to action %s on column \"%s\"", action, col),
+							  NULL, "bucket=N goes with action=generalize on a number column.");
+	return p->sqlerrcode == 0;
+}
+
+/*
+ * retention_resolve_tag
+ *
+ * Checks tag->label against the object (tag->relid, tag->attnum) and, when
+ * check_references is true, against the categories and the catalogs, and
+ * fills in the resolved fields.  Returns false with tag->problem set if the
+ * tag is not valid.  Raises nothing for user-caused problems.
+ */
+bool
+retention_resolve_tag(RetentionTag *tag, List *categories, bool check_references)
+{
+	Form_pg_attribute column = NULL;
+
+	memset(&tag->problem, 0, sizeof(RetentionProblem));
+	tag->category = NULL;
+	tag->action = tag->label.action;
+	tag->action_from_category = false;
+	tag->anchor_attnum = InvalidAttrNumber;
+	tag->fk_conoid = InvalidOid;
+	tag->parent_relid = InvalidOid;
+	tag->parent_attnum = InvalidAttrNumber;
+	tag->parent_key_attnum = InvalidAttrNumber;
+	tag->anchor_type = InvalidOid;
+
+	if (!check_object(tag, &column) || !check_shape(tag))
+		return false;
+	if (column && column->attgenerated && tag->label.category)
+		return check_action_fits_column(tag, column);
+	if (!check_references)
+		return true;
+	if (!check_category(tag, categories) || !check_anchor(tag))
+		return false;
+	if (column && tag->category)
+		return check_action_fits_column(tag, column);
+	return true;
+}
