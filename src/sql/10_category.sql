@@ -224,3 +224,42 @@ GRANT EXECUTE ON FUNCTION retention.define_category(text, interval, text, text, 
                           retention.alter_category(text, interval, text, text, text, text, text, text, text),
                           retention.drop_category(text)
     TO retention_admin;
+
+-- The retention rule in words, as a privacy notice states it.
+CREATE FUNCTION retention.rule_in_words(period interval, starts text, time_zone text DEFAULT 'UTC',
+                                        anchor text DEFAULT 'the anchor date')
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    parts text[] := '{}';
+    months integer := (extract(year FROM period) * 12 + extract(month FROM period))::integer;
+    days integer := extract(day FROM period)::integer;
+    secs numeric := extract(epoch FROM period) - extract(epoch FROM date_trunc('day', period));
+    boundary text;
+BEGIN
+    IF months >= 24 AND months % 12 = 0 THEN
+        parts := parts || format('%s years', months / 12);
+    ELSIF months > 0 THEN
+        parts := parts || format('%s month%s', months, CASE WHEN months = 1 THEN '' ELSE 's' END);
+    END IF;
+    IF days > 0 THEN
+        parts := parts || format('%s day%s', days, CASE WHEN days = 1 THEN '' ELSE 's' END);
+    END IF;
+    IF secs > 0 THEN
+        parts := parts || (secs * interval '1 second')::text;
+    END IF;
+    boundary := CASE starts
+        WHEN 'exact'        THEN anchor
+        WHEN 'end_of_day'   THEN 'the end of the day of ' || anchor
+        WHEN 'end_of_month' THEN 'the end of the month of ' || anchor
+        WHEN 'end_of_year'  THEN 'the end of the year of ' || anchor
+    END;
+    RETURN CASE WHEN cardinality(parts) = 0 THEN 'at ' || boundary
+                ELSE array_to_string(parts, ' ') || ' after ' || boundary END
+        || CASE WHEN starts <> 'exact' AND time_zone <> 'UTC' THEN format(' (%s time)', time_zone) ELSE '' END;
+END
+$$;
+COMMENT ON FUNCTION retention.rule_in_words(interval, text, text, text) IS
+    'A retention rule in words, e.g. "12 months after the end of the month of sent_at".';

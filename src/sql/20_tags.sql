@@ -59,3 +59,25 @@ LANGUAGE C STABLE STRICT
 AS 'MODULE_PATHNAME', 'retention_check_category_tags';
 COMMENT ON FUNCTION retention._check_category_tags(text) IS
     'Internal: raises an error naming the first tag of the category that does not resolve.';
+
+CREATE VIEW retention.schedule AS
+SELECT c.name AS category,
+       c.description AS data,
+       retention.rule_in_words(c.period, c.starts, c.time_zone) AS kept,
+       (SELECT pg_catalog.string_agg(DISTINCT t.anchor, ', ')
+          FROM retention.tags t
+         WHERE t.category OPERATOR(pg_catalog.=) c.name) AS anchors,
+       coalesce((SELECT pg_catalog.string_agg(DISTINCT t.action, ', ')
+                   FROM retention.tags t
+                  WHERE t.category OPERATOR(pg_catalog.=) c.name), c.action) AS at_expiry,
+       c.purpose,
+       c.legal_basis,
+       (SELECT pg_catalog.string_agg(t.object, ', ' ORDER BY t.object)
+          FROM retention.tags t
+         WHERE t.category OPERATOR(pg_catalog.=) c.name) AS applies_to
+  FROM retention.category c;
+
+COMMENT ON VIEW retention.schedule IS
+    'The retention schedule as the database enforces it, in the shape of a privacy notice: per category the data, how long it is kept (counted from the anchors of its tags), what happens at expiry, purpose, legal basis and the tables and columns it applies to.';
+
+GRANT SELECT ON retention.schedule TO PUBLIC;

@@ -1,0 +1,153 @@
+-- examples/cpaas/schema.sql: the data model of a cloud communications
+-- platform (SMS, e-mail, voice), the reference workload of pg_retention
+-- (see the project's reference policy).  Plain tables; the retention policy
+-- is attached separately in policy.sql.
+
+CREATE SCHEMA IF NOT EXISTS cpaas;
+SET search_path = cpaas, public;
+
+-- Customers: companies and natural persons.  relationship_ended_at is NULL
+-- while the business relationship lasts.
+CREATE TABLE customer (
+    customer_id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    is_natural_person     boolean NOT NULL DEFAULT false,
+    name                  text NOT NULL,
+    email                 text,
+    phone                 text,
+    billing_address       text,
+    tax_id                text,
+    created_at            timestamptz NOT NULL DEFAULT now(),
+    relationship_ended_at timestamptz
+);
+
+-- Users of a customer's account, and business contacts at the customer.
+CREATE TABLE account_user (
+    account_user_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id     bigint NOT NULL REFERENCES customer,
+    full_name       text NOT NULL,
+    email           text NOT NULL,
+    phone           text,
+    job_role        text,
+    login           text,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON account_user (customer_id);
+CREATE INDEX ON account_user (lower(email));
+
+-- Support tickets and their messages.
+CREATE TABLE support_ticket (
+    ticket_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id  bigint NOT NULL REFERENCES customer,
+    opened_by    bigint REFERENCES account_user ON DELETE SET NULL,
+    title        text NOT NULL,
+    opened_at    timestamptz NOT NULL DEFAULT now(),
+    resolved_at  timestamptz
+);
+CREATE INDEX ON support_ticket (resolved_at);
+CREATE INDEX ON support_ticket (customer_id);
+
+CREATE TABLE ticket_message (
+    ticket_message_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    ticket_id         bigint NOT NULL REFERENCES support_ticket ON DELETE CASCADE,
+    author_email      text,
+    body              text NOT NULL,
+    sent_at           timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON ticket_message (ticket_id);
+
+-- Communication detail records: one row per SMS, e-mail or call.  The end
+-- user's phone number and e-mail address expire long before the record.
+CREATE TABLE message_record (
+    message_id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id        bigint NOT NULL REFERENCES customer,
+    sent_at            timestamptz NOT NULL,
+    channel            text NOT NULL CHECK (channel IN ('sms', 'email', 'voice')),
+    direction          text NOT NULL CHECK (direction IN ('outbound', 'inbound')),
+    end_user_phone     text,
+    end_user_email     text,
+    duration_s         integer,
+    route              text,
+    content            text,
+    content_expires_at timestamptz   -- set from the customer's content retention setting
+);
+CREATE INDEX ON message_record (sent_at);
+CREATE INDEX ON message_record (content_expires_at);
+CREATE INDEX ON message_record (end_user_phone);
+CREATE INDEX ON message_record (end_user_email);
+
+-- Usage data: platform activity logs with IP addresses.
+CREATE TABLE usage_log (
+    usage_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    customer_id bigint REFERENCES customer,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    ip_address  inet,
+    activity    text NOT NULL
+);
+CREATE INDEX ON usage_log (created_at);
+
+-- Behavioural analytics of the web interface.
+CREATE TABLE web_event (
+    event_id    bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    occurred_at timestamptz NOT NULL DEFAULT now(),
+    page        text NOT NULL,
+    feature     text,
+    ip_address  inet,
+    user_agent  text
+);
+CREATE INDEX ON web_event (occurred_at);
+
+-- Suppliers (some are natural persons) and their contacts.
+CREATE TABLE supplier (
+    supplier_id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    is_natural_person     boolean NOT NULL DEFAULT false,
+    name                  text NOT NULL,
+    email                 text,
+    bank_account          text,
+    relationship_ended_at timestamptz
+);
+CREATE INDEX ON supplier (relationship_ended_at);
+
+CREATE TABLE supplier_contact (
+    supplier_contact_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    supplier_id         bigint NOT NULL REFERENCES supplier,
+    full_name           text NOT NULL,
+    email               text,
+    phone               text
+);
+CREATE INDEX ON supplier_contact (supplier_id);
+
+-- Sales inquiries and prospects.
+CREATE TABLE sales_lead (
+    lead_id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    full_name       text NOT NULL,
+    email           text,
+    phone           text,
+    company         text,
+    last_contact_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX ON sales_lead (last_contact_at);
+
+-- Newsletter and B2B marketing recipients.
+CREATE TABLE marketing_contact (
+    marketing_contact_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email                text,
+    phone                text,
+    full_name            text,
+    subscribed_at        timestamptz NOT NULL DEFAULT now(),
+    unsubscribed_at      timestamptz
+);
+CREATE INDEX ON marketing_contact (unsubscribed_at);
+
+-- Data processed on consent: ends at the stated date or at withdrawal,
+-- whichever comes first (ends_at is kept by the application).
+CREATE TABLE consent_record (
+    consent_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    email        text NOT NULL,
+    purpose      text NOT NULL,
+    given_at     timestamptz NOT NULL DEFAULT now(),
+    withdrawn_at timestamptz,
+    ends_at      timestamptz
+);
+CREATE INDEX ON consent_record (ends_at);
+
+RESET search_path;
