@@ -26,6 +26,18 @@
 
 #include "pg_retention.h"
 
+/* list_sort comparator: by table, then column (0 = the table tag first) */
+static int
+compare_tags(const ListCell *a, const ListCell *b)
+{
+	const RetentionTag *x = lfirst(a);
+	const RetentionTag *y = lfirst(b);
+
+	if (x->relid != y->relid)
+		return x->relid < y->relid ? -1 : 1;
+	return (int) x->attnum - (int) y->attnum;
+}
+
 /*
  * retention_read_tags
  *
@@ -68,6 +80,7 @@ retention_read_tags(bool resolve, bool check_references)
 	}
 	systable_endscan(scan);
 	table_close(seclabel, AccessShareLock);
+	list_sort(tags, compare_tags);
 
 	if (resolve && check_references && tags != NIL)
 		categories = retention_load_categories();
