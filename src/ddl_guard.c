@@ -163,23 +163,19 @@ renamed_label(const RetentionTag *before, RetentionLabel *label,
 	}
 	if (OidIsValid(before->fk_conoid))
 	{
+		/*
+		 * The foreign key itself is looked up again by name when the tag is
+		 * resolved: ALTER COLUMN TYPE rebuilds it under a new OID, and an
+		 * equivalent key still carries the anchor.
+		 */
 		char	   *relname = get_rel_name(before->parent_relid);
 
-		if (!SearchSysCacheExists1(CONSTROID, ObjectIdGetDatum(before->fk_conoid)) ||
-			relname == NULL)
-		{
-			retention_set_problem(problem, ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
-								  psprintf("the foreign key from column \"%s\" to table \"%s\" carries the tag's anchor",
-										   before->label.anchor_column, before->label.anchor_table),
-								  NULL, NULL);
-			return false;
-		}
-		name = retention_live_attname(before->parent_relid, before->parent_attnum);
+		name = relname ? retention_live_attname(before->parent_relid, before->parent_attnum) : NULL;
 		if (name == NULL)
 		{
 			retention_set_problem(problem, ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST,
 								  psprintf("column \"%s\" of table \"%s\" is the tag's anchor",
-										   before->label.anchor_parent_column, relname),
+										   before->label.anchor_parent_column, before->label.anchor_table),
 								  NULL, NULL);
 			return false;
 		}
@@ -241,7 +237,14 @@ retention_ddl_guard_end(PG_FUNCTION_ARGS)
 		if (!renamed_label(before, &after.label, &after.problem))
 			raise_broken_tag(before, &after.problem, 0);
 		if (!retention_resolve_tag(&after, categories, true))
-			raise_broken_tag(before, &after.problem, 0);
+		{
+			/* something the tag needs was dropped (e.g. the foreign key) */
+			bool		dropped = after.problem.sqlerrcode == ERRCODE_INVALID_FOREIGN_KEY ||
+				after.problem.sqlerrcode == ERRCODE_UNDEFINED_COLUMN;
+
+			raise_broken_tag(before, &after.problem,
+							 dropped ? ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST : 0);
+		}
 
 		old_text = retention_label_to_text(&before->label);
 		new_text = retention_label_to_text(&after.label);

@@ -22,6 +22,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
+	retention_define_gucs();
 	retention_register_label_provider();
 	retention_ddl_guard_init();
 }

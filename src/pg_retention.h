@@ -119,6 +119,14 @@ extern List *retention_read_tags(bool resolve, bool check_references);
 extern void retention_register_label_provider(void);
 extern bool retention_restore_mode(void);
 
+/* guc.c */
+extern PGDLLIMPORT int retention_batch_size;
+extern PGDLLIMPORT int retention_max_runtime;
+extern PGDLLIMPORT int retention_lock_timeout;
+extern PGDLLIMPORT int retention_statement_timeout;
+extern PGDLLIMPORT bool retention_log_error_details;
+extern void retention_define_gucs(void);
+
 /* ddl_guard.c */
 extern void retention_ddl_guard_init(void);
 

@@ -28,7 +28,7 @@ SELECT t.table_name,
        t.column_name,
        t.table_name::text
            OPERATOR(pg_catalog.||) coalesce('.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.column_name::text), '')
-           AS object,
+           COLLATE "default" AS object,
        t.kind,
        t.category,
        c.period,

@@ -11,10 +11,11 @@ BEGIN
     IF value IS NULL THEN
         RETURN '';
     END IF;
-    IF value = '' OR value ~ '\s' THEN
+    -- white space is allowed only inside double-quoted identifiers
+    IF value = '' OR pg_catalog.regexp_replace(value, '"([^"]|"")*"', '', 'g') ~ '\s' THEN
         RAISE EXCEPTION 'invalid % "%"', key, value
             USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('The %s of a tag is one word without white space.', key),
+                  DETAIL = format('The %s of a tag is one word; white space is allowed only inside double-quoted names.', key),
                   HINT = CASE key WHEN 'anchor' THEN 'Pass a column name, or fkcol->table.column.'
                                   ELSE 'Pass a single word.' END;
     END IF;

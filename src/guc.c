@@ -1,0 +1,73 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/guc.c
+ *	  The retention.* configuration parameters.
+ *
+ * GUC retention.name <-> C variable retention_name.  Every parameter here
+ * can be changed with a reload (SIGHUP) or per session by a superuser;
+ * retention.* is reserved, so a typo in postgresql.conf is reported.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <limits.h>
+
+#include "utils/guc.h"
+
+#include "pg_retention.h"
+
+int			retention_batch_size = 1000;
+int			retention_max_runtime = 60000;
+int			retention_lock_timeout = 1000;
+int			retention_statement_timeout = 60000;
+bool		retention_log_error_details = false;
+
+void
+retention_define_gucs(void)
+{
+	static bool done = false;
+
+	if (done)
+		return;
+	done = true;
+
+	DefineCustomIntVariable("retention.batch_size",
+							"Rows deleted or updated per batch (one transaction each).",
+							"Smaller batches hold row locks for less time; larger ones cost less per row.",
+							&retention_batch_size,
+							1000, 1, 1000000,
+							PGC_SUSET, 0,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("retention.max_runtime",
+							"Time budget of one enforcement run; 0 means no limit.",
+							"A run stops starting new batches once the budget is spent; the next run resumes.",
+							&retention_max_runtime,
+							60000, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("retention.lock_timeout",
+							"lock_timeout of each enforcement batch; 0 means no limit.",
+							"Row locks are never waited for (SKIP LOCKED); this bounds waits for table locks.",
+							&retention_lock_timeout,
+							1000, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("retention.statement_timeout",
+							"statement_timeout of each enforcement batch; 0 means no limit.",
+							NULL,
+							&retention_statement_timeout,
+							60000, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("retention.log_error_details",
+							 "Writes the full text of batch errors to the server log.",
+							 "Off by default: error texts (from triggers, constraints) can quote row values, "
+							 "and the evidence log keeps only the SQLSTATE.",
+							 &retention_log_error_details,
+							 false,
+							 PGC_SUSET, 0,
+							 NULL, NULL, NULL);
+
+	MarkGUCPrefixReserved("retention");
+}
