@@ -10,6 +10,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
@@ -59,11 +60,12 @@ retention_load_categories(void)
 		category->name = SPI_getvalue(tuple, desc, 1);
 		period = SPI_getbinval(tuple, desc, 2, &isnull);
 		if (!isnull)
-			category->period = *DatumGetIntervalP(period);
+			category->rule.period = *DatumGetIntervalP(period);
 		category->starts = SPI_getvalue(tuple, desc, 3);
+		category->rule.starts = retention_starts_from_name(category->starts);
 		action = SPI_getvalue(tuple, desc, 4);
 		category->action = retention_action_from_name(action);
-		category->time_zone = SPI_getvalue(tuple, desc, 5);
+		category->rule.time_zone = SPI_getvalue(tuple, desc, 5);
 		result = lappend(result, category);
 		MemoryContextSwitchTo(spi);
 	}
@@ -85,4 +87,22 @@ retention_find_category(List *categories, const char *name)
 			return category;
 	}
 	return NULL;
+}
+
+/* True if a category of that name exists. */
+bool
+retention_category_exists(const char *name)
+{
+	Oid			type = TEXTOID;
+	Datum		arg = CStringGetTextDatum(name);
+	bool		found;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args("SELECT 1 FROM retention.category WHERE name OPERATOR(pg_catalog.=) $1",
+							  1, &type, &arg, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading retention.category failed");
+	found = SPI_processed > 0;
+	SPI_finish();
+	return found;
 }

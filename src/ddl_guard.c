@@ -74,7 +74,8 @@ event_trigger_data(FunctionCallInfo fcinfo)
 	if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("function can only be called by an event trigger")));
+				 errmsg("function can only be called by an event trigger"),
+				 errhint("It is part of pg_retention's DDL guard and runs by itself on schema changes.")));
 	return (EventTriggerData *) fcinfo->context;
 }
 

@@ -42,7 +42,7 @@ static const char *const action_names[] = {
 #define GRAMMAR_HINT \
 	"A retention label is key=value pairs separated by spaces, for example " \
 	"\"category=support_data anchor=resolved_at\"; keys are category, anchor, " \
-	"action, subject, keep and bucket."
+	"action, subject, keep, bucket and partitions."
 
 typedef struct LabelScanner
 {
@@ -280,9 +280,9 @@ retention_parse_label(const char *text, RetentionLabel *label,
 					  RetentionProblem *problem)
 {
 	LabelScanner s = {text, text, problem};
-	bool		seen_keys[6] = {false};
-	static const char *const keys[6] = {
-		"category", "anchor", "action", "subject", "keep", "bucket"
+	bool		seen_keys[7] = {false};
+	static const char *const keys[7] = {
+		"category", "anchor", "action", "subject", "keep", "bucket", "partitions"
 	};
 
 	memset(label, 0, sizeof(RetentionLabel));
@@ -316,7 +316,7 @@ retention_parse_label(const char *text, RetentionLabel *label,
 			s.pos = key_start;
 			return fail(&s, ERRCODE_SYNTAX_ERROR,
 						psprintf("unknown key \"%s\" in retention label", key),
-						"Valid keys are category, anchor, action, subject, keep and bucket.");
+						"Valid keys are category, anchor, action, subject, keep, bucket and partitions.");
 		}
 		if (seen_keys[k])
 		{
@@ -389,6 +389,28 @@ retention_parse_label(const char *text, RetentionLabel *label,
 				if (!scan_integer(&s, "bucket", 1, MAX_BUCKET, &label->bucket))
 					return false;
 				break;
+			case 6:
+				{
+					const char *value_start = s.pos;
+					char	   *word = scan_word(&s, "partitions");
+
+					if (word == NULL)
+						return false;
+					if (strcmp(word, "drop") == 0)
+						label->partitions = RETENTION_PARTITIONS_DROP;
+					else if (strcmp(word, "detach") == 0)
+						label->partitions = RETENTION_PARTITIONS_DETACH;
+					else if (strcmp(word, "rows") == 0)
+						label->partitions = RETENTION_PARTITIONS_ROWS;
+					else
+					{
+						s.pos = value_start;
+						return fail(&s, ERRCODE_INVALID_PARAMETER_VALUE,
+									psprintf("unknown partitions value \"%s\" in retention label", word),
+									"partitions is drop (wholly expired partitions are dropped), detach (detached and kept) or rows (rows are deleted one by one).");
+					}
+					break;
+				}
 		}
 
 		if (*s.pos != '\0' && !is_space(*s.pos))
@@ -435,6 +457,10 @@ retention_label_to_text(const RetentionLabel *label)
 		appendStringInfo(&buf, " keep=%d", label->keep);
 	if (label->bucket > 0)
 		appendStringInfo(&buf, " bucket=" INT64_FORMAT, label->bucket);
+	if (label->partitions != RETENTION_PARTITIONS_DEFAULT)
+		appendStringInfo(&buf, " partitions=%s",
+						 label->partitions == RETENTION_PARTITIONS_DROP ? "drop" :
+						 label->partitions == RETENTION_PARTITIONS_DETACH ? "detach" : "rows");
 	return pstrdup(buf.len > 0 ? buf.data + 1 : "");
 }
 

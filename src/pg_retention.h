@@ -42,6 +42,15 @@ typedef struct RetentionProblem
 	char	   *hint;
 } RetentionProblem;
 
+/* What a partitioned table's tag does with a wholly expired partition. */
+typedef enum RetentionPartitions
+{
+	RETENTION_PARTITIONS_DEFAULT = 0,	/* not given: drop */
+	RETENTION_PARTITIONS_DROP,
+	RETENTION_PARTITIONS_DETACH,
+	RETENTION_PARTITIONS_ROWS	/* delete row by row like any table */
+} RetentionPartitions;
+
 /* A label as written, parsed but not checked against the catalogs. */
 typedef struct RetentionLabel
 {
@@ -55,17 +64,36 @@ typedef struct RetentionLabel
 	char	   *subject;		/* NULL: absent */
 	int			keep;			/* mask: trailing characters kept; -1 absent */
 	int64		bucket;			/* generalize numbers: bucket width; 0 absent */
+	RetentionPartitions partitions; /* table tags on partitioned tables */
 } RetentionLabel;
+
+/* Where a retention period starts, relative to the anchor. */
+typedef enum RetentionStarts
+{
+	RETENTION_STARTS_EXACT,
+	RETENTION_STARTS_END_OF_DAY,
+	RETENTION_STARTS_END_OF_MONTH,
+	RETENTION_STARTS_END_OF_YEAR
+} RetentionStarts;
+
+/* A retention rule: due = boundary(anchor) + period, in time_zone. */
+typedef struct RetentionRule
+{
+	Interval	period;
+	RetentionStarts starts;
+	char	   *time_zone;
+} RetentionRule;
 
 /* One category row, as the C code needs it. */
 typedef struct RetentionCategory
 {
 	char	   *name;
-	Interval	period;
-	char	   *starts;
+	RetentionRule rule;
+	char	   *starts;			/* as stored, for SQL text */
 	RetentionAction action;
-	char	   *time_zone;
 } RetentionCategory;
+
+#define RETENTION_KEY_BYTES		32
 
 /* A tag: a label on a table or a column, resolved against the catalogs. */
 typedef struct RetentionTag
@@ -89,6 +117,33 @@ typedef struct RetentionTag
 	RetentionProblem problem;	/* sqlerrcode 0 when the tag is valid */
 } RetentionTag;
 
+/* Active legal holds, loaded once per enforcement run. */
+typedef struct RetentionHolds
+{
+	List	   *categories;		/* String: categories held as a whole */
+	List	   *tables;			/* OIDs of tables held as a whole */
+	List	   *subject_kinds;	/* String: kinds with at least one subject hold */
+	struct HTAB *subject_hashes;	/* keyed hashes of held identifiers */
+} RetentionHolds;
+
+/* One relation to enforce on, and its statements (see enforce_plan.c). */
+typedef struct EnforceJob
+{
+	Oid			tagged_relid;	/* the tagged table */
+	Oid			relid;			/* the table or leaf partition acted on */
+	Oid			owner;			/* runs as this role */
+	bool		is_delete;		/* table tag: delete rows; else anonymize */
+	List	   *tags;			/* RetentionTag *: one, or every column tag */
+	Datum	   *cutoffs;		/* per tag: every anchor up to it is due */
+	char	   *table_name;		/* qualified, for evidence */
+	char	   *relation_name;
+	char	   *where_due;		/* due, not done, not held (alias r) */
+	char	   *due_count_sql;	/* count of due rows, held or not */
+	char	   *held_sql;		/* count of due rows a subject hold protects */
+	char	   *candidates_sql; /* $1 = limit: ctid and per-tag flags */
+	char	   *apply_sql;		/* delete: $1 = tid[]; update: $1 tid[], $2.. bool[] */
+} EnforceJob;
+
 /* label_grammar.c */
 extern bool retention_parse_label(const char *text, RetentionLabel *label,
 								  RetentionProblem *problem);
@@ -96,11 +151,46 @@ extern char *retention_label_to_text(const RetentionLabel *label);
 extern const char *retention_action_name(RetentionAction action);
 extern RetentionAction retention_action_from_name(const char *name);
 
+/* due_time.c */
+extern TimestampTz retention_due_time(Datum anchor, Oid type,
+									  const RetentionRule *rule);
+extern void retention_cutoff(Oid type, const RetentionRule *rule,
+							 TimestampTz now, Datum *safe, Datum *upper);
+extern RetentionStarts retention_starts_from_name(const char *name);
+
+/* keyed_hash.c */
+extern void retention_load_key(uint8 *key);
+extern void retention_hmac(const uint8 *key, const char *prefix,
+						   const void *data, size_t len, uint8 *out);
+extern char *retention_normalize_identifier(const char *kind, const char *value);
+extern void retention_identifier_hash(const uint8 *key, const char *kind,
+									  const char *value, uint8 *out);
+
+/* enforce_plan.c */
+extern List *retention_plan_jobs(Oid only_relid, const char *only_category,
+								 const RetentionHolds *holds, TimestampTz now,
+								 List **invalid);
+extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
+											Datum *bound);
+
+/* enforce.c */
+extern const uint8 *retention_executor_key(void);
+extern void retention_load_holds(RetentionHolds *holds, TimestampTz now);
+extern void retention_begin_as_owner(Oid owner, int *nestlevel,
+									 Oid *save_userid, int *save_sec_context);
+extern void retention_end_as_owner(int nestlevel, Oid save_userid,
+								   int save_sec_context);
+extern void retention_set_executor_active(bool active, const RetentionHolds *holds);
+extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
+									   int budget_ms, bool nonatomic);
+extern void retention_expire_evidence(TimestampTz now);
+
 /* category.c */
 extern List *retention_load_categories(void);
 extern RetentionCategory *retention_find_category(List *categories,
 												  const char *name);
 extern bool retention_extension_exists(void);
+extern bool retention_category_exists(const char *name);
 
 /* tag_resolve.c */
 extern bool retention_resolve_tag(RetentionTag *tag, List *categories,

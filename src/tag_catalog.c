@@ -202,9 +202,11 @@ retention_tag_rows(PG_FUNCTION_ARGS)
 /*
  * retention_check_category_tags
  *
- * retention._check_category_tags(category text) RETURNS void: raises an
- * error naming the first tag of that category that does not resolve.  Run
- * after a category changes (its default action must still fit its tags).
+ * retention._check_category_tags(category text, old_action text) RETURNS
+ * void: after a category's default action changed from old_action, raises
+ * an error naming the first tag of the category that the change broke (it
+ * resolved with the old action and does not with the new one).  Tags that
+ * were broken before are not the change's fault and do not block it.
  */
 PG_FUNCTION_INFO_V1(retention_check_category_tags);
 
@@ -212,14 +214,28 @@ Datum
 retention_check_category_tags(PG_FUNCTION_ARGS)
 {
 	char	   *category = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	RetentionAction old_action = retention_action_from_name(text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	List	   *categories = retention_load_categories();
+	RetentionCategory *current = retention_find_category(categories, category);
 	ListCell   *lc;
 
+	if (current == NULL || current->action == old_action)
+		PG_RETURN_VOID();
 	foreach(lc, retention_read_tags(true, true))
 	{
 		RetentionTag *tag = lfirst(lc);
+		RetentionTag before;
+		RetentionAction new_action = current->action;
 
 		if (tag->problem.sqlerrcode == 0 || tag->label.category == NULL ||
 			strcmp(tag->label.category, category) != 0)
+			continue;
+		/* would it resolve with the old action? */
+		before = *tag;
+		current->action = old_action;
+		retention_resolve_tag(&before, categories, true);
+		current->action = new_action;
+		if (before.problem.sqlerrcode != 0)
 			continue;
 		ereport(ERROR,
 				(errcode(tag->problem.sqlerrcode),

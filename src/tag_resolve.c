@@ -22,6 +22,8 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
+#include "optimizer/optimizer.h"
+#include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -219,7 +221,8 @@ check_object(RetentionTag *tag, Form_pg_attribute *column)
 		{
 			retention_set_problem(p, ERRCODE_FEATURE_NOT_SUPPORTED,
 								  "retention tags can only be set on user columns",
-								  NULL, NULL);
+								  "System columns (ctid, xmin, ...) hold no personal data of their own.",
+								  "Tag a column of the table, or the table itself.");
 			return false;
 		}
 	}
@@ -259,7 +262,16 @@ check_shape(RetentionTag *tag)
 			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
 								  "keep and bucket cannot be set on a table",
 								  NULL, "keep goes with action=mask and bucket with action=generalize, on columns.");
+		else if (l->partitions != RETENTION_PARTITIONS_DEFAULT &&
+				 get_rel_relkind(tag->relid) != RELKIND_PARTITIONED_TABLE)
+			retention_set_problem(p, ERRCODE_WRONG_OBJECT_TYPE,
+								  "partitions can only be set on a partitioned table",
+								  NULL, "Remove partitions=...; an ordinary table's rows are deleted one by one.");
 	}
+	else if (l->partitions != RETENTION_PARTITIONS_DEFAULT)
+		retention_set_problem(p, ERRCODE_WRONG_OBJECT_TYPE,
+							  "partitions cannot be set on a column",
+							  NULL, "partitions=drop|detach|rows goes on the tag of a partitioned table.");
 	else if (l->category == NULL)
 	{
 		if (l->subject == NULL)
@@ -334,7 +346,7 @@ check_anchor_type(RetentionTag *tag, Form_pg_attribute att, const char *relname)
 		retention_set_problem(&tag->problem, ERRCODE_DATATYPE_MISMATCH,
 							  psprintf("anchor column \"%s\" of %s has type %s",
 									   NameStr(att->attname), relname,
-									   format_type_be(att->atttypid)),
+									   format_type_with_typemod(att->atttypid, att->atttypmod)),
 							  ANCHOR_TYPES_DETAIL,
 							  "Anchor on the date the period is counted from, or convert the column.");
 		return false;
@@ -431,6 +443,18 @@ check_anchor(RetentionTag *tag)
 	return check_anchor_type(tag, att, relname);
 }
 
+/* True if the column's default expression is not immutable. */
+static bool
+default_is_volatile(Oid relid, AttrNumber attnum)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	Node	   *def = build_column_default(rel, attnum);
+	bool		result = def != NULL && contain_mutable_functions(def);
+
+	table_close(rel, AccessShareLock);
+	return result;
+}
+
 /* Checks that the effective action can be applied to the column's type. */
 static bool
 check_action_fits_column(RetentionTag *tag, Form_pg_attribute att)
@@ -439,7 +463,7 @@ check_action_fits_column(RetentionTag *tag, Form_pg_attribute att)
 	RetentionLabel *l = &tag->label;
 	const char *col = NameStr(att->attname);
 	const char *action = retention_action_name(tag->action);
-	const char *type_name = format_type_be(att->atttypid);
+	const char *type_name = format_type_with_typemod(att->atttypid, att->atttypmod);
 	int32		typmod;
 	Oid			type = column_base_type(att, &typmod);
 
@@ -461,11 +485,21 @@ check_action_fits_column(RetentionTag *tag, Form_pg_attribute att)
 									  "Choose action=default, hash or mask, or drop the NOT NULL constraint.");
 			break;
 		case RETENTION_ACTION_DEFAULT:
-			if (att->attnotnull && !att->atthasdef && !att->attidentity)
+			if (att->attidentity)
+				retention_set_problem(p, ERRCODE_INVALID_OBJECT_DEFINITION,
+									  psprintf("column \"%s\" is an identity column", col),
+									  "action=default needs a fixed default value; an identity column draws a new one each time.",
+									  "Choose action=nullify or hash for this column.");
+			else if (att->attnotnull && !att->atthasdef)
 				retention_set_problem(p, ERRCODE_INVALID_OBJECT_DEFINITION,
 									  psprintf("column \"%s\" is NOT NULL and has no default", col),
 									  "action=default sets the column to its default value.",
 									  "Give the column a default with ALTER TABLE ... ALTER COLUMN ... SET DEFAULT, or choose another action.");
+			else if (att->atthasdef && default_is_volatile(tag->relid, att->attnum))
+				retention_set_problem(p, ERRCODE_INVALID_OBJECT_DEFINITION,
+									  psprintf("the default of column \"%s\" is not immutable", col),
+									  "action=default needs a fixed default value, so that a value already set to it is recognized and left alone.",
+									  "Give the column a constant default, or choose action=nullify or hash.");
 			break;
 		case RETENTION_ACTION_HASH:
 			if (!is_string_type(type) && type != BYTEAOID && type != UUIDOID)

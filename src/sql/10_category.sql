@@ -44,6 +44,8 @@ RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    given_zone text := NEW.time_zone;
 BEGIN
     IF NEW.name IS NULL OR NEW.name !~ '^[a-z_][a-z0-9_]{0,62}$' THEN
         RAISE EXCEPTION 'invalid category name "%"', NEW.name
@@ -69,9 +71,15 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'action is delete (for table tags) or nullify, default, hash, mask, generalize (for column tags).';
     END IF;
-    IF NEW.time_zone IS NULL
-       OR NOT EXISTS (SELECT 1 FROM pg_catalog.pg_timezone_names z WHERE z.name = NEW.time_zone) THEN
-        RAISE EXCEPTION 'unknown time zone "%" for category "%"', NEW.time_zone, NEW.name
+    -- zone names match case-insensitively (as in SET TIME ZONE) and are
+    -- stored as the time zone database spells them
+    SELECT z.name INTO NEW.time_zone
+      FROM pg_catalog.pg_timezone_names z
+     WHERE lower(z.name) = lower(NEW.time_zone)
+     ORDER BY z.name = NEW.time_zone DESC, z.name
+     LIMIT 1;
+    IF NEW.time_zone IS NULL THEN
+        RAISE EXCEPTION 'unknown time zone "%" for category "%"', given_zone, NEW.name
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use a full zone name from pg_timezone_names, such as ''UTC'' or ''Europe/Zagreb''.';
     END IF;
@@ -111,7 +119,7 @@ BEGIN
         END IF;
     END IF;
     IF TG_OP = 'UPDATE' THEN
-        PERFORM retention._check_category_tags(NEW.name);
+        PERFORM retention._check_category_tags(NEW.name, OLD.action);
         RETURN NEW;
     END IF;
     RETURN OLD;
@@ -174,6 +182,12 @@ AS $$
 DECLARE
     result retention.category;
 BEGIN
+    IF alter_category.new_name IS NOT NULL AND alter_category.new_name <> alter_category.name
+       AND EXISTS (SELECT 1 FROM retention.category c WHERE c.name = alter_category.new_name) THEN
+        RAISE EXCEPTION 'retention category "%" already exists', alter_category.new_name
+            USING ERRCODE = 'duplicate_object',
+                  HINT = 'Choose another new_name.';
+    END IF;
     UPDATE retention.category AS c SET
         name        = coalesce(alter_category.new_name, c.name),
         period      = coalesce(alter_category.period, c.period),

@@ -53,12 +53,12 @@ COMMENT ON VIEW retention.tags IS
 
 GRANT SELECT ON retention.tags TO PUBLIC;
 
-CREATE FUNCTION retention._check_category_tags(category text)
+CREATE FUNCTION retention._check_category_tags(category text, old_action text)
 RETURNS void
 LANGUAGE C STABLE STRICT
 AS 'MODULE_PATHNAME', 'retention_check_category_tags';
-COMMENT ON FUNCTION retention._check_category_tags(text) IS
-    'Internal: raises an error naming the first tag of the category that does not resolve.';
+COMMENT ON FUNCTION retention._check_category_tags(text, text) IS
+    'Internal: raises an error naming the first tag of the category that a change of its default action from old_action broke.';
 
 CREATE VIEW retention.schedule AS
 SELECT c.name AS category,

@@ -1,0 +1,224 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/due_time.c
+ *	  When data falls due, and the cutoff that lets an index find it.
+ *
+ * due(anchor) = boundary(anchor) + period, computed in the category's time
+ * zone: the anchor is turned into local wall-clock time, truncated to the
+ * boundary (exact, end of day, end of month, end of year), the period is
+ * added on the local calendar ("12 months after the end of the month"), and
+ * the result is turned back into an instant.  A timestamp (without time
+ * zone) anchor is read as local time in that zone; a date anchor as its
+ * local midnight.
+ *
+ * Enforcement compares the raw anchor column with a cutoff computed once per
+ * run, so an index on the anchor serves it.  The cutoff is the largest
+ * anchor value whose due time has passed, found by bisection: due() is
+ * non-decreasing except inside a daylight-saving fall-back hour, where the
+ * local clock repeats.  To stay exact there (and at any other irregularity
+ * of calendar arithmetic), rows within CUTOFF_MARGIN of the cutoff are also
+ * checked with due() itself: see retention_cutoff().
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/fmgrprotos.h"
+#include "utils/timestamp.h"
+
+#include "pg_retention.h"
+
+/* Half-width of the band around the cutoff re-checked with due(). */
+#define CUTOFF_MARGIN_USECS		(INT64CONST(3) * USECS_PER_HOUR)
+#define CUTOFF_MARGIN_DAYS		1
+
+static Timestamp
+local_boundary(Timestamp local, RetentionStarts starts)
+{
+	const char *unit;
+	Interval	step;
+
+	if (starts == RETENTION_STARTS_EXACT)
+		return local;
+	memset(&step, 0, sizeof(step));
+	switch (starts)
+	{
+		case RETENTION_STARTS_END_OF_DAY:
+			unit = "day";
+			step.day = 1;
+			break;
+		case RETENTION_STARTS_END_OF_MONTH:
+			unit = "month";
+			step.month = 1;
+			break;
+		default:
+			unit = "year";
+			step.month = MONTHS_PER_YEAR;
+			break;
+	}
+	local = DatumGetTimestamp(DirectFunctionCall2(timestamp_trunc,
+												  CStringGetTextDatum(unit),
+												  TimestampGetDatum(local)));
+	return DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
+												 TimestampGetDatum(local),
+												 IntervalPGetDatum(&step)));
+}
+
+/* due time of a local (wall-clock) anchor, as an instant */
+static TimestampTz
+due_of_local(Timestamp local, const RetentionRule *rule)
+{
+	Timestamp	due;
+
+	if (TIMESTAMP_NOT_FINITE(local))
+		return local;
+	due = local_boundary(local, rule->starts);
+	due = DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
+												TimestampGetDatum(due),
+												IntervalPGetDatum(&rule->period)));
+	return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone,
+												   CStringGetTextDatum(rule->time_zone),
+												   TimestampGetDatum(due)));
+}
+
+/*
+ * retention_due_time
+ *
+ * The instant an anchor value of the given type falls due under the rule.
+ */
+TimestampTz
+retention_due_time(Datum anchor, Oid type, const RetentionRule *rule)
+{
+	Timestamp	local;
+
+	switch (type)
+	{
+		case TIMESTAMPTZOID:
+			if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(anchor)))
+				return DatumGetTimestampTz(anchor);
+			local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
+														  CStringGetTextDatum(rule->time_zone),
+														  anchor));
+			break;
+		case TIMESTAMPOID:
+			local = DatumGetTimestamp(anchor);
+			break;
+		case DATEOID:
+			local = DatumGetTimestamp(DirectFunctionCall1(date_timestamp, anchor));
+			break;
+		default:
+			elog(ERROR, "unexpected anchor type %u", type);
+	}
+	return due_of_local(local, rule);
+}
+
+/*
+ * retention_cutoff
+ *
+ * For enforcement as of instant "now": *safe is the largest anchor value
+ * such that every anchor up to it is due by now (ignoring the rare irregular
+ * band), *upper the end of the band to re-check.  Enforcement selects
+ *
+ *	 anchor <= upper AND (anchor <= safe OR due(anchor) <= now)
+ *
+ * which an index on the anchor serves and which is exact.  Values are
+ * returned as Datums of the anchor's type.
+ */
+void
+retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
+				 Datum *safe, Datum *upper)
+{
+	int64		lo,
+				hi,
+				margin;
+
+	/* bisection over the anchor's own integer representation */
+	if (type == DATEOID)
+	{
+		lo = -2000000;			/* about 3500 BC: earlier than any anchor */
+		hi = 3000000;
+		margin = CUTOFF_MARGIN_DAYS;
+	}
+	else
+	{
+		lo = INT64CONST(-200000000) * USECS_PER_SEC * 1000;
+		hi = INT64CONST(200000000) * USECS_PER_SEC * 1000;
+		margin = CUTOFF_MARGIN_USECS;
+	}
+
+	/* invariant: due(lo) <= now < due(hi) (or lo is below any real anchor) */
+	while (hi - lo > 1)
+	{
+		int64		mid = lo + (hi - lo) / 2;
+		Datum		value = (type == DATEOID) ? DateADTGetDatum((DateADT) mid)
+			: Int64GetDatum(mid);
+
+		if (retention_due_time(value, type, rule) <= now)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	if (type == DATEOID)
+	{
+		*safe = DateADTGetDatum((DateADT) (lo - margin));
+		*upper = DateADTGetDatum((DateADT) (lo + margin));
+	}
+	else
+	{
+		*safe = Int64GetDatum(lo - margin);
+		*upper = Int64GetDatum(lo + margin);
+	}
+}
+
+RetentionStarts
+retention_starts_from_name(const char *name)
+{
+	if (strcmp(name, "end_of_day") == 0)
+		return RETENTION_STARTS_END_OF_DAY;
+	if (strcmp(name, "end_of_month") == 0)
+		return RETENTION_STARTS_END_OF_MONTH;
+	if (strcmp(name, "end_of_year") == 0)
+		return RETENTION_STARTS_END_OF_YEAR;
+	if (strcmp(name, "exact") == 0)
+		return RETENTION_STARTS_EXACT;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("invalid boundary \"%s\"", name),
+			 errhint("starts is one of exact, end_of_day, end_of_month, end_of_year.")));
+	return RETENTION_STARTS_EXACT;	/* keep compiler quiet */
+}
+
+/*
+ * retention_due_time_sql
+ *
+ * retention.due_time(anchor timestamptz|timestamp|date, period interval,
+ *                    starts text, time_zone text) RETURNS timestamptz
+ *
+ * When data anchored at that value falls due under that rule.  NULL anchor:
+ * NULL (never due).
+ */
+PG_FUNCTION_INFO_V1(retention_due_time_sql);
+
+Datum
+retention_due_time_sql(PG_FUNCTION_ARGS)
+{
+	RetentionRule rule;
+	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 0);
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("period, starts and time_zone must not be NULL"),
+				 errhint("Pass a category's rule, e.g. from retention.category.")));
+	rule.period = *PG_GETARG_INTERVAL_P(1);
+	rule.starts = retention_starts_from_name(text_to_cstring(PG_GETARG_TEXT_PP(2)));
+	rule.time_zone = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	PG_RETURN_TIMESTAMPTZ(retention_due_time(PG_GETARG_DATUM(0), type, &rule));
+}

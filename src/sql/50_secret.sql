@@ -1,0 +1,56 @@
+-- The per-database secret behind pseudonyms (action=hash) and the keyed
+-- hashes of identifiers (holds, suppression list).  Readable by no ordinary
+-- role; the C code reads it directly.  Dumped with the database (it must
+-- survive a restore, or pseudonyms and the suppression list would change).
+
+CREATE FUNCTION retention._new_key()
+RETURNS bytea
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'retention_new_key';
+COMMENT ON FUNCTION retention._new_key() IS 'Internal: 32 bytes from the strong random source.';
+REVOKE ALL ON FUNCTION retention._new_key() FROM PUBLIC;
+
+CREATE TABLE retention._secret (
+    id  integer PRIMARY KEY CHECK (id OPERATOR(pg_catalog.=) 1),
+    key bytea NOT NULL CHECK (pg_catalog.length(key) OPERATOR(pg_catalog.=) 32)
+);
+COMMENT ON TABLE retention._secret IS
+    'Internal: the per-database key of pg_retention''s keyed hashes. Readable by no ordinary role; kept by pg_dump.';
+REVOKE ALL ON retention._secret FROM PUBLIC;
+INSERT INTO retention._secret VALUES (1, retention._new_key());
+SELECT pg_catalog.pg_extension_config_dump('retention._secret', '');
+
+-- A restore first runs CREATE EXTENSION (a new key), then loads the dumped
+-- row: the dumped key must win.
+CREATE FUNCTION retention._secret_restore()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM retention._secret s WHERE s.id = NEW.id) THEN
+        UPDATE retention._secret s SET key = NEW.key WHERE s.id = NEW.id;
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION retention._secret_restore() IS
+    'Internal: a restored key replaces the one CREATE EXTENSION made.';
+CREATE TRIGGER secret_restore BEFORE INSERT ON retention._secret
+    FOR EACH ROW EXECUTE FUNCTION retention._secret_restore();
+
+CREATE FUNCTION retention.normalize_identifier(kind text, value text)
+RETURNS text
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
+AS 'MODULE_PATHNAME', 'retention_normalize_identifier_sql';
+COMMENT ON FUNCTION retention.normalize_identifier(text, text) IS
+    'The form in which identifiers of a kind are matched: email trimmed and lower-cased; phone as "+" and digits (a leading 00 is the international prefix); other kinds trimmed.';
+
+CREATE FUNCTION retention._identifier_hash(kind text, value text)
+RETURNS bytea
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_identifier_hash_sql';
+COMMENT ON FUNCTION retention._identifier_hash(text, text) IS
+    'Internal: keyed hash of a normalized identifier, as holds and the suppression list store it.';
+REVOKE ALL ON FUNCTION retention._identifier_hash(text, text) FROM PUBLIC;
