@@ -22,6 +22,7 @@ SELECT p.oid::regprocedure AS function_without_search_path
   FROM pg_proc p
  WHERE p.pronamespace = 'retention'::regnamespace
    AND p.prolang <> (SELECT oid FROM pg_language WHERE lanname = 'c')
+   AND p.prosqlbody IS NULL  -- SQL-standard bodies are bound when created
    AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
  ORDER BY 1;                                                     -- ok: none
 -- administrative functions are not executable by PUBLIC

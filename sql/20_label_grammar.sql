@@ -145,21 +145,22 @@ SELECT count(*) AS labels_after_errors
 SECURITY LABEL FOR retention ON TABLE regress_grammar
     IS 'category=grammar_rows anchor="SentAt"';                  -- ok: quoted mixed-case column
 SELECT object, kind, category, anchor, action, action_source, valid, label
-  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object; -- ok
+  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object COLLATE "C"; -- ok
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_grammar
     IS 'category=grammar_rows anchor=SentAt'$$);                 -- fails: unquoted SentAt is folded to sentat
 SECURITY LABEL FOR retention ON TABLE regress_grammar
     IS 'CATEGORY=grammar_rows Anchor=SENT_AT ACTION=DELETE';     -- ok: keys, unquoted names and actions fold to lower case
 SELECT object, kind, category, anchor, action, action_source, valid, label
-  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object; -- ok
+  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object COLLATE "C"; -- ok
 SECURITY LABEL FOR retention ON TABLE regress_grammar
     IS E'\t category=grammar_rows\n\tanchor="we""ird"\r\n';      -- ok: tabs, newlines, leading and trailing white space, doubled quote
-SELECT object, kind, category, anchor, action, valid, label
-  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object; -- ok: anchor shown as "we""ird"
+SELECT object, kind, category, anchor, action, valid,
+       replace(replace(replace(label, E'\t', '\t'), E'\n', '\n'), E'\r', '\r') AS label_escaped
+  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object COLLATE "C"; -- ok: anchor shown as "we""ird"
 SECURITY LABEL FOR retention ON TABLE regress_grammar
     IS 'anchor=account_id->public.regress_account.ended_at category=grammar_rows'; -- ok: schema-qualified FK anchor, keys in any order
 SELECT object, kind, category, anchor, anchor_table, action, valid, label
-  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object; -- ok
+  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object COLLATE "C"; -- ok
 SECURITY LABEL FOR retention ON COLUMN regress_grammar.msisdn
     IS 'category=grammar_values anchor=account_id->"regress_account"."ended_at" action=mask keep=64'; -- ok: quoted FK anchor, keep at its maximum
 SECURITY LABEL FOR retention ON COLUMN regress_grammar.amount
@@ -169,7 +170,7 @@ SECURITY LABEL FOR retention ON COLUMN regress_grammar.email
 SECURITY LABEL FOR retention ON COLUMN regress_grammar."SentAt"
     IS 'subject=customer_id2';                                   -- ok: digits and "_" after the first letter
 SELECT object, kind, category, anchor, anchor_table, action, action_source, subject, keep, bucket, valid, label
-  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object; -- ok
+  FROM retention.tags WHERE table_name = 'regress_grammar'::regclass ORDER BY object COLLATE "C"; -- ok
 SECURITY LABEL FOR retention ON COLUMN regress_grammar.msisdn
     IS 'category=grammar_values anchor=sent_at action=mask keep=0'; -- ok: keep at its minimum replaces the previous label
 SELECT label FROM pg_seclabel

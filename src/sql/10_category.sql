@@ -83,7 +83,9 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Use a full zone name from pg_timezone_names, such as ''UTC'' or ''Europe/Zagreb''.';
     END IF;
-    IF TG_OP = 'UPDATE' THEN
+    -- bookkeeping for changes made by statements, not for the restore
+    -- trigger's own update (which carries the dumped timestamps)
+    IF TG_OP = 'UPDATE' AND pg_trigger_depth() = 1 THEN
         NEW.created_at := OLD.created_at;
         NEW.updated_at := now();
     END IF;

@@ -72,9 +72,11 @@ SELECT c.name AS category,
                   WHERE t.category OPERATOR(pg_catalog.=) c.name), c.action) AS at_expiry,
        c.purpose,
        c.legal_basis,
-       (SELECT pg_catalog.string_agg(t.object, ', ' ORDER BY t.object)
-          FROM retention.tags t
-         WHERE t.category OPERATOR(pg_catalog.=) c.name) AS applies_to
+       CASE WHEN c.name OPERATOR(pg_catalog.=) 'retention_evidence'
+            THEN 'retention.run, retention.action_log'
+            ELSE (SELECT pg_catalog.string_agg(t.object, ', ' ORDER BY t.object)
+                    FROM retention.tags t
+                   WHERE t.category OPERATOR(pg_catalog.=) c.name) END AS applies_to
   FROM retention.category c;
 
 COMMENT ON VIEW retention.schedule IS

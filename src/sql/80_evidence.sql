@@ -67,7 +67,8 @@ BEGIN
        AND EXISTS (SELECT 1 FROM retention.category c WHERE c.name = NEW.name) THEN
         UPDATE retention.category c
            SET period = NEW.period, starts = NEW.starts, description = NEW.description,
-               purpose = NEW.purpose, legal_basis = NEW.legal_basis, time_zone = NEW.time_zone
+               purpose = NEW.purpose, legal_basis = NEW.legal_basis, time_zone = NEW.time_zone,
+               created_at = NEW.created_at, updated_at = NEW.updated_at
          WHERE c.name = NEW.name;
         RETURN NULL;
     END IF;
