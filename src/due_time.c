@@ -120,9 +120,9 @@ retention_due_time(Datum anchor, Oid type, const RetentionRule *rule)
 /*
  * retention_cutoff
  *
- * For enforcement as of instant "now": *safe is the largest anchor value
- * such that every anchor up to it is due by now (ignoring the rare irregular
- * band), *upper the end of the band to re-check.  Enforcement selects
+ * For enforcement as of instant "now": *cutoff is the largest anchor value
+ * that is due by now, *safe a value below which every anchor is due even
+ * where due() is irregular, *upper the end of the band to re-check.  Enforcement selects
  *
  *	 anchor <= upper AND (anchor <= safe OR due(anchor) <= now)
  *
@@ -131,7 +131,7 @@ retention_due_time(Datum anchor, Oid type, const RetentionRule *rule)
  */
 void
 retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
-				 Datum *safe, Datum *upper)
+				 Datum *cutoff, Datum *safe, Datum *upper)
 {
 	int64		lo,
 				hi,
@@ -163,6 +163,7 @@ retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
 		else
 			hi = mid;
 	}
+	*cutoff = (type == DATEOID) ? DateADTGetDatum((DateADT) lo) : Int64GetDatum(lo);
 	if (type == DATEOID)
 	{
 		*safe = DateADTGetDatum((DateADT) (lo - margin));

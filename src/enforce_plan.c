@@ -115,7 +115,7 @@ fk_equality_operator(Oid conoid)
  * Also records the cutoff for preview and status.
  */
 static char *
-due_clause(RetentionTag *tag, TimestampTz now, Datum *cutoff)
+due_clause(RetentionTag *tag, TimestampTz now, Datum *cutoff, Datum *exact)
 {
 	RetentionRule *rule = &tag->category->rule;
 	Datum		safe,
@@ -124,7 +124,7 @@ due_clause(RetentionTag *tag, TimestampTz now, Datum *cutoff)
 	char	   *prefix;
 	char	   *check;
 
-	retention_cutoff(tag->anchor_type, rule, now, &safe, &upper);
+	retention_cutoff(tag->anchor_type, rule, now, exact, &safe, &upper);
 	*cutoff = safe;
 
 	if (OidIsValid(tag->fk_conoid))
@@ -280,6 +280,7 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	job->is_delete = is_delete;
 	job->tags = tags;
 	job->cutoffs = palloc0(sizeof(Datum) * list_length(tags));
+	job->exact_cutoffs = palloc0(sizeof(Datum) * list_length(tags));
 	job->relation_name = name;
 	job->table_name = qualified_name(tagged_relid);
 
@@ -290,15 +291,21 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	foreach(lc, tags)
 	{
 		RetentionTag *tag = lfirst(lc);
-		char	   *due = due_clause(tag, now, &job->cutoffs[i]);
+		char	   *due = due_clause(tag, now, &job->cutoffs[i], &job->exact_cutoffs[i]);
 
+		job->due_sql = lappend(job->due_sql, due);
 		if (is_delete)
+		{
 			appendStringInfoString(&due_any, due);
+			job->pending_sql = lappend(job->pending_sql, NULL);
+		}
 		else
 		{
 			char	   *pending;
 			char	   *value = anonymized_value(tag, rel, &pending);
 			const char *col = quote_identifier(retention_live_attname(tag->relid, tag->attnum));
+
+			job->pending_sql = lappend(job->pending_sql, pending);
 
 			appendStringInfo(&due_any, "%s(%s AND %s)", i ? " OR " : "", due, pending);
 			appendStringInfo(&flags, ", (%s AND %s)", due, pending);

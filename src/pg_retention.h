@@ -135,9 +135,12 @@ typedef struct EnforceJob
 	bool		is_delete;		/* table tag: delete rows; else anonymize */
 	List	   *tags;			/* RetentionTag *: one, or every column tag */
 	Datum	   *cutoffs;		/* per tag: every anchor up to it is due */
+	Datum	   *exact_cutoffs;	/* per tag: the largest due anchor */
 	char	   *table_name;		/* qualified, for evidence */
 	char	   *relation_name;
 	char	   *where_due;		/* due, not done, not held (alias r) */
+	List	   *due_sql;		/* per tag: due predicate (alias r) */
+	List	   *pending_sql;	/* per tag: value still to anonymize; NULL for delete */
 	char	   *due_count_sql;	/* count of due rows, held or not */
 	char	   *held_sql;		/* count of due rows a subject hold protects */
 	char	   *candidates_sql; /* $1 = limit: ctid and per-tag flags */
@@ -155,7 +158,8 @@ extern RetentionAction retention_action_from_name(const char *name);
 extern TimestampTz retention_due_time(Datum anchor, Oid type,
 									  const RetentionRule *rule);
 extern void retention_cutoff(Oid type, const RetentionRule *rule,
-							 TimestampTz now, Datum *safe, Datum *upper);
+							 TimestampTz now, Datum *cutoff, Datum *safe,
+							 Datum *upper);
 extern RetentionStarts retention_starts_from_name(const char *name);
 
 /* keyed_hash.c */
@@ -184,6 +188,9 @@ extern void retention_set_executor_active(bool active, const RetentionHolds *hol
 extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
 									   int budget_ms, bool nonatomic);
 extern void retention_expire_evidence(TimestampTz now);
+
+/* preview.c */
+extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
 
 /* category.c */
 extern List *retention_load_categories(void);

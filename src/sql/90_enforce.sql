@@ -10,3 +10,92 @@ COMMENT ON PROCEDURE retention.enforce(regclass, text, interval) IS
     'Deletes due rows and anonymizes due values of every tag (or one table, or one category), in batches of retention.batch_size, within max_runtime (default retention.max_runtime). Each batch runs as the table''s owner and, outside a transaction block, commits on its own. Skips data under legal hold. One run per database at a time.';
 REVOKE ALL ON PROCEDURE retention.enforce(regclass, text, interval) FROM PUBLIC;
 GRANT EXECUTE ON PROCEDURE retention.enforce(regclass, text, interval) TO retention_admin;
+
+CREATE FUNCTION retention._tag_stats(
+    as_of       timestamptz,
+    with_times  boolean,
+    OUT table_name    regclass,
+    OUT relation_name regclass,
+    OUT column_name   name,
+    OUT category      text,
+    OUT action        text,
+    OUT anchor_cutoff text,
+    OUT rows_due      bigint,
+    OUT rows_held     bigint,
+    OUT index_serves  boolean,
+    OUT oldest_due_anchor timestamptz,
+    OUT next_due      timestamptz,
+    OUT note          text)
+RETURNS SETOF record
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_tag_stats';
+COMMENT ON FUNCTION retention._tag_stats(timestamptz, boolean) IS
+    'Internal: per tag and relation, what enforcement as of as_of would process. Use retention.preview() or retention.status.';
+REVOKE ALL ON FUNCTION retention._tag_stats(timestamptz, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION retention._tag_stats(timestamptz, boolean) TO retention_admin;
+
+CREATE FUNCTION retention.preview(as_of timestamptz DEFAULT pg_catalog.now())
+RETURNS TABLE (table_name    regclass,
+               column_name   name,
+               category      text,
+               action        text,
+               anchor_cutoff text,
+               rows_due      bigint,
+               rows_held     bigint,
+               index_serves  boolean,
+               note          text)
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT s.table_name, s.column_name, s.category, s.action,
+           min(s.anchor_cutoff), sum(s.rows_due)::bigint, sum(s.rows_held)::bigint,
+           bool_and(s.index_serves), string_agg(DISTINCT s.note, '; ')
+      FROM retention._tag_stats(as_of, false) s
+     GROUP BY s.table_name, s.column_name, s.category, s.action
+     ORDER BY s.table_name::text, s.column_name NULLS FIRST
+$$;
+COMMENT ON FUNCTION retention.preview(timestamptz) IS
+    'What enforcement would do at as_of (now, or a future instant), without changing data: per tag, the rows (table tags) or values (column tags) it would delete or anonymize, the rows a legal hold keeps, the anchor cutoff (anchors up to it are due), and whether an index serves the due predicate. Members of retention_admin only.';
+REVOKE ALL ON FUNCTION retention.preview(timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION retention.preview(timestamptz) TO retention_admin;
+
+CREATE VIEW retention.status AS
+WITH stats AS (
+    SELECT s.table_name,
+           (SELECT pg_catalog.format('%I.%I', n.nspname, c.relname)
+              FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+             WHERE c.oid OPERATOR(pg_catalog.=) s.table_name) AS qualified_name,
+           s.column_name, s.category, s.action,
+           sum(s.rows_due)::bigint AS rows_overdue, sum(s.rows_held)::bigint AS rows_held,
+           min(s.oldest_due_anchor) AS oldest_overdue_anchor,
+           min(s.next_due) AS next_due, bool_and(s.index_serves) AS index_serves,
+           string_agg(DISTINCT s.note, '; ') AS note
+      FROM retention._tag_stats(pg_catalog.now(), true) s
+     GROUP BY s.table_name, 2, s.column_name, s.category, s.action)
+SELECT st.table_name, st.column_name, st.category, st.action,
+       st.rows_overdue, st.rows_held,
+       pg_catalog.now() OPERATOR(pg_catalog.-) st.oldest_overdue_anchor AS oldest_overdue_age,
+       st.next_due, st.index_serves,
+       last.finished_at AS last_run,
+       last.outcome AS last_outcome,
+       err.finished_at AS last_error_at,
+       err.error_sqlstate OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) err.error AS last_error,
+       st.note
+  FROM stats st
+  LEFT JOIN LATERAL (
+        SELECT a.finished_at, a.outcome FROM retention.action_log a
+         WHERE a.table_name OPERATOR(pg_catalog.=) st.qualified_name
+           AND (CASE WHEN st.column_name IS NULL THEN a.action OPERATOR(pg_catalog.=) 'delete'
+                     ELSE st.column_name::text OPERATOR(pg_catalog.=) ANY (a.columns) END)
+         ORDER BY a.action_id DESC LIMIT 1) last ON true
+  LEFT JOIN LATERAL (
+        SELECT a.finished_at, a.error_sqlstate, a.error FROM retention.action_log a
+         WHERE a.table_name OPERATOR(pg_catalog.=) st.qualified_name
+           AND a.outcome OPERATOR(pg_catalog.=) 'error'
+           AND (CASE WHEN st.column_name IS NULL THEN a.action OPERATOR(pg_catalog.=) 'delete'
+                     ELSE st.column_name::text OPERATOR(pg_catalog.=) ANY (a.columns) END)
+         ORDER BY a.action_id DESC LIMIT 1) err ON true;
+COMMENT ON VIEW retention.status IS
+    'Per tag: rows (or values) overdue now, rows under legal hold, age of the oldest overdue anchor, the next due time, whether an index serves the anchor, the last enforcement of the tag and its outcome, and the last error (SQLSTATE and description). Members of retention_admin only.';
+REVOKE ALL ON retention.status FROM PUBLIC;
+GRANT SELECT ON retention.status TO retention_admin;

@@ -1,0 +1,325 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/preview.c
+ *	  What enforcement would do at an instant, without changing data: the
+ *	  numbers behind retention.preview() and the retention.status view.
+ *
+ * The same jobs and predicates as enforcement (enforce_plan.c) are counted
+ * as each table's owner, read-only.  A job that cannot be counted (say, the
+ * owner lacks SELECT on the parent of a foreign-key anchor) reports its
+ * error in its row and the others go on.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/value.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "pg_retention.h"
+
+#define STATS_COLUMNS 12
+
+/* Is there an index (partial ones count) whose first key is attnum? */
+static bool
+index_leads_with(Oid relid, AttrNumber attnum)
+{
+	Relation	rel = table_open(relid, AccessShareLock);
+	List	   *indexes = RelationGetIndexList(rel);
+	ListCell   *lc;
+	bool		found = false;
+
+	foreach(lc, indexes)
+	{
+		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_index index;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		index = (Form_pg_index) GETSTRUCT(tuple);
+		if (index->indnkeyatts > 0 && index->indkey.values[0] == attnum && index->indisvalid)
+			found = true;
+		ReleaseSysCache(tuple);
+	}
+	table_close(rel, AccessShareLock);
+	return found;
+}
+
+/*
+ * retention_anchor_indexed
+ *
+ * Whether an index can serve the tag's due predicate on relation relid (the
+ * table or a partition): an index leading with the anchor column, or for a
+ * foreign-key anchor one on the parent's anchor column.
+ */
+bool
+retention_anchor_indexed(RetentionTag *tag, Oid relid)
+{
+	if (OidIsValid(tag->fk_conoid))
+		return index_leads_with(tag->parent_relid, tag->parent_attnum);
+	return index_leads_with(relid, get_attnum(relid, retention_live_attname(tag->relid, tag->anchor_attnum)));
+}
+
+/* The anchor of a tag as an SQL expression on alias r, in its own type. */
+static char *
+anchor_expression(RetentionTag *tag)
+{
+	const char *column = quote_identifier(retention_live_attname(tag->relid, tag->anchor_attnum));
+
+	if (!OidIsValid(tag->fk_conoid))
+		return psprintf("r.%s", column);
+	return psprintf("(SELECT p.%s FROM %s p WHERE p.%s OPERATOR(pg_catalog.=) r.%s)",
+					quote_identifier(retention_live_attname(tag->parent_relid, tag->parent_attnum)),
+					quote_qualified_identifier(get_namespace_name(get_rel_namespace(tag->parent_relid)),
+											   get_rel_name(tag->parent_relid)),
+					quote_identifier(retention_live_attname(tag->parent_relid, tag->parent_key_attnum)),
+					column);
+}
+
+/* The same as an instant: a local (date, timestamp) anchor read in the category's zone. */
+static char *
+anchor_instant(RetentionTag *tag)
+{
+	if (tag->anchor_type == TIMESTAMPTZOID)
+		return anchor_expression(tag);
+	return psprintf("pg_catalog.timezone(%s, %s::pg_catalog.timestamp)",
+					quote_literal_cstr(tag->category->rule.time_zone), anchor_expression(tag));
+}
+
+typedef struct TagStats
+{
+	int64		due;
+	int64		held;
+	bool		oldest_null;
+	TimestampTz oldest;
+	bool		next_null;
+	TimestampTz next;
+} TagStats;
+
+/* Counts one job as its owner; fills stats[] per tag. */
+static void
+count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
+		  bool with_times, TagStats *stats)
+{
+	int			ntags = list_length(job->tags);
+	StringInfoData sql;
+	int			nestlevel;
+	Oid			save_userid;
+	int			save_sec;
+	int64		held = 0;
+	bool		isnull;
+
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "SELECT 0");
+	for (int t = 0; t < ntags; t++)
+	{
+		RetentionTag *tag = list_nth(job->tags, t);
+		char	   *due = list_nth(job->due_sql, t);
+		char	   *pending = list_nth(job->pending_sql, t);
+		char	   *cond = pending ? psprintf("(%s AND %s)", due, pending) : due;
+
+		appendStringInfo(&sql, ", pg_catalog.count(*) FILTER (WHERE %s)", cond);
+		if (with_times)
+			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", anchor_instant(tag), cond);
+	}
+	appendStringInfo(&sql, " FROM ONLY %s r WHERE %s", job->relation_name,
+					 whole_hold ? "true" : job->where_due);
+
+	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
+	retention_set_executor_active(true, holds);
+	if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "preview count failed");
+	for (int t = 0; t < ntags; t++)
+	{
+		int			col = with_times ? 2 + 2 * t : 2 + t;
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col, &isnull);
+
+		stats[t].due = isnull ? 0 : DatumGetInt64(d);
+		stats[t].oldest_null = true;
+		stats[t].next_null = true;
+		if (with_times)
+		{
+			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col + 1, &isnull);
+			stats[t].oldest_null = isnull;
+			if (!isnull)
+				stats[t].oldest = DatumGetTimestampTz(d);
+		}
+	}
+	if (whole_hold)
+	{
+		for (int t = 0; t < ntags; t++)
+		{
+			held = Max(held, stats[t].due);
+			stats[t].due = 0;
+		}
+	}
+	else if (job->held_sql)
+	{
+		if (SPI_execute(job->held_sql, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "preview held count failed");
+		held = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	for (int t = 0; t < ntags; t++)
+		stats[t].held = held;
+
+	/* next due: the smallest anchor that is not due yet */
+	for (int t = 0; with_times && t < ntags; t++)
+	{
+		RetentionTag *tag = list_nth(job->tags, t);
+		char	   *due = list_nth(job->due_sql, t);
+		char	   *pending = list_nth(job->pending_sql, t);
+		char	   *anchor = anchor_expression(tag);
+
+		resetStringInfo(&sql);
+		appendStringInfo(&sql, "SELECT %s FROM ONLY %s r WHERE %s IS NOT NULL AND NOT %s%s%s ORDER BY 1 LIMIT 1",
+						 anchor, job->relation_name, anchor, due,
+						 pending ? " AND " : "", pending ? pending : "");
+		if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
+			elog(ERROR, "preview next-due query failed");
+		if (SPI_processed > 0)
+		{
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+			{
+				stats[t].next = retention_due_time(d, tag->anchor_type, &tag->category->rule);
+				stats[t].next_null = false;
+			}
+		}
+	}
+	retention_set_executor_active(false, NULL);
+	retention_end_as_owner(nestlevel, save_userid, save_sec);
+}
+
+/* The cutoff as text in the anchor's type: anchors up to it are due. */
+static char *
+cutoff_text(RetentionTag *tag, Datum cutoff)
+{
+	Oid			output;
+	bool		varlena;
+
+	getTypeOutputInfo(tag->anchor_type, &output, &varlena);
+	return OidOutputFunctionCall(output, cutoff);
+}
+
+/*
+ * retention_tag_stats
+ *
+ * retention._tag_stats(as_of timestamptz, with_times boolean) RETURNS SETOF
+ * record: per tag and relation (table or partition), what enforcement as of
+ * as_of would process, what holds keep, the anchor cutoff, whether an index
+ * serves it, and with with_times the oldest due anchor and the next due
+ * time.  Changes nothing.
+ */
+PG_FUNCTION_INFO_V1(retention_tag_stats);
+
+Datum
+retention_tag_stats(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TimestampTz as_of = PG_GETARG_TIMESTAMPTZ(0);
+	bool		with_times = PG_GETARG_BOOL(1);
+	RetentionHolds holds;
+	List	   *jobs;
+	List	   *invalid;
+	ListCell   *lc;
+	int			nestlevel;
+	Oid			save_userid;
+	int			save_sec;
+	MemoryContext cxt;
+
+	InitMaterializedSRF(fcinfo, 0);
+	cxt = CurrentMemoryContext;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	retention_load_holds(&holds, as_of);
+	retention_begin_as_owner(InvalidOid, &nestlevel, &save_userid, &save_sec);
+	jobs = retention_plan_jobs(InvalidOid, NULL, &holds, as_of, &invalid);
+	retention_end_as_owner(nestlevel, save_userid, save_sec);
+
+	foreach(lc, jobs)
+	{
+		EnforceJob *job = lfirst(lc);
+		int			ntags = list_length(job->tags);
+		TagStats   *stats = palloc0(sizeof(TagStats) * ntags);
+		RetentionTag *first = linitial(job->tags);
+		bool		whole_hold = list_member(holds.categories, makeString(first->category->name)) ||
+			list_member_oid(holds.tables, job->tagged_relid);
+		char	   *error = NULL;
+		MemoryContext old = CurrentMemoryContext;
+		ResourceOwner owner = CurrentResourceOwner;
+
+		BeginInternalSubTransaction(NULL);
+		PG_TRY();
+		{
+			count_job(job, &holds, whole_hold, with_times, stats);
+			ReleaseCurrentSubTransaction();
+		}
+		PG_CATCH();
+		{
+			ErrorData  *edata;
+
+			retention_set_executor_active(false, NULL);
+			MemoryContextSwitchTo(old);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+			error = psprintf("SQLSTATE %s", unpack_sql_state(edata->sqlerrcode));
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(old);
+		CurrentResourceOwner = owner;
+
+		for (int t = 0; t < ntags; t++)
+		{
+			RetentionTag *tag = list_nth(job->tags, t);
+			Datum		values[STATS_COLUMNS];
+			bool		nulls[STATS_COLUMNS];
+			char	   *attname = tag->attnum ? retention_live_attname(tag->relid, tag->attnum) : NULL;
+			MemoryContext spi = MemoryContextSwitchTo(cxt);
+
+			memset(nulls, false, sizeof(nulls));
+			values[0] = ObjectIdGetDatum(job->tagged_relid);
+			values[1] = ObjectIdGetDatum(job->relid);
+			if (attname)
+				values[2] = CStringGetDatum(attname);
+			else
+				nulls[2] = true;
+			values[3] = CStringGetTextDatum(tag->category->name);
+			values[4] = CStringGetTextDatum(retention_action_name(tag->action));
+			values[5] = CStringGetTextDatum(cutoff_text(tag, job->exact_cutoffs[t]));
+			values[6] = Int64GetDatum(stats[t].due);
+			values[7] = Int64GetDatum(stats[t].held);
+			values[8] = BoolGetDatum(retention_anchor_indexed(tag, job->relid));
+			values[9] = TimestampTzGetDatum(stats[t].oldest);
+			nulls[9] = stats[t].oldest_null;
+			values[10] = TimestampTzGetDatum(stats[t].next);
+			nulls[10] = stats[t].next_null;
+			if (error)
+				values[11] = CStringGetTextDatum(error);
+			else if (whole_hold)
+				values[11] = CStringGetTextDatum("held as a whole (category or table hold)");
+			else
+				nulls[11] = true;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			MemoryContextSwitchTo(spi);
+		}
+	}
+	SPI_finish();
+	return (Datum) 0;
+}
