@@ -20,8 +20,9 @@ DATA        = $(wildcard updates/$(EXTENSION)--*--*.sql)
 REGRESS      = $(patsubst sql/%.sql,%,$(sort $(wildcard sql/*.sql)))
 REGRESS_OPTS = --temp-instance=./tmp_regress --temp-config=test/regress.conf
 
-# Isolation specs, same kind of instance.
-ISOLATION      = $(patsubst test/isolation/%.spec,%,$(sort $(wildcard test/isolation/*.spec)))
+# Isolation specs (test/isolation/specs/*.spec, expected output in
+# test/isolation/expected/), same kind of instance.
+ISOLATION      = $(patsubst test/isolation/specs/%.spec,%,$(sort $(wildcard test/isolation/specs/*.spec)))
 ISOLATION_OPTS = --temp-instance=./tmp_isolation --temp-config=test/regress.conf \
                  --inputdir=test/isolation --outputdir=output_iso
 
