@@ -223,6 +223,42 @@ extension_owner(void)
 }
 
 /* Run one evidence statement as the extension's owner (it owns the logs). */
+static void evidence_exec(const char *sql, int nargs, Oid *types, Datum *values,
+						  const char *nulls, int expected);
+
+/*
+ * Pacing: stop starting batches once the run wrote retention.max_wal_per_run
+ * or while a standby replays more than retention.max_replay_lag behind.
+ */
+static bool
+pacing_stop(RunState *run, JobResult *result)
+{
+	if (retention_max_wal_per_run > 0 &&
+		run->wal_bytes + result->wal_bytes >= (int64) retention_max_wal_per_run * 1024)
+	{
+		result->outcome = "partial: retention.max_wal_per_run reached";
+		return true;
+	}
+	if (retention_max_replay_lag > 0)
+	{
+		bool		isnull;
+		Datum		lag;
+
+		/* as the extension's owner: pg_stat_replication hides lag from others */
+		evidence_exec("SELECT pg_catalog.max(pg_catalog.date_part('epoch', replay_lag))"
+					  " OPERATOR(pg_catalog.*) 1000 FROM pg_catalog.pg_stat_replication",
+					  0, NULL, NULL, NULL, SPI_OK_SELECT);
+		lag = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (!isnull && DatumGetFloat8(lag) > retention_max_replay_lag)
+		{
+			result->outcome = "partial: paused while a standby lags (retention.max_replay_lag)";
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Run one evidence statement as the extension's owner (it owns the logs). */
 static void
 evidence_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
 			  int expected)
@@ -588,6 +624,11 @@ run_job(EnforceJob *job, RunState *run)
 			run->partial = true;
 			break;
 		}
+		if (pacing_stop(run, &result))
+		{
+			run->partial = true;
+			break;
+		}
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextSwitchTo(batch_cxt);
 		BeginInternalSubTransaction(NULL);
@@ -845,7 +886,10 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 			report_invalid_tag(&run, lfirst(lc));
 		foreach(lc, jobs)
 		{
-			if (run.deadline && GetCurrentTimestamp() >= run.deadline)
+			JobResult	none = {0};
+
+			if ((run.deadline && GetCurrentTimestamp() >= run.deadline) ||
+				pacing_stop(&run, &none))
 			{
 				run.partial = true;
 				break;

@@ -22,6 +22,8 @@ int			retention_max_runtime = 60000;
 int			retention_lock_timeout = 1000;
 int			retention_statement_timeout = 60000;
 bool		retention_log_error_details = false;
+int			retention_max_wal_per_run = 0;
+int			retention_max_replay_lag = 0;
 
 void
 retention_define_gucs(void)
@@ -69,5 +71,18 @@ retention_define_gucs(void)
 							 PGC_SUSET, 0,
 							 NULL, NULL, NULL);
 
-	MarkGUCPrefixReserved("retention");
+	DefineCustomIntVariable("retention.max_wal_per_run",
+							"WAL an enforcement run may write before it stops for this time; 0 means no limit.",
+							"Paces a large backlog: the next run (the next naptime, for the worker) goes on.",
+							&retention_max_wal_per_run,
+							0, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("retention.max_replay_lag",
+							"Pause enforcement while a standby's replay lag exceeds this; 0 means never.",
+							"Checked before every batch, from pg_stat_replication.",
+							&retention_max_replay_lag,
+							0, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
 }

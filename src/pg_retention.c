@@ -12,6 +12,7 @@
 #include "postgres.h"
 
 #include "fmgr.h"
+#include "utils/guc.h"
 
 #include "pg_retention.h"
 
@@ -25,6 +26,9 @@ _PG_init(void)
 	retention_define_gucs();
 	retention_register_label_provider();
 	retention_ddl_guard_init();
+	retention_worker_init();
+	/* last: placeholders of retention.* settings defined above are kept */
+	MarkGUCPrefixReserved("retention");
 }
 
 /*

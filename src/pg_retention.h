@@ -222,7 +222,12 @@ extern PGDLLIMPORT int retention_max_runtime;
 extern PGDLLIMPORT int retention_lock_timeout;
 extern PGDLLIMPORT int retention_statement_timeout;
 extern PGDLLIMPORT bool retention_log_error_details;
+extern PGDLLIMPORT int retention_max_wal_per_run;
+extern PGDLLIMPORT int retention_max_replay_lag;
 extern void retention_define_gucs(void);
+
+/* worker.c */
+extern void retention_worker_init(void);
 
 /* ddl_guard.c */
 extern void retention_ddl_guard_init(void);
