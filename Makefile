@@ -4,16 +4,17 @@
 # script pg_retention--$(EXTVERSION).sql is concatenated from src/sql/*.sql in
 # name order.  Released upgrade scripts live in updates/ and are never edited.
 
-EXTENSION  = pg_retention
-EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" $(EXTENSION).control)
+EXTENSION  = pg_retention pg_retention_tap
+EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" pg_retention.control)
 
 MODULE_big = pg_retention
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard src/*.c)))
 PG_CPPFLAGS = -I$(srcdir)/src
 
 SQL_SOURCES = $(sort $(wildcard src/sql/*.sql))
-DATA_built  = $(EXTENSION)--$(EXTVERSION).sql
-DATA        = $(wildcard updates/$(EXTENSION)--*--*.sql)
+TAP_SOURCES = $(sort $(wildcard src/tap/*.sql))
+DATA_built  = pg_retention--$(EXTVERSION).sql pg_retention_tap--$(EXTVERSION).sql
+DATA        = $(wildcard updates/pg_retention*--*--*.sql)
 
 # pg_regress: every sql/*.sql, in name order, on a throwaway instance that
 # preloads the library.
@@ -35,17 +36,23 @@ include $(PGXS)
 # every C file includes the internal header: rebuild them all when it changes
 $(OBJS): src/pg_retention.h
 
-$(EXTENSION)--$(EXTVERSION).sql: $(SQL_SOURCES) $(EXTENSION).control
+pg_retention--$(EXTVERSION).sql: $(SQL_SOURCES) pg_retention.control
 	cat $(SQL_SOURCES) > $@
+
+# pgTAP assertions for users' suites: a companion extension, same version.
+pg_retention_tap--$(EXTVERSION).sql: $(TAP_SOURCES) pg_retention_tap.control
+	cat $(TAP_SOURCES) > $@
 
 # META.json must carry the control file's version (checked, not generated, so
 # the file stays readable by PGXN tools as written).
 .PHONY: check-meta
 check-meta:
-	@test -n "$(EXTVERSION)" || { echo "no default_version in $(EXTENSION).control"; exit 1; }
+	@test -n "$(EXTVERSION)" || { echo "no default_version in pg_retention.control"; exit 1; }
+	@grep -q "^default_version = '$(EXTVERSION)'" pg_retention_tap.control || \
+	 { echo "pg_retention_tap.control does not carry version $(EXTVERSION)"; exit 1; }
 	@n=$$(grep -c "\"version\": \"$(EXTVERSION)\"" META.json); \
-	 test "$$n" -eq 2 || { echo "META.json does not carry version $(EXTVERSION) (twice)"; exit 1; }
-	@echo "META.json matches $(EXTENSION).control ($(EXTVERSION))"
+	 test "$$n" -eq 3 || { echo "META.json does not carry version $(EXTVERSION) (three times)"; exit 1; }
+	@echo "META.json and pg_retention_tap.control match pg_retention.control ($(EXTVERSION))"
 
 # TAP tests (PostgreSQL::Test::Cluster): each boots its own servers.
 TAP_DIR = test/t
