@@ -223,8 +223,7 @@ extension_owner(void)
 }
 
 /* Run one evidence statement as the extension's owner (it owns the logs). */
-static void evidence_exec(const char *sql, int nargs, Oid *types, Datum *values,
-						  const char *nulls, int expected);
+
 
 /*
  * Pacing: stop starting batches once the run wrote retention.max_wal_per_run
@@ -245,7 +244,7 @@ pacing_stop(RunState *run, JobResult *result)
 		Datum		lag;
 
 		/* as the extension's owner: pg_stat_replication hides lag from others */
-		evidence_exec("SELECT pg_catalog.max(pg_catalog.date_part('epoch', replay_lag))"
+		retention_evidence_exec("SELECT pg_catalog.max(pg_catalog.date_part('epoch', replay_lag))"
 					  " OPERATOR(pg_catalog.*) 1000 FROM pg_catalog.pg_stat_replication",
 					  0, NULL, NULL, NULL, SPI_OK_SELECT);
 		lag = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -259,8 +258,8 @@ pacing_stop(RunState *run, JobResult *result)
 }
 
 /* Run one evidence statement as the extension's owner (it owns the logs). */
-static void
-evidence_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
+void
+retention_evidence_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
 			  int expected)
 {
 	Oid			owner = extension_owner();
@@ -281,13 +280,13 @@ evidence_exec(const char *sql, int nargs, Oid *types, Datum *values, const char 
 		elog(ERROR, "evidence statement failed: %s", SPI_result_code_string(rc));
 }
 
-static int64
-evidence_insert_returning_id(const char *sql, int nargs, Oid *types, Datum *values,
+int64
+retention_evidence_insert(const char *sql, int nargs, Oid *types, Datum *values,
 							 const char *nulls)
 {
 	bool		isnull;
 
-	evidence_exec(sql, nargs, types, values, nulls, SPI_OK_INSERT_RETURNING);
+	retention_evidence_exec(sql, nargs, types, values, nulls, SPI_OK_INSERT_RETURNING);
 	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 }
 
@@ -383,7 +382,7 @@ start_job_evidence(RunState *run, EnforceJob *job)
 	values[6] = text_array(methods);
 	if (job->is_delete)
 		nulls[4] = nulls[6] = 'n';
-	return evidence_insert_returning_id(
+	return retention_evidence_insert(
 										"INSERT INTO retention.action_log (run_id, table_name, relation_name, action, columns, categories, methods)"
 										" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING action_id",
 										7, types, values, nulls);
@@ -411,7 +410,7 @@ update_job_evidence(int64 action_id, JobResult *result, int ntags, bool finished
 		values[8] = CStringGetTextDatum(result->error);
 	else
 		nulls[8] = 'n';
-	evidence_exec("UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
+	retention_evidence_exec("UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
 				  " rows_held = $4, batches = $5, wal_bytes = $6, outcome = $7,"
 				  " error_sqlstate = $8, error = $9,"
 				  " finished_at = CASE WHEN $7 OPERATOR(pg_catalog.<>) 'running' THEN pg_catalog.clock_timestamp() END"
@@ -453,6 +452,7 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 	Datum	   *tids;
 	Datum	  **flags;
 	uint64		wal_before = pgWalUsage.wal_bytes;
+	int64	   *counted;
 	int			rc;
 
 	if (SPI_execute_with_args(job->candidates_sql, 1, &limit_type, &limit, NULL, false, 0) != SPI_OK_SELECT)
@@ -463,6 +463,7 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 
 	tids = palloc(sizeof(Datum) * n);
 	flags = palloc(sizeof(Datum *) * ntags);
+	counted = palloc0(sizeof(int64) * ntags);
 	for (int t = 0; t < ntags; t++)
 		flags[t] = palloc(sizeof(Datum) * n);
 	for (uint64 i = 0; i < n; i++)
@@ -477,7 +478,7 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 
 			flags[t][i] = BoolGetDatum(flag);
 			if (flag)
-				result->values[t]++;
+				counted[t]++;
 		}
 	}
 
@@ -497,8 +498,6 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE_RETURNING)
 			elog(ERROR, "apply statement failed: %s", SPI_result_code_string(rc));
 	}
-	result->rows += SPI_processed;
-
 	/* an anonymized value must not look pending again, or we would loop */
 	for (uint64 i = 0; !job->is_delete && i < SPI_processed; i++)
 	{
@@ -512,6 +511,10 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 					 errdetail("The anonymization method does not reach a fixed point for this column type."),
 					 errhint("Choose another action for the column (nullify always converges).")));
 	}
+	/* counted only now: a batch that fails adds nothing */
+	result->rows += SPI_processed;
+	for (int t = 0; t < ntags; t++)
+		result->values[t] += counted[t];
 	result->wal_bytes += pgWalUsage.wal_bytes - wal_before;
 	result->batches++;
 	return (int64) n;
@@ -712,7 +715,7 @@ report_invalid_tag(RunState *run, RetentionTag *tag)
 	job.relation_name = job.table_name;
 	job.is_delete = true;
 	job.tags = NIL;
-	action_id = evidence_insert_returning_id(
+	action_id = retention_evidence_insert(
 											 "INSERT INTO retention.action_log (run_id, table_name, relation_name, action, categories)"
 											 " VALUES ($1, $2, $2, 'none', pg_catalog.array_remove(ARRAY[$3], NULL)) RETURNING action_id",
 											 3, (Oid[]) {INT8OID, TEXTOID, TEXTOID},
@@ -799,7 +802,7 @@ retention_expire_evidence(TimestampTz now)
 	Oid			type = TIMESTAMPTZOID;
 	Datum		arg = TimestampTzGetDatum(now);
 
-	evidence_exec("DELETE FROM retention.run r USING retention.category c"
+	retention_evidence_exec("DELETE FROM retention.run r USING retention.category c"
 				  " WHERE c.name OPERATOR(pg_catalog.=) 'retention_evidence' AND r.finished_at IS NOT NULL"
 				  "   AND retention.due_time(r.finished_at, c.period, c.starts, c.time_zone) OPERATOR(pg_catalog.<=) $1",
 				  1, &type, &arg, NULL, SPI_OK_DELETE);
@@ -866,13 +869,27 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		run.deadline = budget_ms > 0 ? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), budget_ms) : 0;
 
 		/* we hold the lock: a "running" run left over was interrupted */
-		evidence_exec("UPDATE retention.run SET status = 'interrupted' WHERE status OPERATOR(pg_catalog.=) 'running'",
-					  0, NULL, NULL, NULL, SPI_OK_UPDATE);
-		evidence_exec("UPDATE retention.action_log SET outcome = 'interrupted' WHERE outcome OPERATOR(pg_catalog.=) 'running'",
+		retention_evidence_exec("UPDATE retention.run r SET status = 'interrupted', finished_at = pg_catalog.clock_timestamp(),"
+								" rows_deleted = t.deleted, values_anonymized = t.anonymized, rows_held = t.held,"
+								" batches = t.batches, wal_bytes = t.wal, errors = t.errors"
+								"  FROM (SELECT a.run_id,"
+								"               pg_catalog.sum(a.rows_processed) FILTER (WHERE a.action OPERATOR(pg_catalog.<>) 'anonymize')::bigint AS deleted,"
+								"               coalesce(pg_catalog.sum((SELECT pg_catalog.sum(v) FROM pg_catalog.unnest(a.values_processed) v))"
+								"                        FILTER (WHERE a.action OPERATOR(pg_catalog.=) 'anonymize'), 0)::bigint AS anonymized,"
+								"               pg_catalog.sum(a.rows_held)::bigint AS held, pg_catalog.sum(a.batches)::bigint AS batches,"
+								"               pg_catalog.sum(a.wal_bytes)::bigint AS wal,"
+								"               pg_catalog.count(*) FILTER (WHERE a.outcome OPERATOR(pg_catalog.=) 'error') AS errors"
+								"          FROM retention.action_log a GROUP BY a.run_id) t"
+								" WHERE r.status OPERATOR(pg_catalog.=) 'running' AND t.run_id OPERATOR(pg_catalog.=) r.run_id",
+								0, NULL, NULL, NULL, SPI_OK_UPDATE);
+		retention_evidence_exec("UPDATE retention.run SET status = 'interrupted', finished_at = pg_catalog.clock_timestamp()"
+								" WHERE status OPERATOR(pg_catalog.=) 'running'",
+								0, NULL, NULL, NULL, SPI_OK_UPDATE);
+		retention_evidence_exec("UPDATE retention.action_log SET outcome = 'interrupted' WHERE outcome OPERATOR(pg_catalog.=) 'running'",
 					  0, NULL, NULL, NULL, SPI_OK_UPDATE);
 		values[0] = TimestampTzGetDatum(run.now);
 		values[1] = CStringGetTextDatum(run_origin());
-		run.run_id = evidence_insert_returning_id("INSERT INTO retention.run (as_of, origin) VALUES ($1, $2) RETURNING run_id",
+		run.run_id = retention_evidence_insert("INSERT INTO retention.run (as_of, origin) VALUES ($1, $2) RETURNING run_id",
 												  2, types, values, NULL);
 		end_batch_transaction(&run);
 
@@ -911,7 +928,7 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 			v[6] = Int64GetDatum(run.errors);
 			v[7] = Int64GetDatum(run.wal_bytes);
 			v[8] = Int32GetDatum(list_length(jobs));
-			evidence_exec("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
+			retention_evidence_exec("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
 						  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
 						  " errors = $7, wal_bytes = $8, jobs = $9 WHERE run_id OPERATOR(pg_catalog.=) $1",
 						  9, t, v, NULL, SPI_OK_UPDATE);

@@ -100,12 +100,15 @@ static Oid
 fk_equality_operator(Oid conoid)
 {
 	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	AttrNumber	conkey[INDEX_MAX_KEYS];
+	AttrNumber	confkey[INDEX_MAX_KEYS];
 	Oid			pf_eq_oprs[INDEX_MAX_KEYS];
 	int			numkeys;
 
 	if (!HeapTupleIsValid(tuple))
 		elog(ERROR, "cache lookup failed for constraint %u", conoid);
-	DeconstructFkConstraintRow(tuple, &numkeys, NULL, NULL, pf_eq_oprs, NULL, NULL, NULL, NULL);
+	/* conkey and confkey are always written to */
+	DeconstructFkConstraintRow(tuple, &numkeys, conkey, confkey, pf_eq_oprs, NULL, NULL, NULL, NULL);
 	ReleaseSysCache(tuple);
 	return pf_eq_oprs[0];
 }
@@ -187,11 +190,13 @@ column_type_sql(Form_pg_attribute att)
 }
 
 /*
+ * retention_anonymized_value_sql
+ *
  * The anonymized value of a column tag on alias r, and the predicate that
- * says a value still needs anonymizing (*pending).
+ * says a value still needs anonymizing (*pending).  Also used by erasure.
  */
-static char *
-anonymized_value(RetentionTag *tag, Relation rel, char **pending)
+char *
+retention_anonymized_value_sql(RetentionTag *tag, Relation rel, char **pending)
 {
 	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), tag->attnum - 1);
 	char	   *col = psprintf("r.%s", quote_identifier(NameStr(att->attname)));
@@ -302,7 +307,7 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		else
 		{
 			char	   *pending;
-			char	   *value = anonymized_value(tag, rel, &pending);
+			char	   *value = retention_anonymized_value_sql(tag, rel, &pending);
 			const char *col = quote_identifier(retention_live_attname(tag->relid, tag->attnum));
 
 			job->pending_sql = lappend(job->pending_sql, pending);

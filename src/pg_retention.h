@@ -13,6 +13,7 @@
 #include "access/attnum.h"
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
+#include "utils/relcache.h"
 
 #define RETENTION_PROVIDER		"retention"
 #define RETENTION_SCHEMA		"retention"
@@ -176,6 +177,8 @@ extern List *retention_plan_jobs(Oid only_relid, const char *only_category,
 								 List **invalid);
 extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
 											Datum *bound);
+extern char *retention_anonymized_value_sql(RetentionTag *tag, Relation rel,
+											char **pending);
 
 /* enforce.c */
 extern const uint8 *retention_executor_key(void);
@@ -188,9 +191,14 @@ extern void retention_set_executor_active(bool active, const RetentionHolds *hol
 extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
 									   int budget_ms, bool nonatomic);
 extern void retention_expire_evidence(TimestampTz now);
+extern void retention_evidence_exec(const char *sql, int nargs, Oid *types,
+									Datum *values, const char *nulls, int expected);
+extern int64 retention_evidence_insert(const char *sql, int nargs, Oid *types,
+									   Datum *values, const char *nulls);
 
 /* preview.c */
 extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
+extern char *retention_anchor_sql(RetentionTag *tag);
 
 /* category.c */
 extern List *retention_load_categories(void);

@@ -75,9 +75,14 @@ retention_anchor_indexed(RetentionTag *tag, Oid relid)
 	return index_leads_with(relid, get_attnum(relid, retention_live_attname(tag->relid, tag->anchor_attnum)));
 }
 
-/* The anchor of a tag as an SQL expression on alias r, in its own type. */
-static char *
-anchor_expression(RetentionTag *tag)
+/*
+ * retention_anchor_sql
+ *
+ * The anchor of a tag as an SQL expression on alias r, in its own type (a
+ * scalar subquery on the parent for a foreign-key anchor).
+ */
+char *
+retention_anchor_sql(RetentionTag *tag)
 {
 	const char *column = quote_identifier(retention_live_attname(tag->relid, tag->anchor_attnum));
 
@@ -96,9 +101,9 @@ static char *
 anchor_instant(RetentionTag *tag)
 {
 	if (tag->anchor_type == TIMESTAMPTZOID)
-		return anchor_expression(tag);
+		return retention_anchor_sql(tag);
 	return psprintf("pg_catalog.timezone(%s, %s::pg_catalog.timestamp)",
-					quote_literal_cstr(tag->category->rule.time_zone), anchor_expression(tag));
+					quote_literal_cstr(tag->category->rule.time_zone), retention_anchor_sql(tag));
 }
 
 typedef struct TagStats
@@ -183,7 +188,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 		RetentionTag *tag = list_nth(job->tags, t);
 		char	   *due = list_nth(job->due_sql, t);
 		char	   *pending = list_nth(job->pending_sql, t);
-		char	   *anchor = anchor_expression(tag);
+		char	   *anchor = retention_anchor_sql(tag);
 
 		resetStringInfo(&sql);
 		appendStringInfo(&sql, "SELECT %s FROM ONLY %s r WHERE %s IS NOT NULL AND NOT %s%s%s ORDER BY 1 LIMIT 1",

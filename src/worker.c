@@ -807,6 +807,9 @@ retention_worker_init(void)
 							   "",
 							   PGC_SIGHUP, GUC_LIST_INPUT,
 							   check_databases, NULL, NULL);
+	/* a postmaster setting can only be defined while preloading */
+	if (!process_shared_preload_libraries_in_progress)
+		return;
 	DefineCustomIntVariable("retention.max_workers",
 							"Maximum number of database workers.",
 							"Each takes one of max_worker_processes; the launcher takes one more.",
@@ -814,9 +817,6 @@ retention_worker_init(void)
 							4, 1, 256,
 							PGC_POSTMASTER, 0,
 							NULL, NULL, NULL);
-
-	if (!process_shared_preload_libraries_in_progress)
-		return;
 	preloaded = true;
 
 #if PG_VERSION_NUM >= 150000

@@ -46,6 +46,12 @@ COMMENT ON TABLE retention.action_log IS
 CREATE INDEX action_log_run ON retention.action_log (run_id);
 CREATE INDEX action_log_table ON retention.action_log (table_name, action_id);
 
+-- dumped with the database: the evidence must outlive a restore
+SELECT pg_catalog.pg_extension_config_dump('retention.run', '');
+SELECT pg_catalog.pg_extension_config_dump('retention.run_run_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('retention.action_log', '');
+SELECT pg_catalog.pg_extension_config_dump('retention.action_log_action_id_seq', '');
+
 REVOKE ALL ON retention.run, retention.action_log FROM PUBLIC;
 GRANT SELECT ON retention.run, retention.action_log TO retention_admin;
 

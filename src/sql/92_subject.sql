@@ -1,0 +1,146 @@
+-- Data subject rights: access / portability (export), erasure, the
+-- suppression list, and the request log.  Members of retention_dsr (and
+-- superusers) only; the C functions check that themselves as well.
+
+CREATE TABLE retention.suppression (
+    kind            text NOT NULL,
+    identifier_hash bytea NOT NULL,
+    reason          text NOT NULL,
+    added_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    PRIMARY KEY (kind, identifier_hash)
+);
+COMMENT ON TABLE retention.suppression IS
+    'The suppression list: keyed hashes of normalized identifiers that must not be imported or contacted again (after an erasure, or an opt-out). Never identifiers in clear. Check with retention.is_suppressed(kind, value).';
+SELECT pg_catalog.pg_extension_config_dump('retention.suppression', '');
+REVOKE ALL ON retention.suppression FROM PUBLIC;
+
+CREATE TABLE retention.dsr_request (
+    request_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind              text NOT NULL,
+    identifier_hashes text[] NOT NULL,
+    dry_run           boolean NOT NULL DEFAULT false,
+    requested_by      name NOT NULL,
+    requested_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
+    rows_found        bigint NOT NULL DEFAULT 0,
+    tables            jsonb NOT NULL DEFAULT '{}',
+    outcome           text NOT NULL
+);
+COMMENT ON TABLE retention.dsr_request IS
+    'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear), who asked and when, rows found, per-table counts (found, deleted, anonymized, held) and the outcome.';
+SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request', '');
+SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request_request_id_seq', '');
+REVOKE ALL ON retention.dsr_request FROM PUBLIC;
+GRANT SELECT ON retention.dsr_request TO retention_admin, retention_dsr;
+
+CREATE FUNCTION retention.export_subject_rows(
+    identifiers       jsonb,
+    OUT table_name    regclass,
+    OUT relation_name regclass,
+    OUT row_key       jsonb,
+    OUT row_data      jsonb,
+    OUT category      text,
+    OUT due_at        timestamptz,
+    OUT columns_due   jsonb,
+    OUT found_by      text,
+    OUT depth         integer)
+RETURNS SETOF record
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'retention_export_subject_rows';
+COMMENT ON FUNCTION retention.export_subject_rows(jsonb) IS
+    'Every row of one data subject, e.g. ''{"email": "ana@example.com"}'': rows whose subject-tagged columns hold one of the identifiers (normalized), and rows reachable from them through foreign keys; per row its table, key, content, category and due date (table tag), and per anonymizable column its own due date. One snapshot; logged without identifiers in clear. Members of retention_dsr only.';
+
+CREATE FUNCTION retention.export_subject(identifiers jsonb)
+RETURNS jsonb
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH r AS MATERIALIZED (SELECT * FROM retention.export_subject_rows(identifiers)),
+    used AS (
+        SELECT r.category AS name FROM r WHERE r.category IS NOT NULL
+        UNION
+        SELECT d.value ->> 'category' FROM r, jsonb_each(r.columns_due) d)
+    SELECT jsonb_build_object(
+        'generated_at', clock_timestamp(),
+        'identifiers_searched', identifiers,
+        'categories', coalesce((
+            SELECT jsonb_object_agg(c.name, jsonb_build_object(
+                       'description', c.description,
+                       'purpose', c.purpose,
+                       'legal_basis', c.legal_basis,
+                       'retention', retention.rule_in_words(c.period, c.starts, c.time_zone)))
+              FROM retention.category c WHERE c.name IN (SELECT name FROM used)), '{}'),
+        'tables', coalesce((
+            SELECT jsonb_agg(t ORDER BY t ->> 'table')
+              FROM (SELECT jsonb_build_object(
+                           'table', r.table_name::text,
+                           'rows', jsonb_agg(jsonb_build_object(
+                                       'key', r.row_key,
+                                       'data', r.row_data,
+                                       'category', r.category,
+                                       'due_at', r.due_at,
+                                       'columns_due', r.columns_due,
+                                       'found_by', r.found_by)
+                                   ORDER BY r.row_key::text)) AS t
+                      FROM r GROUP BY r.table_name) tables), '[]'))
+$$;
+COMMENT ON FUNCTION retention.export_subject(jsonb) IS
+    'Subject access and portability: one JSON document with all of a person''s tagged data across the database (and rows linked to it by foreign keys), taken in one snapshot; for every category the description, purpose, legal basis and retention rule in words; for every row the date it is due to be deleted, and for every anonymizable column its own due date. Members of retention_dsr only.';
+
+CREATE FUNCTION retention.export_subject_csv(
+    identifiers      jsonb,
+    OUT table_name   text,
+    OUT row_key      text,
+    OUT column_name  text,
+    OUT value        text,
+    OUT category     text,
+    OUT due_at       timestamptz)
+RETURNS SETOF record
+LANGUAGE sql VOLATILE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT r.table_name::text, r.row_key::text, f.key, f.value #>> '{}',
+           coalesce(r.columns_due -> f.key ->> 'category', r.category),
+           coalesce((r.columns_due -> f.key ->> 'due_at')::timestamptz, r.due_at)
+      FROM retention.export_subject_rows(identifiers) r, jsonb_each(r.row_data) f
+     ORDER BY 1, 2, 3
+$$;
+COMMENT ON FUNCTION retention.export_subject_csv(jsonb) IS
+    'Portability in a plain tabular form: one row per table, row and column, with the column''s category and due date; \copy (SELECT * FROM retention.export_subject_csv(...)) TO ''ana.csv'' CSV HEADER. Members of retention_dsr only.';
+
+CREATE FUNCTION retention.erase_subject(
+    identifiers         jsonb,
+    dry_run             boolean DEFAULT false,
+    OUT table_name      regclass,
+    OUT rows_found      bigint,
+    OUT rows_deleted    bigint,
+    OUT rows_anonymized bigint,
+    OUT rows_held       bigint,
+    OUT note            text)
+RETURNS SETOF record
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'retention_erase_subject';
+COMMENT ON FUNCTION retention.erase_subject(jsonb, boolean) IS
+    'Erasure: deletes the person''s rows where their table deletes rows (a table tag, or no tag at all), anonymizes the tagged columns (and removes identifiers) where it keeps them, children before parents, in the caller''s transaction; data under a legal hold is reported and left alone; then the identifiers go on the suppression list. dry_run reports and changes nothing. Members of retention_dsr only.';
+
+CREATE FUNCTION retention.suppress(kind text, value text, reason text DEFAULT 'opt-out')
+RETURNS void
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'retention_suppress';
+COMMENT ON FUNCTION retention.suppress(text, text, text) IS
+    'Adds an identifier (e.g. a marketing opt-out) to the suppression list as a keyed hash, without erasing anything. Members of retention_dsr only.';
+
+CREATE FUNCTION retention.is_suppressed(kind text, value text)
+RETURNS boolean
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_is_suppressed';
+COMMENT ON FUNCTION retention.is_suppressed(text, text) IS
+    'Whether an identifier is on the suppression list (compared in normalized form), for imports that must refuse it. Grant EXECUTE to the roles that import.';
+
+REVOKE ALL ON FUNCTION retention.export_subject_rows(jsonb), retention.export_subject(jsonb),
+                       retention.export_subject_csv(jsonb), retention.erase_subject(jsonb, boolean),
+                       retention.suppress(text, text, text), retention.is_suppressed(text, text)
+    FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION retention.export_subject_rows(jsonb), retention.export_subject(jsonb),
+                          retention.export_subject_csv(jsonb), retention.erase_subject(jsonb, boolean),
+                          retention.suppress(text, text, text), retention.is_suppressed(text, text)
+    TO retention_dsr;
