@@ -14,10 +14,11 @@
  * Enforcement compares the raw anchor column with a cutoff computed once per
  * run, so an index on the anchor serves it.  The cutoff is the largest
  * anchor value whose due time has passed, found by bisection: due() is
- * non-decreasing except inside a daylight-saving fall-back hour, where the
- * local clock repeats.  To stay exact there (and at any other irregularity
- * of calendar arithmetic), rows within CUTOFF_MARGIN of the cutoff are also
- * checked with due() itself: see retention_cutoff().
+ * non-decreasing except in dips of at most a few days (a daylight-saving
+ * fall-back hour, where the local clock repeats; month-end clamping, where
+ * 28 and 31 January both end up on 28 February).  To stay exact there, rows
+ * within CUTOFF_MARGIN of the cutoff are also checked with due() itself:
+ * see retention_cutoff().
  *
  *-------------------------------------------------------------------------
  */
@@ -33,9 +34,14 @@
 
 #include "pg_retention.h"
 
-/* Half-width of the band around the cutoff re-checked with due(). */
-#define CUTOFF_MARGIN_USECS		(INT64CONST(3) * USECS_PER_HOUR)
-#define CUTOFF_MARGIN_DAYS		1
+/*
+ * Half-width of the band around the cutoff re-checked with due().  due()
+ * dips back by at most 3 days (31 January + 1 month is 28 February, as is
+ * 28 January + 1 month) plus a daylight-saving hour; beyond 4 days it never
+ * decreases, so outside the band the comparison with the cutoff is exact.
+ */
+#define CUTOFF_MARGIN_USECS		(INT64CONST(4) * USECS_PER_DAY)
+#define CUTOFF_MARGIN_DAYS		4
 
 static Timestamp
 local_boundary(Timestamp local, RetentionStarts starts)

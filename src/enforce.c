@@ -62,8 +62,15 @@
 #define ENFORCE_LOCK_KEY1	0x7265746e
 #define ENFORCE_LOCK_KEY2	1
 
-/* State visible to the functions that run inside a batch. */
+/*
+ * State visible to the functions that run inside a batch.  The keyed
+ * functions also demand a random token that our statements pass as bound
+ * parameter $1: the table owner's triggers run inside the batch too, and
+ * must not use them as an oracle.  A bound value appears in no query text
+ * or error context they could read.
+ */
 static bool executor_active = false;
+static int64 executor_token = 0;
 static uint8 executor_key[RETENTION_KEY_BYTES];
 static const RetentionHolds *executor_holds = NULL;
 
@@ -98,13 +105,13 @@ typedef struct JobResult
 /*
  * retention_executor_key
  *
- * The key, for pseudonym functions; only while a batch runs (the functions
- * would otherwise be an oracle for the key).
+ * The key, for the keyed functions; only inside a batch and only with the
+ * batch's token (they would otherwise be an oracle for the key).
  */
 const uint8 *
-retention_executor_key(void)
+retention_executor_key(int64 token)
 {
-	if (!executor_active)
+	if (!executor_active || token != executor_token)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 				 errmsg("this function can only run inside pg_retention enforcement"),
@@ -116,15 +123,45 @@ void
 retention_set_executor_active(bool active, const RetentionHolds *holds)
 {
 	if (active)
+	{
 		retention_load_key(executor_key);
+		if (!pg_strong_random(&executor_token, sizeof(executor_token)))
+			elog(ERROR, "could not generate a random token");
+	}
 	else
+	{
 		explicit_bzero(executor_key, sizeof(executor_key));
+		executor_token = 0;
+	}
 	executor_holds = holds;
 	executor_active = active;
 }
 
 /*
- * retention._subject_held(kind text, value text) RETURNS boolean
+ * retention_execute_job_sql
+ *
+ * Runs a statement built by enforce_plan.c (or subject.c): $1 is the
+ * executor's token, the caller's own arguments follow as $2...
+ */
+int
+retention_execute_job_sql(const char *sql, int nargs, Oid *types, Datum *values,
+						  bool read_only, long tcount)
+{
+	Oid		   *alltypes = palloc(sizeof(Oid) * (nargs + 1));
+	Datum	   *allvalues = palloc(sizeof(Datum) * (nargs + 1));
+
+	alltypes[0] = INT8OID;
+	allvalues[0] = Int64GetDatum(executor_token);
+	for (int i = 0; i < nargs; i++)
+	{
+		alltypes[i + 1] = types[i];
+		allvalues[i + 1] = values[i];
+	}
+	return SPI_execute_with_args(sql, nargs + 1, alltypes, allvalues, NULL, read_only, tcount);
+}
+
+/*
+ * retention._subject_held(kind text, value text, token bigint) RETURNS boolean
  *
  * Whether an active legal hold protects this identifier; only inside
  * enforcement.
@@ -134,7 +171,7 @@ PG_FUNCTION_INFO_V1(retention_subject_held);
 Datum
 retention_subject_held(PG_FUNCTION_ARGS)
 {
-	const uint8 *key = retention_executor_key();
+	const uint8 *key = retention_executor_key(PG_GETARG_INT64(2));
 	uint8		hash[PG_SHA256_DIGEST_LENGTH];
 	bool		found = false;
 
@@ -176,7 +213,8 @@ retention_begin_as_owner(Oid owner, int *nestlevel, Oid *save_userid,
 void
 retention_end_as_owner(int nestlevel, Oid save_userid, int save_sec_context)
 {
-	AtEOXact_GUC(true, nestlevel);
+	/* false: settings the owner's code made in between are discarded too */
+	AtEOXact_GUC(false, nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec_context);
 }
 
@@ -274,7 +312,7 @@ retention_evidence_exec(const char *sql, int nargs, Oid *types, Datum *values, c
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	AtEOXact_GUC(true, nestlevel);
+	AtEOXact_GUC(false, nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != expected)
 		elog(ERROR, "evidence statement failed: %s", SPI_result_code_string(rc));
@@ -430,7 +468,7 @@ count_as_owner(EnforceJob *job, const char *sql, const RetentionHolds *holds)
 
 	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, holds);
-	if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+	if (retention_execute_job_sql(sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "count query failed");
 	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	retention_set_executor_active(false, NULL);
@@ -455,7 +493,7 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 	int64	   *counted;
 	int			rc;
 
-	if (SPI_execute_with_args(job->candidates_sql, 1, &limit_type, &limit, NULL, false, 0) != SPI_OK_SELECT)
+	if (retention_execute_job_sql(job->candidates_sql, 1, &limit_type, &limit, false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "candidate query failed");
 	n = SPI_processed;
 	if (n == 0)
@@ -494,7 +532,7 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 			types[t] = BOOLARRAYOID;
 			args[t] = PointerGetDatum(construct_array(flags[t - 1], n, BOOLOID, 1, true, TYPALIGN_CHAR));
 		}
-		rc = SPI_execute_with_args(job->apply_sql, nargs, types, args, NULL, false, 0);
+		rc = retention_execute_job_sql(job->apply_sql, nargs, types, args, false, 0);
 		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE_RETURNING)
 			elog(ERROR, "apply statement failed: %s", SPI_result_code_string(rc));
 	}
@@ -581,7 +619,6 @@ run_job(EnforceJob *job, RunState *run)
 	int			ntags = list_length(job->tags);
 	JobResult	result = {0};
 	int64		action_id;
-	RetentionTag *first = linitial(job->tags);
 	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
 													"pg_retention batch",
 													ALLOCSET_DEFAULT_SIZES);
@@ -601,8 +638,7 @@ run_job(EnforceJob *job, RunState *run)
 		return;
 	}
 
-	if (list_member(run->holds.categories, makeString(first->category->name)) ||
-		list_member_oid(run->holds.tables, job->tagged_relid))
+	if (job->held)
 	{
 		result.held = count_as_owner(job, job->due_count_sql, &run->holds);
 		result.outcome = "held";
@@ -873,11 +909,12 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 								" rows_deleted = t.deleted, values_anonymized = t.anonymized, rows_held = t.held,"
 								" batches = t.batches, wal_bytes = t.wal, errors = t.errors"
 								"  FROM (SELECT a.run_id,"
-								"               pg_catalog.sum(a.rows_processed) FILTER (WHERE a.action OPERATOR(pg_catalog.<>) 'anonymize')::bigint AS deleted,"
+								"               coalesce(pg_catalog.sum(a.rows_processed) FILTER (WHERE a.action OPERATOR(pg_catalog.<>) 'anonymize'), 0)::bigint AS deleted,"
 								"               coalesce(pg_catalog.sum((SELECT pg_catalog.sum(v) FROM pg_catalog.unnest(a.values_processed) v))"
 								"                        FILTER (WHERE a.action OPERATOR(pg_catalog.=) 'anonymize'), 0)::bigint AS anonymized,"
-								"               pg_catalog.sum(a.rows_held)::bigint AS held, pg_catalog.sum(a.batches)::bigint AS batches,"
-								"               pg_catalog.sum(a.wal_bytes)::bigint AS wal,"
+								"               coalesce(pg_catalog.sum(a.rows_held), 0)::bigint AS held,"
+								"               coalesce(pg_catalog.sum(a.batches), 0)::bigint AS batches,"
+								"               coalesce(pg_catalog.sum(a.wal_bytes), 0)::bigint AS wal,"
 								"               pg_catalog.count(*) FILTER (WHERE a.outcome OPERATOR(pg_catalog.=) 'error') AS errors"
 								"          FROM retention.action_log a GROUP BY a.run_id) t"
 								" WHERE r.status OPERATOR(pg_catalog.=) 'running' AND t.run_id OPERATOR(pg_catalog.=) r.run_id",

@@ -174,7 +174,8 @@ held_clause(List *subject_columns, const RetentionHolds *holds)
 
 		if (!list_member(holds->subject_kinds, makeString(tag->label.subject)))
 			continue;
-		appendStringInfo(&buf, "%sretention._subject_held(%s, r.%s::pg_catalog.text)",
+		/* a NULL identifier matches no hold */
+		appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, r.%s::pg_catalog.text, $1), false)",
 						 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
 						 quote_identifier(attname));
 	}
@@ -196,14 +197,26 @@ column_type_sql(Form_pg_attribute att)
  * says a value still needs anonymizing (*pending).  Also used by erasure.
  */
 char *
-retention_anonymized_value_sql(RetentionTag *tag, Relation rel, char **pending)
+retention_anonymized_value_sql(RetentionTag *tag, Oid relid, char **pending)
 {
-	Form_pg_attribute att = TupleDescAttr(RelationGetDescr(rel), tag->attnum - 1);
-	char	   *col = psprintf("r.%s", quote_identifier(NameStr(att->attname)));
-	char	   *type = column_type_sql(att);
-	int32		typmod = att->atttypmod;
-	Oid			base = getBaseTypeAndTypmod(att->atttypid, &typmod);
+	char	   *name = retention_live_attname(tag->relid, tag->attnum);
+	AttrNumber	attnum = get_attnum(relid, name);	/* a leaf's own number */
+	HeapTuple	tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attnum));
+	FormData_pg_attribute attdata;
+	Form_pg_attribute att = &attdata;
+	char	   *col = psprintf("r.%s", quote_identifier(name));
+	char	   *type;
+	int32		typmod;
+	Oid			base;
 	char	   *value;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for column %d of relation %u", attnum, relid);
+	memcpy(&attdata, GETSTRUCT(tuple), ATTRIBUTE_FIXED_PART_SIZE);
+	ReleaseSysCache(tuple);
+	type = column_type_sql(att);
+	typmod = att->atttypmod;
+	base = getBaseTypeAndTypmod(att->atttypid, &typmod);
 
 	switch (tag->action)
 	{
@@ -212,7 +225,7 @@ retention_anonymized_value_sql(RetentionTag *tag, Relation rel, char **pending)
 			return "NULL";
 		case RETENTION_ACTION_DEFAULT:
 			{
-				Node	   *def = build_column_default(rel, tag->attnum);
+				Node	   *def = retention_column_default(relid, attnum);
 
 				value = def ? psprintf("(%s)::%s", deparse_expression(def, NIL, false, false), type)
 					: pstrdup("NULL");
@@ -222,19 +235,19 @@ retention_anonymized_value_sql(RetentionTag *tag, Relation rel, char **pending)
 		case RETENTION_ACTION_HASH:
 			if (base == BYTEAOID)
 			{
-				*pending = psprintf("NOT retention._is_pseudonym_bytea(%s::pg_catalog.bytea)", col);
-				return psprintf("retention._pseudonym_bytea(%s::pg_catalog.bytea)::%s", col, type);
+				*pending = psprintf("NOT retention._is_pseudonym_bytea(%s::pg_catalog.bytea, $1)", col);
+				return psprintf("retention._pseudonym_bytea(%s::pg_catalog.bytea, $1)::%s", col, type);
 			}
 			if (base == UUIDOID)
 			{
-				*pending = psprintf("NOT retention._is_pseudonym_uuid(%s::pg_catalog.uuid)", col);
-				return psprintf("retention._pseudonym_uuid(%s::pg_catalog.uuid)::%s", col, type);
+				*pending = psprintf("NOT retention._is_pseudonym_uuid(%s::pg_catalog.uuid, $1)", col);
+				return psprintf("retention._pseudonym_uuid(%s::pg_catalog.uuid, $1)::%s", col, type);
 			}
 			{
 				int			maxlen = (typmod >= VARHDRSZ) ? typmod - VARHDRSZ : 0;
 
-				*pending = psprintf("NOT retention._is_pseudonym(%s::pg_catalog.text, %d)", col, maxlen);
-				return psprintf("retention._pseudonym(%s::pg_catalog.text, %d)::%s", col, maxlen, type);
+				*pending = psprintf("NOT retention._is_pseudonym(%s::pg_catalog.text, %d, $1)", col, maxlen);
+				return psprintf("retention._pseudonym(%s::pg_catalog.text, %d, $1)::%s", col, maxlen, type);
 			}
 		case RETENTION_ACTION_MASK:
 			value = psprintf("retention.mask(%s::pg_catalog.text, %d)::%s", col,
@@ -269,7 +282,7 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		 List *subject_columns, const RetentionHolds *holds, TimestampTz now)
 {
 	EnforceJob *job = palloc0(sizeof(EnforceJob));
-	Relation	rel = table_open(relid, AccessShareLock);
+	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	char	   *name = qualified_name(relid);
 	char	   *held = held_clause(subject_columns, holds);
 	StringInfoData due_any;
@@ -281,7 +294,11 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 
 	job->tagged_relid = tagged_relid;
 	job->relid = relid;
-	job->owner = rel->rd_rel->relowner;
+	/* no lock: planning never waits; each batch takes its own locks */
+	if (!HeapTupleIsValid(reltup))
+		elog(ERROR, "cache lookup failed for relation %u", relid);
+	job->owner = ((Form_pg_class) GETSTRUCT(reltup))->relowner;
+	ReleaseSysCache(reltup);
 	job->is_delete = is_delete;
 	job->tags = tags;
 	job->cutoffs = palloc0(sizeof(Datum) * list_length(tags));
@@ -307,7 +324,7 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		else
 		{
 			char	   *pending;
-			char	   *value = retention_anonymized_value_sql(tag, rel, &pending);
+			char	   *value = retention_anonymized_value_sql(tag, relid, &pending);
 			const char *col = quote_identifier(retention_live_attname(tag->relid, tag->attnum));
 
 			job->pending_sql = lappend(job->pending_sql, pending);
@@ -316,7 +333,7 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 			appendStringInfo(&flags, ", (%s AND %s)", due, pending);
 			appendStringInfo(&sets, "%s%s = CASE WHEN v.f%d THEN %s ELSE r.%s END",
 							 i ? ", " : "", col, i, value, col);
-			appendStringInfo(&unnest, ", pg_catalog.unnest($%d::pg_catalog.bool[])", i + 2);
+			appendStringInfo(&unnest, ", pg_catalog.unnest($%d::pg_catalog.bool[])", i + 3);
 		}
 		i++;
 	}
@@ -326,10 +343,10 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		? psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s) AND %s", name, due_any.data, held)
 		: NULL;
 	job->due_count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s)", name, due_any.data);
-	job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $1 FOR UPDATE OF r SKIP LOCKED",
+	job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
 								   flags.data, name, job->where_due);
 	if (is_delete)
-		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($1)", name);
+		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)", name);
 	else
 	{
 		StringInfoData cols;
@@ -337,11 +354,10 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		initStringInfo(&cols);
 		for (i = 0; i < list_length(tags); i++)
 			appendStringInfo(&cols, ", f%d", i);
-		job->apply_sql = psprintf("UPDATE ONLY %s r SET %s FROM ROWS FROM (pg_catalog.unnest($1::pg_catalog.tid[])%s) AS v(tid%s) "
+		job->apply_sql = psprintf("UPDATE ONLY %s r SET %s FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.tid[])%s) AS v(tid%s) "
 								  "WHERE r.ctid OPERATOR(pg_catalog.=) v.tid RETURNING (%s) AS still_pending",
 								  name, sets.data, unnest.data, cols.data, due_any.data);
 	}
-	table_close(rel, AccessShareLock);
 	return job;
 }
 
@@ -402,6 +418,7 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 	Oid			current = InvalidOid;
 	RetentionTag *table_tag = NULL;
 	List	   *column_tags = NIL;
+	List	   *held_column_tags = NIL;
 	List	   *subject_columns = NIL;
 
 	*invalid = NIL;
@@ -412,23 +429,44 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 
 		if (tag == NULL || tag->relid != current)
 		{
-			if (OidIsValid(current) && (table_tag || column_tags))
+			if (OidIsValid(current) && (table_tag || column_tags || held_column_tags))
 			{
 				List	   *leaves = list_make1_oid(current);
 				ListCell   *leaf;
+				bool		table_held = list_member_oid(holds->tables, current);
 
 				if (get_rel_relkind(current) == RELKIND_PARTITIONED_TABLE)
 					leaves = find_all_inheritors(current, NoLock, NULL);
+
 				foreach(leaf, leaves)
 				{
+					EnforceJob *job;
+
 					if (get_rel_relkind(lfirst_oid(leaf)) != RELKIND_RELATION)
 						continue;
 					if (table_tag)
-						jobs = lappend(jobs, make_job(current, lfirst_oid(leaf), list_make1(table_tag),
-													  true, subject_columns, holds, now));
+					{
+						job = make_job(current, lfirst_oid(leaf), list_make1(table_tag),
+									   true, subject_columns, holds, now);
+						job->held = table_held ||
+							list_member(holds->categories, makeString(table_tag->category->name));
+						jobs = lappend(jobs, job);
+					}
 					if (column_tags)
-						jobs = lappend(jobs, make_job(current, lfirst_oid(leaf), column_tags,
-													  false, subject_columns, holds, now));
+					{
+						job = make_job(current, lfirst_oid(leaf), column_tags,
+									   false, subject_columns, holds, now);
+						job->held = table_held;
+						jobs = lappend(jobs, job);
+					}
+					/* column tags of held categories: counted, never applied */
+					if (held_column_tags)
+					{
+						job = make_job(current, lfirst_oid(leaf), held_column_tags,
+									   false, subject_columns, holds, now);
+						job->held = true;
+						jobs = lappend(jobs, job);
+					}
 				}
 			}
 			if (tag == NULL)
@@ -436,6 +474,7 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 			current = tag->relid;
 			table_tag = NULL;
 			column_tags = NIL;
+			held_column_tags = NIL;
 			subject_columns = NIL;
 		}
 		if (OidIsValid(only_relid) && tag->relid != only_relid)
@@ -452,6 +491,8 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 			continue;
 		if (tag->attnum == 0)
 			table_tag = tag;
+		else if (list_member(holds->categories, makeString(tag->category->name)))
+			held_column_tags = lappend(held_column_tags, tag);
 		else
 			column_tags = lappend(column_tags, tag);
 	}

@@ -231,13 +231,14 @@ hex_length(int32 maxlen)
 }
 
 /*
- * retention._pseudonym(value text, maxlen integer) RETURNS text
- * retention._is_pseudonym(value text, maxlen integer) RETURNS boolean
- * retention._pseudonym_bytea(bytea) / _is_pseudonym_bytea(bytea)
- * retention._pseudonym_uuid(uuid) / _is_pseudonym_uuid(uuid)
+ * retention._pseudonym(value text, maxlen integer, token bigint) RETURNS text
+ * retention._is_pseudonym(value text, maxlen integer, token bigint) RETURNS boolean
+ * retention._pseudonym_bytea(bytea, token) / _is_pseudonym_bytea(bytea, token)
+ * retention._pseudonym_uuid(uuid, token) / _is_pseudonym_uuid(uuid, token)
  *
  * The keyed pseudonym of a value and the test for one; only inside an
- * enforcement batch (they would otherwise be an oracle for the key).
+ * enforcement batch, with its token (they would otherwise be an oracle for
+ * the key).
  */
 PG_FUNCTION_INFO_V1(retention_pseudonym_text);
 PG_FUNCTION_INFO_V1(retention_is_pseudonym_text);
@@ -250,7 +251,7 @@ Datum
 retention_pseudonym_text(PG_FUNCTION_ARGS)
 {
 	text	   *value = PG_GETARG_TEXT_PP(0);
-	const uint8 *key = retention_executor_key();
+	const uint8 *key = retention_executor_key(PG_GETARG_INT64(2));
 
 	PG_RETURN_TEXT_P(cstring_to_text(pseudonym_hex(key, VARDATA_ANY(value),
 												   VARSIZE_ANY_EXHDR(value),
@@ -261,7 +262,7 @@ Datum
 retention_is_pseudonym_text(PG_FUNCTION_ARGS)
 {
 	text	   *value = PG_GETARG_TEXT_PP(0);
-	const uint8 *key = retention_executor_key();
+	const uint8 *key = retention_executor_key(PG_GETARG_INT64(2));
 
 	PG_RETURN_BOOL(is_pseudonym_hex(key, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
 									hex_length(PG_GETARG_INT32(1))));
@@ -271,7 +272,7 @@ Datum
 retention_pseudonym_bytea(PG_FUNCTION_ARGS)
 {
 	bytea	   *value = PG_GETARG_BYTEA_PP(0);
-	const uint8 *key = retention_executor_key();
+	const uint8 *key = retention_executor_key(PG_GETARG_INT64(1));
 	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 
 	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
@@ -284,7 +285,7 @@ Datum
 retention_is_pseudonym_bytea(PG_FUNCTION_ARGS)
 {
 	bytea	   *value = PG_GETARG_BYTEA_PP(0);
-	const uint8 *key = retention_executor_key();
+	const uint8 *key = retention_executor_key(PG_GETARG_INT64(1));
 
 	PG_RETURN_BOOL(VARSIZE_ANY_EXHDR(value) == PG_SHA256_DIGEST_LENGTH &&
 				   is_pseudonym_bytes(key, (const uint8 *) VARDATA_ANY(value),
@@ -295,7 +296,7 @@ Datum
 retention_pseudonym_uuid(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *value = PG_GETARG_UUID_P(0);
-	const uint8 *key = retention_executor_key();
+	const uint8 *key = retention_executor_key(PG_GETARG_INT64(1));
 	pg_uuid_t  *result = palloc(sizeof(pg_uuid_t));
 
 	pseudonym_bytes(key, value->data, UUID_LEN, result->data, UUID_LEN);
@@ -306,7 +307,7 @@ Datum
 retention_is_pseudonym_uuid(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *value = PG_GETARG_UUID_P(0);
-	const uint8 *key = retention_executor_key();
+	const uint8 *key = retention_executor_key(PG_GETARG_INT64(1));
 
 	PG_RETURN_BOOL(is_pseudonym_bytes(key, value->data, UUID_LEN));
 }

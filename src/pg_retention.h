@@ -134,6 +134,7 @@ typedef struct EnforceJob
 	Oid			relid;			/* the table or leaf partition acted on */
 	Oid			owner;			/* runs as this role */
 	bool		is_delete;		/* table tag: delete rows; else anonymize */
+	bool		held;			/* a category or table hold keeps it all */
 	List	   *tags;			/* RetentionTag *: one, or every column tag */
 	Datum	   *cutoffs;		/* per tag: every anchor up to it is due */
 	Datum	   *exact_cutoffs;	/* per tag: the largest due anchor */
@@ -144,8 +145,9 @@ typedef struct EnforceJob
 	List	   *pending_sql;	/* per tag: value still to anonymize; NULL for delete */
 	char	   *due_count_sql;	/* count of due rows, held or not */
 	char	   *held_sql;		/* count of due rows a subject hold protects */
-	char	   *candidates_sql; /* $1 = limit: ctid and per-tag flags */
-	char	   *apply_sql;		/* delete: $1 = tid[]; update: $1 tid[], $2.. bool[] */
+	char	   *candidates_sql; /* $2 = limit: ctid and per-tag flags */
+	char	   *apply_sql;		/* delete: $2 = tid[]; update: $2 tid[], $3.. bool[] */
+	/* in every job statement $1 is the executor's token (see enforce.c) */
 } EnforceJob;
 
 /* label_grammar.c */
@@ -177,11 +179,13 @@ extern List *retention_plan_jobs(Oid only_relid, const char *only_category,
 								 List **invalid);
 extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
 											Datum *bound);
-extern char *retention_anonymized_value_sql(RetentionTag *tag, Relation rel,
+extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
 											char **pending);
 
 /* enforce.c */
-extern const uint8 *retention_executor_key(void);
+extern const uint8 *retention_executor_key(int64 token);
+extern int	retention_execute_job_sql(const char *sql, int nargs, Oid *types,
+									  Datum *values, bool read_only, long tcount);
 extern void retention_load_holds(RetentionHolds *holds, TimestampTz now);
 extern void retention_begin_as_owner(Oid owner, int *nestlevel,
 									 Oid *save_userid, int *save_sec_context);
@@ -212,6 +216,7 @@ extern bool retention_resolve_tag(RetentionTag *tag, List *categories,
 								  bool check_references);
 extern char *retention_describe_tag(const RetentionTag *tag);
 extern char *retention_live_attname(Oid relid, AttrNumber attnum);
+extern struct Node *retention_column_default(Oid relid, AttrNumber attnum);
 extern void retention_raise_problem(const RetentionProblem *problem);
 extern void retention_set_problem(RetentionProblem *problem, int sqlerrcode,
 								  const char *message, const char *detail,

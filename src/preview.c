@@ -18,6 +18,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/index.h"
+#include "catalog/indexing.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -26,6 +27,7 @@
 #include "miscadmin.h"
 #include "nodes/value.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/syscache.h"
@@ -35,28 +37,29 @@
 
 #define STATS_COLUMNS 12
 
-/* Is there an index (partial ones count) whose first key is attnum? */
+/* Is there an index (partial ones count) whose first key is attnum?  Read
+ * from pg_index, so a table locked by DDL does not make this wait. */
 static bool
 index_leads_with(Oid relid, AttrNumber attnum)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
-	List	   *indexes = RelationGetIndexList(rel);
-	ListCell   *lc;
+	Relation	pg_index = table_open(IndexRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
 	bool		found = false;
 
-	foreach(lc, indexes)
+	ScanKeyInit(&key, Anum_pg_index_indrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(pg_index, IndexIndrelidIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-		Form_pg_index index;
+		Form_pg_index index = (Form_pg_index) GETSTRUCT(tuple);
 
-		if (!HeapTupleIsValid(tuple))
-			continue;
-		index = (Form_pg_index) GETSTRUCT(tuple);
 		if (index->indnkeyatts > 0 && index->indkey.values[0] == attnum && index->indisvalid)
 			found = true;
-		ReleaseSysCache(tuple);
 	}
-	table_close(rel, AccessShareLock);
+	systable_endscan(scan);
+	table_close(pg_index, AccessShareLock);
 	return found;
 }
 
@@ -147,7 +150,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 
 	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, holds);
-	if (SPI_execute(sql.data, true, 0) != SPI_OK_SELECT)
+	if (retention_execute_job_sql(sql.data, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "preview count failed");
 	for (int t = 0; t < ntags; t++)
 	{
@@ -175,7 +178,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 	}
 	else if (job->held_sql)
 	{
-		if (SPI_execute(job->held_sql, true, 0) != SPI_OK_SELECT)
+		if (retention_execute_job_sql(job->held_sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "preview held count failed");
 		held = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
@@ -194,7 +197,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 		appendStringInfo(&sql, "SELECT %s FROM ONLY %s r WHERE %s IS NOT NULL AND NOT %s%s%s ORDER BY 1 LIMIT 1",
 						 anchor, job->relation_name, anchor, due,
 						 pending ? " AND " : "", pending ? pending : "");
-		if (SPI_execute(sql.data, true, 1) != SPI_OK_SELECT)
+		if (retention_execute_job_sql(sql.data, 0, NULL, NULL, true, 1) != SPI_OK_SELECT)
 			elog(ERROR, "preview next-due query failed");
 		if (SPI_processed > 0)
 		{
@@ -262,9 +265,7 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 		EnforceJob *job = lfirst(lc);
 		int			ntags = list_length(job->tags);
 		TagStats   *stats = palloc0(sizeof(TagStats) * ntags);
-		RetentionTag *first = linitial(job->tags);
-		bool		whole_hold = list_member(holds.categories, makeString(first->category->name)) ||
-			list_member_oid(holds.tables, job->tagged_relid);
+		bool		whole_hold = job->held;
 		char	   *error = NULL;
 		MemoryContext old = CurrentMemoryContext;
 		ResourceOwner owner = CurrentResourceOwner;

@@ -802,7 +802,8 @@ others_held_sql(List *subject_columns, const RetentionHolds *holds)
 
 		if (!list_member(holds->subject_kinds, makeString(tag->label.subject)))
 			continue;
-		appendStringInfo(&buf, "%sretention._subject_held(%s, r.%s::pg_catalog.text)",
+		/* a NULL identifier matches no hold */
+		appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, r.%s::pg_catalog.text, $1), false)",
 						 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
 						 quote_identifier(retention_live_attname(tag->relid, tag->attnum)));
 	}
@@ -847,7 +848,7 @@ kept_row_set_list(Search *search, FoundGroup *group, List *column_tags,
 		if (category_held(holds, tag->category->name))
 			continue;
 		/* the method's expression reads the leaf's own column */
-		value = retention_anonymized_value_sql(tag, rel, &pending);
+		value = retention_anonymized_value_sql(tag, group->relid, &pending);
 		appendStringInfo(&buf, "%s%s = %s", buf.len ? ", " : "", quote_identifier(name), value);
 		done = lappend(done, name);
 	}
@@ -863,7 +864,7 @@ kept_row_set_list(Search *search, FoundGroup *group, List *column_tags,
 		if (!att->attnotnull)
 			appendStringInfo(&buf, "%s%s = NULL", buf.len ? ", " : "", quote_identifier(name));
 		else if (TypeCategory(getBaseType(att->atttypid)) == TYPCATEGORY_STRING)
-			appendStringInfo(&buf, "%s%s = retention._pseudonym(r.%s::pg_catalog.text, %d)::%s",
+			appendStringInfo(&buf, "%s%s = retention._pseudonym(r.%s::pg_catalog.text, %d, $1)::%s",
 							 buf.len ? ", " : "", quote_identifier(name), quote_identifier(name),
 							 att->atttypmod > VARHDRSZ ? att->atttypmod - VARHDRSZ : 0,
 							 format_type_extended(att->atttypid, att->atttypmod,
@@ -932,7 +933,7 @@ group_statement(Search *search, FoundGroup *group, const char *sql, const Retent
 
 	retention_begin_as_owner(relation_owner(group->relid), &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, holds);
-	rc = SPI_execute_with_args(sql, 1, &argtype, &arg, NULL, false, 0);
+	rc = retention_execute_job_sql(sql, 1, &argtype, &arg, false, 0);
 	if (rc != expected)
 		elog(ERROR, "erasure statement failed: %s", SPI_result_code_string(rc));
 	n = SPI_processed;
@@ -1067,7 +1068,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 			held = others_held_sql(subject_columns, &holds);
 			if (held)
 				held_rows = group_statement(search, group,
-											psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($1) AND (%s)",
+											psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND (%s)",
 													 qualified_name(group->relid), held),
 											&holds, SPI_OK_SELECT);
 			report->held += held_rows;
@@ -1081,7 +1082,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 			}
 			if (deleting)
 			{
-				group->sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($1)%s%s%s",
+				group->sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s%s",
 									  qualified_name(group->relid),
 									  held ? " AND NOT (" : "", held ? held : "", held ? ")" : "");
 				group->to_delete = rows - held_rows;
@@ -1105,7 +1106,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 					set = kept_row_set_list(search, group, column_tags, subject_columns, &holds);
 				if (set)
 					report->anonymized += group_statement(search, group,
-														  psprintf("UPDATE ONLY %s r SET %s WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($1)%s%s%s",
+														  psprintf("UPDATE ONLY %s r SET %s WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s%s",
 																   qualified_name(group->relid), set,
 																   held ? " AND NOT (" : "", held ? held : "", held ? ")" : ""),
 														  &holds, SPI_OK_UPDATE);

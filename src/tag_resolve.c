@@ -14,17 +14,23 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_attrdef.h"
 #include "catalog/pg_attribute.h"
 #include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "lib/stringinfo.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "nodes/readfuncs.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
@@ -361,32 +367,44 @@ check_fk_anchor(RetentionTag *tag, Form_pg_attribute fkcol)
 {
 	RetentionLabel *l = &tag->label;
 	RetentionProblem *p = &tag->problem;
-	Relation	rel;
-	ListCell   *lc;
+	Relation	conrel;
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
 	Form_pg_attribute parent_col;
 	char	   *parent_name;
 
-	rel = table_open(tag->relid, AccessShareLock);
-	foreach(lc, RelationGetFKeyList(rel))
+	/* from pg_constraint, so that no lock on the table is needed */
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(tag->relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
-		ForeignKeyCacheInfo *fk = lfirst(lc);
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		AttrNumber	conkey[INDEX_MAX_KEYS];
+		AttrNumber	confkey[INDEX_MAX_KEYS];
+		int			nkeys;
 		char	   *confname;
 
-		if (fk->nkeys != 1 || fk->conkey[0] != fkcol->attnum)
+		if (con->contype != CONSTRAINT_FOREIGN || OidIsValid(tag->fk_conoid))
 			continue;
-		confname = get_rel_name(fk->confrelid);
+		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, NULL, NULL, NULL, NULL, NULL);
+		if (nkeys != 1 || conkey[0] != fkcol->attnum)
+			continue;
+		confname = get_rel_name(con->confrelid);
 		if (confname == NULL || strcmp(confname, l->anchor_table) != 0)
 			continue;
 		if (l->anchor_schema &&
-			strcmp(get_namespace_name(get_rel_namespace(fk->confrelid)),
+			strcmp(get_namespace_name(get_rel_namespace(con->confrelid)),
 				   l->anchor_schema) != 0)
 			continue;
-		tag->fk_conoid = fk->conoid;
-		tag->parent_relid = fk->confrelid;
-		tag->parent_key_attnum = fk->confkey[0];
-		break;
+		tag->fk_conoid = con->oid;
+		tag->parent_relid = con->confrelid;
+		tag->parent_key_attnum = confkey[0];
 	}
-	table_close(rel, AccessShareLock);
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
 
 	if (!OidIsValid(tag->fk_conoid))
 	{
@@ -443,16 +461,47 @@ check_anchor(RetentionTag *tag)
 	return check_anchor_type(tag, att, relname);
 }
 
+/*
+ * retention_column_default
+ *
+ * The default expression of a column, read from pg_attrdef without opening
+ * (and so without locking) the table: planning must never wait behind a
+ * lock.  NULL if the column has none.
+ */
+Node *
+retention_column_default(Oid relid, AttrNumber attnum)
+{
+	Relation	attrdef = table_open(AttrDefaultRelationId, AccessShareLock);
+	ScanKeyData keys[2];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	Node	   *result = NULL;
+
+	ScanKeyInit(&keys[0], Anum_pg_attrdef_adrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	ScanKeyInit(&keys[1], Anum_pg_attrdef_adnum, BTEqualStrategyNumber, F_INT2EQ,
+				Int16GetDatum(attnum));
+	scan = systable_beginscan(attrdef, AttrDefaultIndexId, true, NULL, 2, keys);
+	if (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		bin = heap_getattr(tuple, Anum_pg_attrdef_adbin, RelationGetDescr(attrdef), &isnull);
+
+		if (!isnull)
+			result = stringToNode(TextDatumGetCString(bin));
+	}
+	systable_endscan(scan);
+	table_close(attrdef, AccessShareLock);
+	return result;
+}
+
 /* True if the column's default expression is not immutable. */
 static bool
 default_is_volatile(Oid relid, AttrNumber attnum)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
-	Node	   *def = build_column_default(rel, attnum);
-	bool		result = def != NULL && contain_mutable_functions(def);
+	Node	   *def = retention_column_default(relid, attnum);
 
-	table_close(rel, AccessShareLock);
-	return result;
+	return def != NULL && contain_mutable_functions(def);
 }
 
 /* Checks that the effective action can be applied to the column's type. */

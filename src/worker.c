@@ -110,7 +110,7 @@ typedef struct RetentionShared
 	LWLock	   *lock;
 	pid_t		launcher_pid;
 	Latch	   *launcher_latch;
-	Oid			wake_db;		/* CREATE EXTENSION ran here: look now */
+	bool		wake;			/* CREATE EXTENSION ran somewhere: look now */
 	bool		standby;
 	int			nunserved;
 	Oid			unserved[MAX_UNSERVED];	/* databases that found no slot */
@@ -343,18 +343,25 @@ launcher_pass(BackgroundWorkerHandle **handles)
 	TimestampTz now = GetCurrentTimestamp();
 	int			nunserved = 0;
 	Oid			unserved[MAX_UNSERVED];
-	Oid			wake;
+	bool		wake;
 
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	wake = shared->wake_db;
-	shared->wake_db = InvalidOid;
+	wake = shared->wake;
+	shared->wake = false;
 	for (int i = 0; i < shared->nslots; i++)
 	{
 		WorkerSlot *slot = &shared->slots[i];
 		pid_t		pid;
 
-		if (slot->state == SLOT_FREE || slot->pid != 0)
+		if (slot->state == SLOT_FREE)
 			continue;
+		/* a database no longer wanted (retention.databases, or dropped) */
+		if (slot->pid != 0)
+		{
+			if (!list_member_oid(databases, slot->dboid))
+				kill(slot->pid, SIGTERM);
+			continue;
+		}
 		if (handles[i] != NULL && GetBackgroundWorkerPid(handles[i], &pid) != BGWH_STOPPED)
 			continue;
 		if (slot->state == SLOT_NO_EXTENSION)
@@ -371,8 +378,17 @@ launcher_pass(BackgroundWorkerHandle **handles)
 		}
 	}
 	LWLockRelease(shared->lock);
-	if (OidIsValid(wake))
-		hash_search(no_extension, &wake, HASH_REMOVE, NULL);
+
+	/* after the slots were read: a wake clears what they just recorded too */
+	if (wake)
+	{
+		HASH_SEQ_STATUS status;
+		NoExtensionEntry *entry;
+
+		hash_seq_init(&status, no_extension);
+		while ((entry = hash_seq_search(&status)) != NULL)
+			hash_search(no_extension, &entry->dboid, HASH_REMOVE, NULL);
+	}
 
 	foreach(lc, databases)
 	{
@@ -859,7 +875,7 @@ retention_worker_wake(PG_FUNCTION_ARGS)
 	if (shared == NULL)
 		PG_RETURN_VOID();
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
-	shared->wake_db = MyDatabaseId;
+	shared->wake = true;
 	slot = find_slot(MyDatabaseId);
 	if (slot)
 		slot->paused_until = 0;

@@ -37,6 +37,8 @@ COMMENT ON COLUMN retention.lint_exception.table_name IS 'The table the exceptio
 COMMENT ON COLUMN retention.lint_exception.column_name IS 'The column the exception applies to; NULL: every column of the table.';
 COMMENT ON COLUMN retention.lint_exception.category IS 'For unused_category: the category that may stay unused.';
 COMMENT ON COLUMN retention.lint_exception.reason IS 'Why the finding is acceptable, e.g. "synthetic test data" (required).';
+COMMENT ON COLUMN retention.lint_exception.ignored_by IS 'The session user who recorded the exception.';
+COMMENT ON COLUMN retention.lint_exception.ignored_at IS 'When the exception was recorded (or its reason last replaced).';
 
 SELECT pg_catalog.pg_extension_config_dump('retention.lint_exception', '');
 REVOKE ALL ON retention.lint_exception FROM PUBLIC;
@@ -50,11 +52,12 @@ LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    -- single words (after splitting snake_case, camelCase and digits)
+    -- single words (after splitting snake_case, camelCase and letters from
+    -- digits: ipv4 is ipv, 4)
     singles constant text[] := ARRAY[
         'email', 'emails', 'mail', 'emailaddress', 'phone', 'phones', 'phonenumber',
         'telephone', 'tel', 'mobile', 'cellphone', 'msisdn', 'imsi', 'imei', 'iccid',
-        'fax', 'ip', 'ipaddress', 'ipv4', 'ipv6', 'inet', 'address', 'street', 'city',
+        'fax', 'ip', 'ipaddress', 'ipv', 'inet', 'address', 'street', 'city',
         'postcode', 'postalcode', 'zip', 'zipcode', 'birth', 'birthday', 'birthdate',
         'dob', 'dateofbirth', 'firstname', 'lastname', 'fullname', 'surname', 'forename',
         'givenname', 'familyname', 'maidenname', 'middlename', 'username', 'login',
@@ -288,7 +291,8 @@ findings AS (
                              pg_catalog.format('%I.%I', n.nspname, c.relname)
                                  OPERATOR(pg_catalog.||) coalesce('.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(t.column_name), ''),
                              pg_catalog.format('%I.%I', n.nspname, c.relname),
-                             coalesce(pg_catalog.format(', %L', t.column_name), ''))
+                             CASE WHEN t.column_name IS NULL THEN ''
+                                  ELSE pg_catalog.format(', %L', t.column_name) END)
       FROM tags t
       JOIN pg_catalog.pg_class c ON c.oid = t.relid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
@@ -314,7 +318,8 @@ reported AS (
     UNION ALL
     -- (6) exceptions whose table or column no longer exists
     SELECT 'notice', 'stale_lint_exception', e.table_name::oid, e.column_name, NULL,
-           coalesce(pg_catalog.format('%I.%I', n.nspname, c.relname), e.table_name::oid::text)
+           CASE WHEN c.oid IS NULL THEN e.table_name::oid::text
+                ELSE pg_catalog.format('%I.%I', n.nspname, c.relname) END
                OPERATOR(pg_catalog.||) coalesce('.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(e.column_name), ''),
            pg_catalog.format('lint exception for %s (%s) names a %s that no longer exists',
                              e.check_name, e.reason, CASE WHEN c.oid IS NULL THEN 'table' ELSE 'column' END),
