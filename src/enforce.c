@@ -84,6 +84,7 @@ typedef struct RunState
 	int64		rows_deleted;
 	int64		values_anonymized;
 	int64		rows_held;
+	int64		rows_blocked;
 	int64		batches;
 	int64		errors;
 	int64		wal_bytes;
@@ -95,6 +96,7 @@ typedef struct JobResult
 	int64		rows;			/* rows deleted or updated */
 	int64	   *values;			/* per tag: values anonymized */
 	int64		held;
+	int64		blocked;
 	int64		batches;
 	int64		wal_bytes;
 	const char *outcome;
@@ -429,9 +431,9 @@ start_job_evidence(RunState *run, EnforceJob *job)
 static void
 update_job_evidence(int64 action_id, JobResult *result, int ntags, bool finished)
 {
-	Oid			types[9] = {INT8OID, INT8OID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID};
-	Datum		values[9];
-	char		nulls[10] = "         ";
+	Oid			types[10] = {INT8OID, INT8OID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID};
+	Datum		values[10];
+	char		nulls[11] = "          ";
 
 	values[0] = Int64GetDatum(action_id);
 	values[1] = Int64GetDatum(result->rows);
@@ -448,12 +450,13 @@ update_job_evidence(int64 action_id, JobResult *result, int ntags, bool finished
 		values[8] = CStringGetTextDatum(result->error);
 	else
 		nulls[8] = 'n';
+	values[9] = Int64GetDatum(result->blocked);
 	retention_evidence_exec("UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
-				  " rows_held = $4, batches = $5, wal_bytes = $6, outcome = $7,"
+				  " rows_held = $4, batches = $5, wal_bytes = $6, outcome = $7, rows_blocked = $10,"
 				  " error_sqlstate = $8, error = $9,"
 				  " finished_at = CASE WHEN $7 OPERATOR(pg_catalog.<>) 'running' THEN pg_catalog.clock_timestamp() END"
 				  " WHERE action_id OPERATOR(pg_catalog.=) $1",
-				  9, types, values, nulls, SPI_OK_UPDATE);
+				  10, types, values, nulls, SPI_OK_UPDATE);
 }
 
 /* Run a counting query as the job's owner. */
@@ -575,7 +578,7 @@ try_partition_step(EnforceJob *job, RunState *run, JobResult *result)
 
 	if (!job->is_delete || job->relid == job->tagged_relid ||
 		mode == RETENTION_PARTITIONS_ROWS || OidIsValid(tag->fk_conoid) ||
-		result->held > 0 || job->held_sql != NULL)
+		result->held > 0 || job->held_sql != NULL || job->blocked_sql != NULL)
 		return false;
 	if (!retention_partition_upper_bound(job->relid,
 										 get_attnum(job->relid, retention_live_attname(tag->relid, tag->anchor_attnum)),
@@ -649,6 +652,8 @@ run_job(EnforceJob *job, RunState *run)
 	}
 	if (job->held_sql)
 		result.held = count_as_owner(job, job->held_sql, &run->holds);
+	if (job->blocked_sql)
+		result.blocked = count_as_owner(job, job->blocked_sql, &run->holds);
 
 	for (;;)
 	{
@@ -734,6 +739,7 @@ run_job(EnforceJob *job, RunState *run)
 		for (int t = 0; t < ntags; t++)
 			run->values_anonymized += result.values[t];
 	run->rows_held += result.held;
+	run->rows_blocked += result.blocked;
 	if (strncmp(result.outcome, "partial", 7) == 0)
 		update_job_evidence(action_id, &result, ntags, true);
 	MemoryContextDelete(batch_cxt);
@@ -953,8 +959,8 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		retention_expire_evidence(run.now);
 
 		{
-			Oid			t[9] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID};
-			Datum		v[9];
+			Oid			t[10] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT8OID};
+			Datum		v[10];
 
 			v[0] = Int64GetDatum(run.run_id);
 			v[1] = CStringGetTextDatum(run.errors ? "completed with errors" : run.partial ? "partial" : "completed");
@@ -965,10 +971,11 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 			v[6] = Int64GetDatum(run.errors);
 			v[7] = Int64GetDatum(run.wal_bytes);
 			v[8] = Int32GetDatum(list_length(jobs));
+			v[9] = Int64GetDatum(run.rows_blocked);
 			retention_evidence_exec("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
 						  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
-						  " errors = $7, wal_bytes = $8, jobs = $9 WHERE run_id OPERATOR(pg_catalog.=) $1",
-						  9, t, v, NULL, SPI_OK_UPDATE);
+						  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10 WHERE run_id OPERATOR(pg_catalog.=) $1",
+						  10, t, v, NULL, SPI_OK_UPDATE);
 		}
 		end_batch_transaction(&run);
 	}

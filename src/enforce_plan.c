@@ -27,6 +27,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "catalog/pg_class.h"
@@ -182,6 +183,49 @@ held_clause(List *subject_columns, const RetentionHolds *holds)
 	return buf.len ? psprintf("(%s)", buf.data) : NULL;
 }
 
+/*
+ * "Another row still references this one" on alias r: for every foreign key
+ * that points at the tagged table and would refuse the delete (NO ACTION,
+ * RESTRICT).  Such rows are left out of delete batches and counted as
+ * blocked, so that one referenced row does not fail a whole batch.  NULL if
+ * there is no such key.
+ */
+static char *
+referenced_clause(Oid tagged_relid)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		AttrNumber	conkey[INDEX_MAX_KEYS];
+		AttrNumber	confkey[INDEX_MAX_KEYS];
+		Oid			pf_eq[INDEX_MAX_KEYS];
+		int			nkeys;
+
+		if (con->contype != CONSTRAINT_FOREIGN || con->confrelid != tagged_relid ||
+			OidIsValid(con->conparentid) ||
+			(con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT))
+			continue;
+		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+		appendStringInfo(&buf, "%sEXISTS (SELECT 1 FROM %s c WHERE ", buf.len ? " OR " : "",
+						 qualified_name(con->conrelid));
+		for (int k = 0; k < nkeys; k++)
+			appendStringInfo(&buf, "%sr.%s %s c.%s", k ? " AND " : "",
+							 quote_identifier(retention_live_attname(tagged_relid, confkey[k])),
+							 operator_sql(pf_eq[k]),
+							 quote_identifier(retention_live_attname(con->conrelid, conkey[k])));
+		appendStringInfoChar(&buf, ')');
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+}
+
 /* The column's type as SQL, schema-qualified, with its typmod. */
 static char *
 column_type_sql(Form_pg_attribute att)
@@ -285,6 +329,7 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
 	char	   *name = qualified_name(relid);
 	char	   *held = held_clause(subject_columns, holds);
+	char	   *referenced;
 	StringInfoData due_any;
 	StringInfoData flags;
 	StringInfoData sets;
@@ -338,9 +383,16 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		i++;
 	}
 
-	job->where_due = psprintf("(%s)%s%s", due_any.data, held ? " AND NOT " : "", held ? held : "");
+	referenced = is_delete ? referenced_clause(tagged_relid) : NULL;
+	job->where_due = psprintf("(%s)%s%s%s%s", due_any.data,
+							  held ? " AND NOT " : "", held ? held : "",
+							  referenced ? " AND NOT " : "", referenced ? referenced : "");
 	job->held_sql = held
 		? psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s) AND %s", name, due_any.data, held)
+		: NULL;
+	job->blocked_sql = referenced
+		? psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s)%s%s AND %s", name, due_any.data,
+				   held ? " AND NOT " : "", held ? held : "", referenced)
 		: NULL;
 	job->due_count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s)", name, due_any.data);
 	job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
@@ -399,6 +451,69 @@ retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum, Datum *bound
 		found = true;
 	}
 	return found;
+}
+
+/*
+ * Orders jobs so that a table's job comes after the jobs of the tables whose
+ * foreign keys reference it: rows that reference a due parent are deleted
+ * first, in the same run.  Tables in a cycle keep their order.
+ */
+static List *
+order_children_first(List *jobs)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	List	   *edges = NIL;	/* pairs: child, parent */
+	List	   *ordered = NIL;
+	List	   *remaining = list_copy(jobs);
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+
+		if (con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid) &&
+			con->conrelid != con->confrelid)
+			edges = lappend(edges, list_make2_oid(con->conrelid, con->confrelid));
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+
+	while (remaining != NIL)
+	{
+		ListCell   *lc;
+		EnforceJob *ready = NULL;
+
+		foreach(lc, remaining)
+		{
+			EnforceJob *job = lfirst(lc);
+			ListCell   *ec;
+			ListCell   *oc;
+			bool		waits = false;
+
+			/* does a remaining job's table reference this job's table? */
+			foreach(ec, edges)
+			{
+				List	   *edge = lfirst(ec);
+
+				if (linitial_oid(edge) == job->tagged_relid || lsecond_oid(edge) != job->tagged_relid)
+					continue;
+				foreach(oc, remaining)
+					if (((EnforceJob *) lfirst(oc))->tagged_relid == linitial_oid(edge))
+						waits = true;
+			}
+			if (!waits)
+			{
+				ready = job;
+				break;
+			}
+		}
+		if (ready == NULL)
+			ready = linitial(remaining);	/* a cycle */
+		ordered = lappend(ordered, ready);
+		remaining = list_delete_ptr(remaining, ready);
+	}
+	return ordered;
 }
 
 /*
@@ -497,5 +612,5 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 			column_tags = lappend(column_tags, tag);
 	}
 	(void) lc;
-	return jobs;
+	return order_children_first(jobs);
 }

@@ -145,6 +145,7 @@ typedef struct EnforceJob
 	List	   *pending_sql;	/* per tag: value still to anonymize; NULL for delete */
 	char	   *due_count_sql;	/* count of due rows, held or not */
 	char	   *held_sql;		/* count of due rows a subject hold protects */
+	char	   *blocked_sql;	/* count of due rows another row still references */
 	char	   *candidates_sql; /* $2 = limit: ctid and per-tag flags */
 	char	   *apply_sql;		/* delete: $2 = tid[]; update: $2 tid[], $3.. bool[] */
 	/* in every job statement $1 is the executor's token (see enforce.c) */

@@ -35,7 +35,7 @@
 
 #include "pg_retention.h"
 
-#define STATS_COLUMNS 12
+#define STATS_COLUMNS 13
 
 /* Is there an index (partial ones count) whose first key is attnum?  Read
  * from pg_index, so a table locked by DDL does not make this wait. */
@@ -113,6 +113,7 @@ typedef struct TagStats
 {
 	int64		due;
 	int64		held;
+	int64		blocked;
 	bool		oldest_null;
 	TimestampTz oldest;
 	bool		next_null;
@@ -184,6 +185,19 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 	}
 	for (int t = 0; t < ntags; t++)
 		stats[t].held = held;
+	if (job->blocked_sql && !whole_hold)
+	{
+		int64		blocked;
+
+		if (retention_execute_job_sql(job->blocked_sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "preview blocked count failed");
+		blocked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		for (int t = 0; t < ntags; t++)
+		{
+			stats[t].blocked = blocked;
+			stats[t].due -= Min(stats[t].due, blocked);	/* not processed, for now */
+		}
+	}
 
 	/* next due: the smallest anchor that is not due yet */
 	for (int t = 0; with_times && t < ntags; t++)
@@ -322,6 +336,7 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 				values[11] = CStringGetTextDatum("held as a whole (category or table hold)");
 			else
 				nulls[11] = true;
+			values[12] = Int64GetDatum(stats[t].blocked);
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 			MemoryContextSwitchTo(spi);
 		}

@@ -967,7 +967,7 @@ Datum
 retention_erase_subject(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Jsonb	   *identifiers = PG_GETARG_JSONB_P(0);
+	Jsonb	   *identifiers;
 	bool		dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
 	uint8		key[RETENTION_KEY_BYTES];
 	Search	   *search;
@@ -980,6 +980,12 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 	MemoryContext cxt;
 	StringInfoData tables;
 
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("identifiers must not be NULL"),
+				 errhint("Pass e.g. '{\"email\": \"ana@example.com\"}'.")));
+	identifiers = PG_GETARG_JSONB_P(0);
 	InitMaterializedSRF(fcinfo, 0);
 	cxt = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)

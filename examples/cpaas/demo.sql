@@ -1,48 +1,112 @@
 -- examples/cpaas/demo.sql: what scripts/demo shows.  Run in an empty
--- database of a server that preloads pg_retention.
+-- database of a server that preloads pg_retention and starts with
+-- retention.enabled = off and retention.naptime = 1s (scripts/demo sets
+-- both), with psql variable scale (default 0.05).
+\if :{?scale}
+\else
+\set scale 0.05
+\endif
 \pset border 2
 \pset null '-'
+\set QUIET on
+
 \echo
-\echo '=== 1. Install the extension: schema "retention", roles retention_admin and retention_dsr'
+\echo '=== 1. Install pg_retention and the example platform (examples/cpaas/schema.sql, policy.sql)'
 CREATE EXTENSION pg_retention;
-SELECT extname, extversion FROM pg_extension WHERE extname = 'pg_retention';
-
-\echo
-\echo '=== 2. The platform''s tables (examples/cpaas/schema.sql)'
-\i schema.sql
-SELECT c.relname AS "table", pg_catalog.obj_description(c.oid) AS note,
-       (SELECT count(*) FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped) AS columns
-  FROM pg_class c WHERE c.relnamespace = 'cpaas'::regnamespace AND c.relkind = 'r' ORDER BY 1;
-
-\echo
-\echo '=== 3. The privacy notice''s schedule as categories and tags (examples/cpaas/policy.sql)'
 \o /dev/null
+\i schema.sql
 \i policy.sql
 \o
-\echo 'For example, the end user''s phone number in a communication record:'
+SELECT count(*) AS tables FROM pg_class WHERE relnamespace = 'cpaas'::regnamespace AND relkind = 'r' \gset
+SELECT count(*) AS tags FROM retention.tags \gset
+\echo :tables tables, 13 categories and :tags tags. For example:
 \echo '  SECURITY LABEL FOR retention ON COLUMN cpaas.message_record.end_user_phone'
 \echo '      IS ''category=end_user_identifiers anchor=sent_at subject=phone'';'
 
 \echo
-\echo '=== 4. The retention schedule as the database knows it (retention.schedule)'
-SELECT category, kept, anchors, at_expiry, applies_to FROM retention.schedule;
+\echo '=== 2. The retention schedule, as the database now enforces it (retention.schedule)'
+SELECT category, kept, anchors AS "counted from", at_expiry AS "at expiry", applies_to AS "applies to"
+  FROM retention.schedule WHERE category <> 'retention_evidence';
 
 \echo
-\echo '=== 5. Every tag, resolved (retention.tags)'
-SELECT object, kind, category, anchor, action, action_source AS "action from", subject, valid
-  FROM retention.tags ORDER BY object;
+\echo '=== 3. Eleven years of history (examples/cpaas/generate.sql)'
+\o /dev/null
+\i generate.sql
+\o
+SELECT c.relname AS "table", s.n_live_tup AS rows
+  FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid
+ WHERE s.schemaname = 'cpaas' ORDER BY 2 DESC;
 
 \echo
-\echo '=== 6. Labels are validated when set: a few mistakes and what the DBA is told'
-\set ON_ERROR_STOP 0
-SECURITY LABEL FOR retention ON COLUMN cpaas.message_record.end_user_phone
-    IS 'category=end_user_identifiers anchor=sent_at; DROP TABLE cpaas.customer';
-SECURITY LABEL FOR retention ON COLUMN cpaas.account_user.email
-    IS 'category=end_user_identifiers anchor=created_at action=nullify';
-SECURITY LABEL FOR retention ON TABLE cpaas.web_event IS 'category=web_analytics anchor=occurred_at';
+\echo '=== 4. A legal hold: support tickets and their messages are kept for a court case, whatever their age'
+SELECT retention.place_hold('Case 2026-117: preserve all support records', category => 'customer_support_data') AS hold_id;
+
 \echo
-\echo '=== 7. Schema changes keep tags correct, or are refused'
-ALTER TABLE cpaas.message_record RENAME COLUMN sent_at TO occurred_at;
-SELECT object, label FROM retention.tags WHERE object LIKE 'cpaas.message_record%' ORDER BY object;
-ALTER TABLE cpaas.customer DROP COLUMN relationship_ended_at CASCADE;
-\set ON_ERROR_STOP 1
+\echo '=== 5. Status before enforcement (retention.status): what is overdue per tag'
+SELECT table_name, coalesce(column_name, '(row)') AS "column", category, action,
+       rows_overdue AS overdue, rows_held AS held, rows_blocked AS blocked,
+       date_trunc('day', oldest_overdue_age) AS "oldest overdue by", next_due::date AS "next due", index_serves AS indexed
+  FROM retention.status ORDER BY 1, 2;
+
+\echo
+\echo '=== 6. The background worker drains the backlog (retention.enabled = on)'
+ALTER SYSTEM SET retention.enabled = on;
+SELECT pg_reload_conf() \gset
+DO $$
+DECLARE
+    started timestamptz := clock_timestamp();
+    runs bigint; deleted bigint; anonymized bigint; last_work bigint;
+BEGIN
+    LOOP
+        PERFORM pg_sleep(1);
+        SELECT count(*), coalesce(sum(rows_deleted), 0), coalesce(sum(values_anonymized), 0)
+          INTO runs, deleted, anonymized
+          FROM retention.run WHERE origin = 'worker' AND status <> 'running';
+        SELECT rows_deleted + values_anonymized INTO last_work
+          FROM retention.run WHERE origin = 'worker' AND status <> 'running'
+         ORDER BY run_id DESC LIMIT 1;
+        RAISE NOTICE '% s: % worker runs, % rows deleted, % values anonymized',
+            round(extract(epoch FROM clock_timestamp() - started)), runs, deleted, anonymized;
+        EXIT WHEN (runs >= 2 AND last_work = 0) OR clock_timestamp() - started > interval '60 seconds';
+    END LOOP;
+END
+$$;
+
+\echo
+\echo '=== 7. Status after: nothing overdue; held rows kept, and rows their held children still reference (blocked)'
+SELECT table_name, coalesce(column_name, '(row)') AS "column", category,
+       rows_overdue AS overdue, rows_held AS held, rows_blocked AS blocked, last_run::time(0) AS "last run", last_outcome AS outcome
+  FROM retention.status ORDER BY 1, 2;
+
+\echo
+\echo '=== 8. Preview: what falls due in the next 90 days (retention.preview)'
+SELECT table_name, coalesce(column_name, '(row)') AS "column", category, action, rows_due AS "due by then", rows_held AS held
+  FROM retention.preview(now() + interval '90 days') WHERE rows_due > 0 OR rows_held > 0 ORDER BY 1, 2;
+
+\echo
+\echo '=== 9. An access request: everything about one account user, with due dates (retention.export_subject)'
+SELECT email AS subject_email FROM cpaas.account_user ORDER BY account_user_id LIMIT 1 \gset
+\echo Identifier searched: :subject_email
+SELECT jsonb_pretty(jsonb_set(d, '{tables}',
+         (SELECT jsonb_agg(jsonb_set(t, '{rows}', (SELECT jsonb_agg(r) FROM (SELECT r FROM jsonb_array_elements(t -> 'rows') r LIMIT 2) x)))
+            FROM jsonb_array_elements(d -> 'tables') t))) AS "export (first 2 rows per table)"
+  FROM retention.export_subject(jsonb_build_object('email', :'subject_email')) d;
+
+\echo
+\echo '=== 10. An erasure request for another person (retention.erase_subject)'
+SELECT email AS erase_email, phone AS erase_phone FROM cpaas.account_user
+ WHERE phone IS NOT NULL ORDER BY account_user_id DESC LIMIT 1 \gset
+SELECT * FROM retention.erase_subject(jsonb_build_object('email', :'erase_email', 'phone', :'erase_phone'));
+SELECT retention.is_suppressed('email', upper(:'erase_email')) AS "on the suppression list (any spelling)";
+SELECT kind, requested_by, rows_found, outcome, left(identifier_hashes[1], 22) || '...' AS "identifier (keyed hash)"
+  FROM retention.dsr_request ORDER BY request_id;
+
+\echo
+\echo '=== 11. The evidence log (retention.run, retention.action_log): what was done, no personal data'
+SELECT run_id, origin, status, jobs, rows_deleted, values_anonymized, rows_held, rows_blocked, batches,
+       pg_size_pretty(wal_bytes) AS wal, (finished_at - started_at)::interval(2) AS took
+  FROM retention.run WHERE rows_deleted + values_anonymized > 0 OR run_id = (SELECT max(run_id) FROM retention.run) ORDER BY run_id;
+SELECT table_name, action, array_to_string(columns, ', ') AS columns, array_to_string(methods, ', ') AS methods,
+       sum(rows_processed) AS rows, sum(rows_held) AS held, sum(batches) AS batches, string_agg(DISTINCT outcome, ', ') AS outcomes
+  FROM retention.action_log GROUP BY 1, 2, 3, 4 HAVING sum(rows_processed) + sum(rows_held) > 0 ORDER BY 1, 2;
+SELECT role, database, state, last_run_id FROM retention.worker_status();

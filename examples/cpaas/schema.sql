@@ -19,6 +19,7 @@ CREATE TABLE customer (
     created_at            timestamptz NOT NULL DEFAULT now(),
     relationship_ended_at timestamptz
 );
+CREATE INDEX ON customer (relationship_ended_at);
 
 -- Users of a customer's account, and business contacts at the customer.
 CREATE TABLE account_user (

@@ -25,7 +25,8 @@ CREATE FUNCTION retention._tag_stats(
     OUT index_serves  boolean,
     OUT oldest_due_anchor timestamptz,
     OUT next_due      timestamptz,
-    OUT note          text)
+    OUT note          text,
+    OUT rows_blocked  bigint)
 RETURNS SETOF record
 LANGUAGE C STABLE STRICT
 AS 'MODULE_PATHNAME', 'retention_tag_stats';
@@ -43,19 +44,20 @@ RETURNS TABLE (table_name    regclass,
                rows_due      bigint,
                rows_held     bigint,
                index_serves  boolean,
-               note          text)
+               note          text,
+               rows_blocked  bigint)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT s.table_name, s.column_name, s.category, s.action,
            min(s.anchor_cutoff), sum(s.rows_due)::bigint, sum(s.rows_held)::bigint,
-           bool_and(s.index_serves), string_agg(DISTINCT s.note, '; ')
+           bool_and(s.index_serves), string_agg(DISTINCT s.note, '; '), sum(s.rows_blocked)::bigint
       FROM retention._tag_stats(as_of, false) s
      GROUP BY s.table_name, s.column_name, s.category, s.action
      ORDER BY s.table_name::text, s.column_name NULLS FIRST
 $$;
 COMMENT ON FUNCTION retention.preview(timestamptz) IS
-    'What enforcement would do at as_of (now, or a future instant), without changing data: per tag, the rows (table tags) or values (column tags) it would delete or anonymize, the rows a legal hold keeps, the anchor cutoff (anchors up to it are due), and whether an index serves the due predicate. Members of retention_admin only.';
+    'What enforcement would do at as_of (now, or a future instant), without changing data: per tag, the rows (table tags) or values (column tags) it would delete or anonymize, the rows a legal hold keeps, the rows still referenced by a foreign key that forbids their deletion (rows_blocked), the anchor cutoff (anchors up to it are due), and whether an index serves the due predicate. Members of retention_admin only.';
 REVOKE ALL ON FUNCTION retention.preview(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retention.preview(timestamptz) TO retention_admin;
 
@@ -69,7 +71,7 @@ WITH stats AS (
            sum(s.rows_due)::bigint AS rows_overdue, sum(s.rows_held)::bigint AS rows_held,
            min(s.oldest_due_anchor) AS oldest_overdue_anchor,
            min(s.next_due) AS next_due, bool_and(s.index_serves) AS index_serves,
-           string_agg(DISTINCT s.note, '; ') AS note
+           string_agg(DISTINCT s.note, '; ') AS note, sum(s.rows_blocked)::bigint AS rows_blocked
       FROM retention._tag_stats(pg_catalog.now(), true) s
      GROUP BY s.table_name, 2, s.column_name, s.category, s.action)
 SELECT st.table_name, st.column_name, st.category, st.action,
@@ -80,7 +82,8 @@ SELECT st.table_name, st.column_name, st.category, st.action,
        last.outcome AS last_outcome,
        err.finished_at AS last_error_at,
        err.error_sqlstate OPERATOR(pg_catalog.||) ': ' OPERATOR(pg_catalog.||) err.error AS last_error,
-       st.note
+       st.note,
+       st.rows_blocked
   FROM stats st
   LEFT JOIN LATERAL (
         SELECT a.finished_at, a.outcome FROM retention.action_log a
@@ -96,6 +99,6 @@ SELECT st.table_name, st.column_name, st.category, st.action,
                      ELSE st.column_name::text OPERATOR(pg_catalog.=) ANY (a.columns) END)
          ORDER BY a.action_id DESC LIMIT 1) err ON true;
 COMMENT ON VIEW retention.status IS
-    'Per tag: rows (or values) overdue now, rows under legal hold, age of the oldest overdue anchor, the next due time, whether an index serves the anchor, the last enforcement of the tag and its outcome, and the last error (SQLSTATE and description). Members of retention_admin only.';
+    'Per tag: rows (or values) overdue now, rows under legal hold, rows blocked (due, but still referenced by a foreign key that forbids the delete), age of the oldest overdue anchor, the next due time, whether an index serves the anchor, the last enforcement of the tag and its outcome, and the last error (SQLSTATE and description). Members of retention_admin only.';
 REVOKE ALL ON retention.status FROM PUBLIC;
 GRANT SELECT ON retention.status TO retention_admin;
