@@ -384,6 +384,8 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	}
 
 	referenced = is_delete ? referenced_clause(tagged_relid) : NULL;
+	job->where_due_all = psprintf("(%s)%s%s", due_any.data,
+								  held ? " AND NOT " : "", held ? held : "");
 	job->where_due = psprintf("(%s)%s%s%s%s", due_any.data,
 							  held ? " AND NOT " : "", held ? held : "",
 							  referenced ? " AND NOT " : "", referenced ? referenced : "");

@@ -140,7 +140,8 @@ typedef struct EnforceJob
 	Datum	   *exact_cutoffs;	/* per tag: the largest due anchor */
 	char	   *table_name;		/* qualified, for evidence */
 	char	   *relation_name;
-	char	   *where_due;		/* due, not done, not held (alias r) */
+	char	   *where_due;		/* due, not done, not held, not blocked (alias r) */
+	char	   *where_due_all;	/* due, not done, not held (alias r) */
 	List	   *due_sql;		/* per tag: due predicate (alias r) */
 	List	   *pending_sql;	/* per tag: value still to anonymize; NULL for delete */
 	char	   *due_count_sql;	/* count of due rows, held or not */

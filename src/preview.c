@@ -147,7 +147,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", anchor_instant(tag), cond);
 	}
 	appendStringInfo(&sql, " FROM ONLY %s r WHERE %s", job->relation_name,
-					 whole_hold ? "true" : job->where_due);
+					 whole_hold ? "true" : job->where_due_all);
 
 	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, holds);
@@ -192,11 +192,9 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 		if (retention_execute_job_sql(job->blocked_sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "preview blocked count failed");
 		blocked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		/* due all the same; shown beside, as of now */
 		for (int t = 0; t < ntags; t++)
-		{
 			stats[t].blocked = blocked;
-			stats[t].due -= Min(stats[t].due, blocked);	/* not processed, for now */
-		}
 	}
 
 	/* next due: the smallest anchor that is not due yet */

@@ -535,16 +535,25 @@ clear_slot_pid(int code, Datum arg)
  * simple-query protocol does, so that a procedure can commit inside it.
  */
 static void
-run_toplevel(const char *sql, CommandTag tag)
+run_toplevel(const char *sql, CommandTag tag, MemoryContext cxt)
 {
-	List	   *parsetrees = pg_parse_query(sql);
-	RawStmt    *raw = linitial_node(RawStmt, parsetrees);
+	List	   *parsetrees;
+	RawStmt    *raw;
 	List	   *querytrees;
 	List	   *plantrees;
 	Portal		portal;
 	DestReceiver *dest = CreateDestReceiver(DestNone);
 	QueryCompletion qc;
+	MemoryContext old;
 
+	/*
+	 * The trees must outlive the transaction: the procedure commits, and the
+	 * portal reads its statement list again afterwards (the simple-query
+	 * protocol keeps them in MessageContext for the same reason).
+	 */
+	old = MemoryContextSwitchTo(cxt);
+	parsetrees = pg_parse_query(sql);
+	raw = linitial_node(RawStmt, parsetrees);
 	PushActiveSnapshot(GetTransactionSnapshot());
 #if PG_VERSION_NUM >= 150000
 	querytrees = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
@@ -553,6 +562,7 @@ run_toplevel(const char *sql, CommandTag tag)
 #endif
 	plantrees = pg_plan_queries(querytrees, sql, CURSOR_OPT_PARALLEL_OK, NULL);
 	PopActiveSnapshot();
+	MemoryContextSwitchTo(old);
 
 	portal = CreatePortal("", true, true);
 	portal->visible = false;
@@ -569,7 +579,7 @@ run_toplevel(const char *sql, CommandTag tag)
  * is not installed.
  */
 static int64
-worker_cycle(void)
+worker_cycle(MemoryContext cxt)
 {
 	int64		run_id = 0;
 
@@ -581,7 +591,7 @@ worker_cycle(void)
 		return -1;
 	}
 	pgstat_report_activity(STATE_RUNNING, "CALL retention.enforce()");
-	run_toplevel("CALL retention.enforce()", CMDTAG_CALL);
+	run_toplevel("CALL retention.enforce()", CMDTAG_CALL, cxt);
 	CommitTransactionCommand();
 
 	/* the run id, for retention.worker_status() */
@@ -651,7 +661,7 @@ retention_worker_main(Datum main_arg)
 		old = MemoryContextSwitchTo(cycle_cxt);
 		PG_TRY();
 		{
-			run_id = worker_cycle();
+			run_id = worker_cycle(cycle_cxt);
 		}
 		PG_CATCH();
 		{

@@ -16,12 +16,12 @@ my $tempdir = PostgreSQL::Test::Utils::tempdir;
 # Two servers, both preloading the library.
 my $node = PostgreSQL::Test::Cluster->new('primary');
 $node->init;
-$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_retention'");
+$node->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_retention'\n# the test checks restored state: no worker runs in between\nretention.enabled = off");
 $node->start;
 
 my $node2 = PostgreSQL::Test::Cluster->new('other');
 $node2->init;
-$node2->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_retention'");
+$node2->append_conf('postgresql.conf', "shared_preload_libraries = 'pg_retention'\n# the test checks restored state: no worker runs in between\nretention.enabled = off");
 $node2->start;
 
 # The source database: categories with every field, tags of every kind.
