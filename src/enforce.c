@@ -42,6 +42,7 @@
 #include "nodes/parsenodes.h"
 #include "nodes/value.h"
 #include "pgstat.h"
+#include "postmaster/bgworker.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/array.h"
@@ -343,8 +344,8 @@ end_batch_transaction(RunState *run)
 }
 
 /* Words for an error, without anything it may quote from a row. */
-static const char *
-error_in_words(int sqlerrcode)
+const char *
+retention_error_in_words(int sqlerrcode)
 {
 	switch (sqlerrcode)
 	{
@@ -712,7 +713,7 @@ run_job(EnforceJob *job, RunState *run)
 						 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
 			result.outcome = "error";
 			result.error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
-			result.error = pstrdup(error_in_words(edata->sqlerrcode));
+			result.error = pstrdup(retention_error_in_words(edata->sqlerrcode));
 			failed = true;
 		}
 		PG_END_TRY();
@@ -787,12 +788,12 @@ retention_load_holds(RetentionHolds *holds, TimestampTz now)
 	HASHCTL		ctl;
 
 	memset(holds, 0, sizeof(*holds));
-	if (SPI_execute_with_args("SELECT scope, category, table_name::pg_catalog.oid, subject_kind, subject_hash"
-							  "  FROM retention.legal_hold"
-							  " WHERE released_at IS NULL"
-							  "   AND (ends_at IS NULL OR ends_at OPERATOR(pg_catalog.>) $1)",
-							  1, &type, &arg, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "reading retention.legal_hold failed");
+	/* as the extension's owner: callers (retention_dsr) cannot read holds */
+	retention_evidence_exec("SELECT scope, category, table_name::pg_catalog.oid, subject_kind, subject_hash"
+							"  FROM retention.legal_hold"
+							" WHERE released_at IS NULL"
+							"   AND (ends_at IS NULL OR ends_at OPERATOR(pg_catalog.>) $1)",
+							1, &type, &arg, NULL, SPI_OK_SELECT);
 
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = PG_SHA256_DIGEST_LENGTH;
@@ -866,8 +867,15 @@ lock_enforcement(bool acquire)
 static const char *
 run_origin(void)
 {
-	if (MyBackendType == B_BG_WORKER)
-		return "worker";
+	/* ours, or another extension's background worker (pg_cron's, say) */
+	if (MyBackendType == B_BG_WORKER && MyBgworkerEntry != NULL)
+	{
+		if (strcmp(MyBgworkerEntry->bgw_library_name, "pg_retention") == 0)
+			return "worker";
+		if (strcmp(MyBgworkerEntry->bgw_library_name, "pg_cron") == 0)
+			return "pg_cron";
+		return "background worker";
+	}
 	if (application_name && strcmp(application_name, "pg_cron") == 0)
 		return "pg_cron";
 	return "call";

@@ -184,14 +184,51 @@ held_clause(List *subject_columns, const RetentionHolds *holds)
 }
 
 /*
- * "Another row still references this one" on alias r: for every foreign key
- * that points at the tagged table and would refuse the delete (NO ACTION,
- * RESTRICT).  Such rows are left out of delete batches and counted as
- * blocked, so that one referenced row does not fail a whole batch.  NULL if
- * there is no such key.
+ * Is a row of relid (alias c) held?  true for a hold on its table or on the
+ * category of one of its tags, a subject-hold test for its identifier
+ * columns, NULL when no active hold can touch it.
  */
 static char *
-referenced_clause(Oid tagged_relid)
+child_held_sql(Oid relid, List *tags, const RetentionHolds *holds)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (holds == NULL)
+		return NULL;
+	if (list_member_oid(holds->tables, relid))
+		return "true";
+	initStringInfo(&buf);
+	foreach(lc, tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+
+		if (tag->relid != relid || tag->problem.sqlerrcode != 0)
+			continue;
+		if (tag->category && list_member(holds->categories, makeString(tag->category->name)))
+			return "true";
+		if (tag->attnum != 0 && tag->label.subject &&
+			list_member(holds->subject_kinds, makeString(tag->label.subject)))
+			appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, c.%s::pg_catalog.text, $1), false)",
+							 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
+							 quote_identifier(retention_live_attname(tag->relid, tag->attnum)));
+	}
+	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+}
+
+/*
+ * retention_referenced_sql
+ *
+ * "This row cannot go now" on alias r, from the foreign keys that point at
+ * the tagged table: any row that references it through a key that would
+ * refuse the delete (NO ACTION, RESTRICT), or a held row that references it
+ * through a key that would delete or change that row (CASCADE, SET NULL,
+ * SET DEFAULT) -- a delete must not reach held data by cascade.  Such rows
+ * are left out of delete batches and counted as blocked.  NULL if nothing
+ * can block.  tags and holds may be NIL/NULL (then only the first kind).
+ */
+char *
+retention_referenced_sql(Oid tagged_relid, List *tags, const RetentionHolds *holds)
 {
 	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
 	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
@@ -206,11 +243,17 @@ referenced_clause(Oid tagged_relid)
 		AttrNumber	confkey[INDEX_MAX_KEYS];
 		Oid			pf_eq[INDEX_MAX_KEYS];
 		int			nkeys;
+		char	   *held = NULL;
 
 		if (con->contype != CONSTRAINT_FOREIGN || con->confrelid != tagged_relid ||
-			OidIsValid(con->conparentid) ||
-			(con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT))
+			OidIsValid(con->conparentid))
 			continue;
+		if (con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT)
+		{
+			held = child_held_sql(con->conrelid, tags, holds);
+			if (held == NULL)
+				continue;
+		}
 		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
 		appendStringInfo(&buf, "%sEXISTS (SELECT 1 FROM %s c WHERE ", buf.len ? " OR " : "",
 						 qualified_name(con->conrelid));
@@ -219,6 +262,8 @@ referenced_clause(Oid tagged_relid)
 							 quote_identifier(retention_live_attname(tagged_relid, confkey[k])),
 							 operator_sql(pf_eq[k]),
 							 quote_identifier(retention_live_attname(con->conrelid, conkey[k])));
+		if (held)
+			appendStringInfo(&buf, " AND %s", held);
 		appendStringInfoChar(&buf, ')');
 	}
 	systable_endscan(scan);
@@ -323,7 +368,8 @@ retention_anonymized_value_sql(RetentionTag *tag, Oid relid, char **pending)
 /* A job for one relation, with its statements. */
 static EnforceJob *
 make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
-		 List *subject_columns, const RetentionHolds *holds, TimestampTz now)
+		 List *subject_columns, const RetentionHolds *holds, TimestampTz now,
+		 List *all_tags)
 {
 	EnforceJob *job = palloc0(sizeof(EnforceJob));
 	HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
@@ -383,7 +429,7 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		i++;
 	}
 
-	referenced = is_delete ? referenced_clause(tagged_relid) : NULL;
+	referenced = is_delete ? retention_referenced_sql(tagged_relid, all_tags, holds) : NULL;
 	job->where_due_all = psprintf("(%s)%s%s", due_any.data,
 								  held ? " AND NOT " : "", held ? held : "");
 	job->where_due = psprintf("(%s)%s%s%s%s", due_any.data,
@@ -564,7 +610,7 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 					if (table_tag)
 					{
 						job = make_job(current, lfirst_oid(leaf), list_make1(table_tag),
-									   true, subject_columns, holds, now);
+									   true, subject_columns, holds, now, tags);
 						job->held = table_held ||
 							list_member(holds->categories, makeString(table_tag->category->name));
 						jobs = lappend(jobs, job);
@@ -572,7 +618,7 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 					if (column_tags)
 					{
 						job = make_job(current, lfirst_oid(leaf), column_tags,
-									   false, subject_columns, holds, now);
+									   false, subject_columns, holds, now, tags);
 						job->held = table_held;
 						jobs = lappend(jobs, job);
 					}
@@ -580,7 +626,7 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 					if (held_column_tags)
 					{
 						job = make_job(current, lfirst_oid(leaf), held_column_tags,
-									   false, subject_columns, holds, now);
+									   false, subject_columns, holds, now, tags);
 						job->held = true;
 						jobs = lappend(jobs, job);
 					}

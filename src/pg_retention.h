@@ -183,6 +183,8 @@ extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
 											Datum *bound);
 extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
 											char **pending);
+extern char *retention_referenced_sql(Oid tagged_relid, List *tags,
+									  const RetentionHolds *holds);
 
 /* enforce.c */
 extern const uint8 *retention_executor_key(int64 token);
@@ -197,6 +199,7 @@ extern void retention_set_executor_active(bool active, const RetentionHolds *hol
 extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
 									   int budget_ms, bool nonatomic);
 extern void retention_expire_evidence(TimestampTz now);
+extern const char *retention_error_in_words(int sqlerrcode);
 extern void retention_evidence_exec(const char *sql, int nargs, Oid *types,
 									Datum *values, const char *nulls, int expected);
 extern int64 retention_evidence_insert(const char *sql, int nargs, Oid *types,

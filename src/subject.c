@@ -84,6 +84,7 @@ typedef struct FoundGroup
 								 * anonymization rule: erasure anonymizes it */
 	List	   *tids;			/* ItemPointer, in order found */
 	char	   *sql;			/* erasure: its DELETE */
+	char	   *remaining_sql;	/* erasure: count of its unheld rows left */
 	int64		to_delete;		/* erasure: rows not held */
 } FoundGroup;
 
@@ -430,8 +431,13 @@ search_children(Search *search)
 			{
 				Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
 
+				/*
+				 * A table referencing itself links different people (a
+				 * manager and their reports): not followed.
+				 */
 				if (con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid) &&
-					list_member_oid(targets, con->confrelid))
+					list_member_oid(targets, con->confrelid) &&
+					!list_member_oid(targets, con->conrelid) && con->conrelid != con->confrelid)
 					fks = lappend_oid(fks, con->oid);
 			}
 			systable_endscan(scan);
@@ -487,6 +493,10 @@ search_children(Search *search)
 		}
 		if (!more)
 			break;
+		if (depth == MAX_DEPTH - 1)
+			ereport(NOTICE,
+					(errmsg("the search for the subject's rows stopped at %d levels of foreign keys", MAX_DEPTH),
+					 errdetail("Rows further down the chain were not included.")));
 	}
 }
 
@@ -900,16 +910,84 @@ kept_row_set_list(Search *search, FoundGroup *group, List *column_tags,
 				nullable = false;
 		if (!target_deleted || !nullable)
 			continue;
-		for (int k = 0; k < fk->nkeys; k++)
+		/* only where this row's own parent is one this erasure deletes */
 		{
-			char	   *name = NameStr(TupleDescAttr(RelationGetDescr(rel), fk->conkey[k] - 1)->attname);
+			StringInfoData parent;
+			StringInfoData match;
+			ListCell   *pc;
 
-			if (!list_member(done, makeString(name)))
-				appendStringInfo(&buf, "%s%s = NULL", buf.len ? ", " : "", quote_identifier(name));
+			initStringInfo(&match);
+			for (int k = 0; k < fk->nkeys; k++)
+				appendStringInfo(&match, "%sp.%s OPERATOR(pg_catalog.=) r.%s", k ? " AND " : "",
+								 quote_identifier(retention_live_attname(fk->confrelid, fk->confkey[k])),
+								 quote_identifier(NameStr(TupleDescAttr(RelationGetDescr(rel), fk->conkey[k] - 1)->attname)));
+			initStringInfo(&parent);
+			foreach(pc, search->groups)
+			{
+				FoundGroup *g = lfirst(pc);
+				StringInfoData tids;
+				ListCell   *tc;
+
+				if (!(g->root == fk->confrelid || g->relid == fk->confrelid ||
+					  list_member_oid(get_partition_ancestors(g->relid), fk->confrelid)) ||
+					!deletes_rows(search, g->root) || g->matched_attnum != 0)
+					continue;
+				initStringInfo(&tids);
+				foreach(tc, g->tids)
+				{
+					ItemPointer tid = lfirst(tc);
+
+					appendStringInfo(&tids, "%s\"(%u,%u)\"", tids.len ? "," : "",
+									 ItemPointerGetBlockNumber(tid), ItemPointerGetOffsetNumber(tid));
+				}
+				appendStringInfo(&parent, "%sEXISTS (SELECT 1 FROM ONLY %s p WHERE p.ctid OPERATOR(pg_catalog.=) ANY ('{%s}'::pg_catalog.tid[]) AND %s)",
+								 parent.len ? " OR " : "", qualified_name(g->relid), tids.data, match.data);
+			}
+			for (int k = 0; k < fk->nkeys; k++)
+			{
+				char	   *name = NameStr(TupleDescAttr(RelationGetDescr(rel), fk->conkey[k] - 1)->attname);
+
+				if (!list_member(done, makeString(name)) && parent.len)
+					appendStringInfo(&buf, "%s%s = CASE WHEN %s THEN NULL ELSE r.%s END",
+									 buf.len ? ", " : "", quote_identifier(name), parent.data,
+									 quote_identifier(name));
+			}
 		}
 	}
 	table_close(rel, AccessShareLock);
 	return buf.len ? buf.data : NULL;
+}
+
+/*
+ * Does a foreign key lead from a table with held rows in this erasure to
+ * root?  Then root's rows that cannot be deleted are kept as they are.
+ */
+static bool
+referenced_by_held(Search *search, List *reports, Oid root)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	bool		found = false;
+
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		ListCell   *lc;
+
+		if (con->contype != CONSTRAINT_FOREIGN || con->confrelid != root)
+			continue;
+		foreach(lc, reports)
+		{
+			EraseReport *r = lfirst(lc);
+
+			if (r->held > 0 && r->root == con->conrelid)
+				found = true;
+		}
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return found;
 }
 
 static int
@@ -968,7 +1046,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Jsonb	   *identifiers;
-	bool		dry_run = PG_ARGISNULL(1) ? false : PG_GETARG_BOOL(1);
+	bool		dry_run;
 	uint8		key[RETENTION_KEY_BYTES];
 	Search	   *search;
 	RetentionHolds holds;
@@ -985,7 +1063,13 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("identifiers must not be NULL"),
 				 errhint("Pass e.g. '{\"email\": \"ana@example.com\"}'.")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("dry_run must not be NULL"),
+				 errhint("Pass dry_run => true to see what would happen, or false to erase.")));
 	identifiers = PG_GETARG_JSONB_P(0);
+	dry_run = PG_GETARG_BOOL(1);
 	InitMaterializedSRF(fcinfo, 0);
 	cxt = CurrentMemoryContext;
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -1007,6 +1091,14 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 	/* deepest children first: fewer keys block a delete */
 	ordered = list_copy(search->groups);
 	list_sort(ordered, compare_depth_desc);
+
+	/*
+	 * Errors of the statements below (constraints, the owner's triggers) can
+	 * quote row values, the person's identifiers among them: they are
+	 * raised again in the extension's words.
+	 */
+	PG_TRY();
+	{
 
 	/* pass 0: rows that are kept (anonymized); pass 1: rows deleted */
 	for (int pass = 0; pass < 2; pass++)
@@ -1088,9 +1180,16 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 			}
 			if (deleting)
 			{
-				group->sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s%s",
+				char	   *referenced = retention_referenced_sql(group->root, search->tags, &holds);
+
+				/* rows that kept rows still reference stay (and are reported) */
+				group->sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s%s%s%s",
 									  qualified_name(group->relid),
-									  held ? " AND NOT (" : "", held ? held : "", held ? ")" : "");
+									  held ? " AND NOT (" : "", held ? held : "", held ? ")" : "",
+									  referenced ? " AND NOT " : "", referenced ? referenced : "");
+				group->remaining_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s%s",
+												qualified_name(group->relid),
+												held ? " AND NOT (" : "", held ? held : "", held ? ")" : "");
 				group->to_delete = rows - held_rows;
 				deletes = lappend(deletes, group);
 			}
@@ -1120,70 +1219,88 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 		}
 
 		/*
-		 * Deletes, retried while they make progress: a delete that a foreign
-		 * key of a row still to be deleted blocks (23503) is tried again after
-		 * the others.  What still fails at the end fails the erasure.
+		 * Deletes, children first, repeated while they make progress: a row
+		 * referenced by a row deleted later in the same erasure goes in a
+		 * later pass; a row that kept rows (held, or kept by their table's
+		 * rule) still reference stays and is reported held.
 		 */
-		while (deletes != NIL)
 		{
-			List	   *blocked = NIL;
+			bool		progress = true;
 			ListCell   *dc;
 
+			while (progress)
+			{
+				progress = false;
+				foreach(dc, deletes)
+				{
+					FoundGroup *group = lfirst(dc);
+
+					if (group->to_delete == 0)
+						continue;
+					if (group_statement(search, group, group->sql, &holds, SPI_OK_DELETE) > 0)
+						progress = true;
+				}
+			}
 			foreach(dc, deletes)
 			{
 				FoundGroup *group = lfirst(dc);
-				MemoryContext oldcxt = CurrentMemoryContext;
-				ResourceOwner oldowner = CurrentResourceOwner;
-				bool		last_try = list_length(deletes) == 1;	/* errors surface as they are */
+				EraseReport *report = report_for(&reports, group->root);
+				int64		remaining = group->to_delete == 0 ? 0 :
+					(int64) group_statement(search, group, group->remaining_sql, &holds, SPI_OK_SELECT);
 
-				/*
-				 * The rows are locked: once the statement succeeds every unheld
-				 * row of the group is gone (some perhaps by ON DELETE CASCADE).
-				 */
-				if (last_try)
+				report->deleted += group->to_delete - remaining;
+				if (remaining > 0 && referenced_by_held(search, reports, group->root))
 				{
-					group_statement(search, group, group->sql, &holds, SPI_OK_DELETE);
-					report_for(&reports, group->root)->deleted += group->to_delete;
-					continue;
+					/* what held rows point at is kept as it is, with them */
+					report->held += remaining;
+					report->note = "kept: held rows still reference them";
 				}
-				BeginInternalSubTransaction(NULL);
-				PG_TRY();
+				else if (remaining > 0)
 				{
-					group_statement(search, group, group->sql, &holds, SPI_OK_DELETE);
-					ReleaseCurrentSubTransaction();
-					MemoryContextSwitchTo(oldcxt);
-					CurrentResourceOwner = oldowner;
-					report_for(&reports, group->root)->deleted += group->to_delete;
-				}
-				PG_CATCH();
-				{
-					ErrorData  *edata;
+					/*
+					 * Rows that kept rows still reference cannot go: they are
+					 * anonymized instead, so that they identify nobody.
+					 */
+					RetentionTag *table_tag;
+					List	   *column_tags;
+					List	   *subject_columns;
+					char	   *set;
 
-					retention_set_executor_active(false, NULL);
-					MemoryContextSwitchTo(oldcxt);
-					edata = CopyErrorData();
-					if (edata->sqlerrcode != ERRCODE_FOREIGN_KEY_VIOLATION)
-						PG_RE_THROW();
-					FlushErrorState();
-					RollbackAndReleaseCurrentSubTransaction();
-					MemoryContextSwitchTo(oldcxt);
-					CurrentResourceOwner = oldowner;
-					blocked = lappend(blocked, group);
+					tags_of(search, group->root, &table_tag, &column_tags, &subject_columns);
+					set = kept_row_set_list(search, group, column_tags, subject_columns, &holds);
+					if (set)
+						group_statement(search, group,
+										psprintf("UPDATE ONLY %s r SET %s WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)",
+												 qualified_name(group->relid), set),
+										&holds, SPI_OK_UPDATE);
+					report->anonymized += remaining;
+					report->note = "anonymized instead of deleted: rows that are kept still reference them";
 				}
-				PG_END_TRY();
 			}
-			if (list_length(blocked) == list_length(deletes))
-			{
-				/* no progress: run one once more to raise its error */
-				FoundGroup *group = linitial(blocked);
-
-				group_statement(search, group, group->sql, &holds, SPI_OK_DELETE);
-				report_for(&reports, group->root)->deleted += group->to_delete;
-				blocked = list_delete_first(blocked);
-			}
-			deletes = blocked;
 		}
 	}
+
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		FlushErrorState();
+		if (retention_log_error_details)
+			ereport(LOG,
+					(errmsg_internal("pg_retention: erasure failed: %s", edata->message),
+					 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("erasure failed: %s", retention_error_in_words(edata->sqlerrcode)),
+				 edata->constraint_name ?
+				 errdetail("Constraint \"%s\" of table \"%s\".", edata->constraint_name,
+						   edata->table_name ? edata->table_name : "?") : 0,
+				 errhint("Nothing was changed. Check the constraint or trigger named, then repeat the request.")));
+	}
+	PG_END_TRY();
 
 	/* the suppression list and the request log */
 	initStringInfo(&tables);

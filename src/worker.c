@@ -872,18 +872,26 @@ retention_worker_init(void)
  * retention__worker_wake
  *
  * retention._worker_wake() RETURNS void: tells the launcher to look at
- * this database now (called by CREATE EXTENSION).  Does nothing when the
- * library is not preloaded.
+ * this database as soon as the transaction commits (called by CREATE
+ * EXTENSION).  Does nothing when the library is not preloaded.
  */
-PG_FUNCTION_INFO_V1(retention_worker_wake);
+static bool wake_registered = false;
 
-Datum
-retention_worker_wake(PG_FUNCTION_ARGS)
+/*
+ * At commit of the CREATE EXTENSION transaction, not before: a worker woken
+ * earlier would not see the extension yet.
+ */
+static void
+wake_at_commit(XactEvent event, void *arg)
 {
 	WorkerSlot *slot;
 
-	if (shared == NULL)
-		PG_RETURN_VOID();
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT)
+		return;
+	UnregisterXactCallback(wake_at_commit, NULL);
+	wake_registered = false;
+	if (event != XACT_EVENT_COMMIT || shared == NULL)
+		return;
 	LWLockAcquire(shared->lock, LW_EXCLUSIVE);
 	shared->wake = true;
 	slot = find_slot(MyDatabaseId);
@@ -892,6 +900,18 @@ retention_worker_wake(PG_FUNCTION_ARGS)
 	LWLockRelease(shared->lock);
 	if (shared->launcher_latch)
 		SetLatch(shared->launcher_latch);
+}
+
+PG_FUNCTION_INFO_V1(retention_worker_wake);
+
+Datum
+retention_worker_wake(PG_FUNCTION_ARGS)
+{
+	if (shared != NULL && !wake_registered)
+	{
+		RegisterXactCallback(wake_at_commit, NULL);
+		wake_registered = true;
+	}
 	PG_RETURN_VOID();
 }
 

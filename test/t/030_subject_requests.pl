@@ -123,7 +123,8 @@ my ($ret, $stdout, $stderr) =
 like($stderr, qr/no tag declares subject kind "iban"/, 'unknown kind refused');
 ($ret, $stdout, $stderr) =
   $node->psql('app', qq{SELECT * FROM retention.erase_subject('{"email": "$fk_email"}')});
-like($stderr, qr/violates foreign key constraint/, 'an erasure blocked by a NOT NULL key fails');
+like($stderr, qr/erasure failed: a foreign key of another table still references the rows/,
+	'an erasure blocked by a NOT NULL key fails, in the extension\'s words (no key values)');
 
 # It did what it should.
 is($node->safe_psql('app', 'SELECT string_agg(id::text, \',\' ORDER BY id) FROM customer'), '2',
@@ -155,7 +156,7 @@ ok(scalar(sentinels_in(slurp_file("$tmp/public.sql"))) > 0, 'control: the user t
 
 my $log = slurp_file($node->logfile);
 like($log, qr/no data of this subject was found/, 'control: the NOTICE reached the server log');
-like($log, qr/violates foreign key constraint/, 'control: the failed erasure reached the server log');
+unlike($log, qr/violates foreign key constraint/, 'the failed erasure reached the server log only in the extension\'s words');
 # the failed erasure's lines, and all the others
 my @fk_lines = grep { /violates foreign key constraint|is still referenced/ } split /\n/, $log;
 my @other_lines = grep { !/violates foreign key constraint|is still referenced/ } split /\n/, $log;
