@@ -406,8 +406,9 @@ SELECT is(pg_temp.tables_with_sentinel('dse'), ARRAY['dse.message', 'dse.note'],
 
 -- (erase_subject(NULL) is tested in test/t/030_subject_requests.pl: it once
 -- crashed the server, which would take the other pgTAP files down with it)
-SELECT is((SELECT count(*)::int FROM retention.erase_subject('{"email": "nobody@nowhere.example"}', NULL)), 0,
-          'erase: dry_run NULL is accepted');
+SELECT throws_ok($$SELECT * FROM retention.erase_subject('{"email": "nobody@nowhere.example"}', NULL)$$,
+                 '22004', 'dry_run must not be NULL',
+                 'erase: dry_run NULL is refused (it must not mean a real erasure)');
 
 SELECT * FROM finish();
 ROLLBACK;
