@@ -16,7 +16,7 @@
 -- Every person p has the same set of rows (ids p*100+k), stored with the
 -- identifiers in varied formats; the erasure is asked in other formats.
 BEGIN;
-SELECT plan(76);
+SELECT plan(77);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
