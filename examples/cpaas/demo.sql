@@ -94,8 +94,14 @@ SELECT jsonb_pretty(jsonb_set(d, '{tables}',
 
 \echo
 \echo '=== 10. An erasure request for another person (retention.erase_subject)'
-SELECT email AS erase_email, phone AS erase_phone FROM cpaas.account_user
- WHERE phone IS NOT NULL ORDER BY account_user_id DESC LIMIT 1 \gset
+-- someone with no support tickets (those are under the legal hold)
+SELECT u.email AS erase_email, u.phone AS erase_phone FROM cpaas.account_user u
+ WHERE u.phone IS NOT NULL
+   AND NOT EXISTS (SELECT FROM cpaas.support_ticket t WHERE t.opened_by = u.account_user_id)
+   AND NOT EXISTS (SELECT FROM cpaas.ticket_message m WHERE lower(m.author_email) = lower(u.email))
+ ORDER BY EXISTS (SELECT FROM cpaas.message_record r   -- preferably one who also received SMS
+                   WHERE r.end_user_phone = u.phone) DESC, u.account_user_id DESC
+ LIMIT 1 \gset
 SELECT * FROM retention.erase_subject(jsonb_build_object('email', :'erase_email', 'phone', :'erase_phone'));
 SELECT retention.is_suppressed('email', upper(:'erase_email')) AS "on the suppression list (any spelling)";
 SELECT kind, requested_by, rows_found, outcome, left(identifier_hashes[1], 22) || '...' AS "identifier (keyed hash)"

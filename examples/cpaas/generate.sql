@@ -83,6 +83,12 @@ SELECT 1 + (g * 7 % cmax.n),
        LATERAL (SELECT now() - interval '11 years' * power(random(), 2) + interval '0' * g AS sent_at) s,
        LATERAL (SELECT (ARRAY['sms', 'sms', 'sms', 'email', 'voice'])[1 + (g % 5)] AS channel) ch;
 
+-- Account users receive messages too: some records carry their number.
+UPDATE message_record m SET end_user_phone = u.phone
+  FROM account_user u
+ WHERE u.phone IS NOT NULL AND m.channel = 'sms'
+   AND m.message_id % 997 = u.account_user_id % 997 AND m.message_id % 13 = 0;
+
 -- Usage logs (4 years) and web analytics (3 years).
 INSERT INTO usage_log (customer_id, created_at, ip_address, activity)
 SELECT 1 + (g % (SELECT count(*) FROM customer)),
