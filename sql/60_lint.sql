@@ -73,7 +73,8 @@ CREATE TABLE regress_lint.contact (
     city       text
 );                                                               -- ok
 CREATE INDEX ON regress_lint.contact (created_at);               -- ok
-CREATE INDEX ON regress_lint.contact (lower(email));             -- ok: an expression of the subject column serves it
+CREATE INDEX ON regress_lint.contact (lower(email));             -- ok: but the search does not use it
+CREATE INDEX ON regress_lint.contact (retention.normalize_identifier('email', email)); -- ok: the expression the search uses
 SELECT retention.tag_column('regress_lint.contact', 'email', subject => 'email');       -- ok
 SELECT retention.tag_column('regress_lint.contact', 'phone', 'regress_lint_values', 'created_at',
                             subject => 'phone');                 -- ok
@@ -152,7 +153,7 @@ SELECT count(*) AS findings_in_missing_schema FROM retention.lint('regress_no_su
 -- Fixing things makes findings go away
 --
 CREATE INDEX ON regress_lint.account (ended_at);                 -- ok
-CREATE INDEX ON regress_lint.subscriber ("Phone");               -- ok
+CREATE INDEX ON regress_lint.subscriber (retention.normalize_identifier('phone', "Phone")); -- ok
 SELECT retention.tag_table('regress_lint.subscriber', 'regress_lint_rows', 'id'); -- fails: id is no date
 SELECT retention.tag_column('regress_lint.visitor', 'email', 'regress_lint_values', 'created_at'); -- ok
 SELECT retention.tag_table('regress_lint.legacy', 'regress_lint_rows', 'created_at');              -- ok: repaired

@@ -38,6 +38,7 @@
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "common/sha2.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -86,6 +87,7 @@ typedef struct FoundGroup
 	char	   *sql;			/* erasure: its DELETE */
 	char	   *remaining_sql;	/* erasure: count of its unheld rows left */
 	int64		to_delete;		/* erasure: rows not held */
+	int64		left;			/* erasure: of those, not yet deleted by us */
 } FoundGroup;
 
 typedef struct VisitKey
@@ -237,6 +239,72 @@ parse_identifiers(Jsonb *json, List *tags, const uint8 *key)
 	return result;
 }
 
+/*
+ * Prepared plans of the search queries, kept across calls: their text
+ * depends only on the catalogs (tables, columns, tags), the values come as
+ * parameters, so parsing and planning them again on every request is waste.
+ * The plan cache revalidates them when the tables change.
+ */
+#define PLAN_BUCKETS	256
+#define PLAN_CACHE_MAX	2000
+
+typedef struct CachedQuery
+{
+	uint32		hash;
+	char	   *sql;
+	int			nargs;
+	Oid			types[4];
+	SPIPlanPtr	plan;
+	struct CachedQuery *next;
+} CachedQuery;
+
+static CachedQuery *plan_buckets[PLAN_BUCKETS];
+static int	plan_count = 0;
+
+static SPIPlanPtr
+cached_plan(const char *sql, int nargs, Oid *types)
+{
+	uint32		hash = hash_bytes((const unsigned char *) sql, strlen(sql));
+	CachedQuery *q;
+	SPIPlanPtr	plan;
+
+	Assert(nargs <= lengthof(q->types));
+	for (q = plan_buckets[hash % PLAN_BUCKETS]; q; q = q->next)
+		if (q->hash == hash && q->nargs == nargs && strcmp(q->sql, sql) == 0 &&
+			memcmp(q->types, types, sizeof(Oid) * nargs) == 0)
+			return q->plan;
+
+	if (plan_count >= PLAN_CACHE_MAX)
+	{
+		/* many schema versions later: start over */
+		for (int b = 0; b < PLAN_BUCKETS; b++)
+			while (plan_buckets[b])
+			{
+				q = plan_buckets[b];
+				plan_buckets[b] = q->next;
+				SPI_freeplan(q->plan);
+				pfree(q->sql);
+				pfree(q);
+			}
+		plan_count = 0;
+	}
+	plan = SPI_prepare(sql, nargs, types);
+	if (plan == NULL)
+		elog(ERROR, "could not prepare subject query: %s", SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "could not keep subject query plan");
+	q = MemoryContextAllocZero(TopMemoryContext, sizeof(CachedQuery));
+	q->hash = hash;
+	q->sql = MemoryContextStrdup(TopMemoryContext, sql);
+	q->nargs = nargs;
+	memcpy(q->types, types, sizeof(Oid) * nargs);
+	q->plan = plan;
+	q->next = plan_buckets[hash % PLAN_BUCKETS];
+	plan_buckets[hash % PLAN_BUCKETS] = q;
+	plan_count++;
+	return plan;
+}
+
 /* Runs a query as owner (restricted), with the search's snapshot if any. */
 static void
 query_as_owner(Search *search, Oid owner, const char *sql, int nargs,
@@ -249,17 +317,10 @@ query_as_owner(Search *search, Oid owner, const char *sql, int nargs,
 
 	retention_begin_as_owner(owner, &nestlevel, &save_userid, &save_sec);
 	if (search->snapshot)
-	{
-		SPIPlanPtr	plan = SPI_prepare(sql, nargs, types);
-
-		if (plan == NULL)
-			elog(ERROR, "could not prepare subject query: %s", SPI_result_code_string(SPI_result));
-		rc = SPI_execute_snapshot(plan, values, NULL, search->snapshot, InvalidSnapshot,
-								  true, false, 0);
-		SPI_freeplan(plan);
-	}
+		rc = SPI_execute_snapshot(cached_plan(sql, nargs, types), values, NULL,
+								  search->snapshot, InvalidSnapshot, true, false, 0);
 	else
-		rc = SPI_execute_with_args(sql, nargs, types, values, NULL, false, 0);
+		rc = SPI_execute_plan(cached_plan(sql, nargs, types), values, NULL, false, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "subject query failed: %s", SPI_result_code_string(rc));
 	retention_end_as_owner(nestlevel, save_userid, save_sec);
@@ -1228,16 +1289,21 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 			bool		progress = true;
 			ListCell   *dc;
 
+			foreach(dc, deletes)
+				((FoundGroup *) lfirst(dc))->left = ((FoundGroup *) lfirst(dc))->to_delete;
 			while (progress)
 			{
 				progress = false;
 				foreach(dc, deletes)
 				{
 					FoundGroup *group = lfirst(dc);
+					uint64		n;
 
-					if (group->to_delete == 0)
+					if (group->left <= 0)
 						continue;
-					if (group_statement(search, group, group->sql, &holds, SPI_OK_DELETE) > 0)
+					n = group_statement(search, group, group->sql, &holds, SPI_OK_DELETE);
+					group->left -= n;
+					if (n > 0)
 						progress = true;
 				}
 			}
@@ -1245,7 +1311,8 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 			{
 				FoundGroup *group = lfirst(dc);
 				EraseReport *report = report_for(&reports, group->root);
-				int64		remaining = group->to_delete == 0 ? 0 :
+				/* rows may also have gone by cascade: count what is left */
+				int64		remaining = group->left <= 0 ? 0 :
 					(int64) group_statement(search, group, group->remaining_sql, &holds, SPI_OK_SELECT);
 
 				report->deleted += group->to_delete - remaining;

@@ -1,7 +1,9 @@
 -- examples/cpaas/schema.sql: the data model of a cloud communications
 -- platform (SMS, e-mail, voice), the reference workload of pg_retention
 -- (see the project's reference policy).  Plain tables; the retention policy
--- is attached separately in policy.sql.
+-- is attached separately in policy.sql.  Identifier columns get the
+-- expression index that data subject requests search with
+-- (retention.normalize_identifier), so load this after CREATE EXTENSION.
 
 CREATE SCHEMA IF NOT EXISTS cpaas;
 SET search_path = cpaas, public;
@@ -20,6 +22,8 @@ CREATE TABLE customer (
     relationship_ended_at timestamptz
 );
 CREATE INDEX ON customer (relationship_ended_at);
+CREATE INDEX ON customer (retention.normalize_identifier('email', email));
+CREATE INDEX ON customer (retention.normalize_identifier('phone', phone));
 
 -- Users of a customer's account, and business contacts at the customer.
 CREATE TABLE account_user (
@@ -33,7 +37,8 @@ CREATE TABLE account_user (
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ON account_user (customer_id);
-CREATE INDEX ON account_user (lower(email));
+CREATE INDEX ON account_user (retention.normalize_identifier('email', email));
+CREATE INDEX ON account_user (retention.normalize_identifier('phone', phone));
 
 -- Support tickets and their messages.
 CREATE TABLE support_ticket (
@@ -55,6 +60,7 @@ CREATE TABLE ticket_message (
     sent_at           timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ON ticket_message (ticket_id);
+CREATE INDEX ON ticket_message (retention.normalize_identifier('email', author_email));
 
 -- Communication detail records: one row per SMS, e-mail or call.  The end
 -- user's phone number and e-mail address expire long before the record.
@@ -73,8 +79,8 @@ CREATE TABLE message_record (
 );
 CREATE INDEX ON message_record (sent_at);
 CREATE INDEX ON message_record (content_expires_at);
-CREATE INDEX ON message_record (end_user_phone);
-CREATE INDEX ON message_record (end_user_email);
+CREATE INDEX ON message_record (retention.normalize_identifier('phone', end_user_phone));
+CREATE INDEX ON message_record (retention.normalize_identifier('email', end_user_email));
 
 -- Usage data: platform activity logs with IP addresses.
 CREATE TABLE usage_log (
@@ -107,6 +113,7 @@ CREATE TABLE supplier (
     relationship_ended_at timestamptz
 );
 CREATE INDEX ON supplier (relationship_ended_at);
+CREATE INDEX ON supplier (retention.normalize_identifier('email', email));
 
 CREATE TABLE supplier_contact (
     supplier_contact_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -116,6 +123,7 @@ CREATE TABLE supplier_contact (
     phone               text
 );
 CREATE INDEX ON supplier_contact (supplier_id);
+CREATE INDEX ON supplier_contact (retention.normalize_identifier('email', email));
 
 -- Sales inquiries and prospects.
 CREATE TABLE sales_lead (
@@ -127,6 +135,8 @@ CREATE TABLE sales_lead (
     last_contact_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX ON sales_lead (last_contact_at);
+CREATE INDEX ON sales_lead (retention.normalize_identifier('email', email));
+CREATE INDEX ON sales_lead (retention.normalize_identifier('phone', phone));
 
 -- Newsletter and B2B marketing recipients.
 CREATE TABLE marketing_contact (
@@ -138,6 +148,8 @@ CREATE TABLE marketing_contact (
     unsubscribed_at      timestamptz
 );
 CREATE INDEX ON marketing_contact (unsubscribed_at);
+CREATE INDEX ON marketing_contact (retention.normalize_identifier('email', email));
+CREATE INDEX ON marketing_contact (retention.normalize_identifier('phone', phone));
 
 -- Data processed on consent: ends at the stated date or at withdrawal,
 -- whichever comes first (ends_at is kept by the application).
@@ -150,5 +162,6 @@ CREATE TABLE consent_record (
     ends_at      timestamptz
 );
 CREATE INDEX ON consent_record (ends_at);
+CREATE INDEX ON consent_record (retention.normalize_identifier('email', email));
 
 RESET search_path;

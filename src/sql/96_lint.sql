@@ -45,6 +45,35 @@ REVOKE ALL ON retention.lint_exception FROM PUBLIC;
 GRANT SELECT ON retention.lint_exception TO PUBLIC;
 GRANT INSERT, UPDATE, DELETE ON retention.lint_exception TO retention_admin;
 
+-- Does the subject search compare this column with plain equality (integer
+-- identifiers of kinds other than email and phone; see src/subject.c)?
+CREATE FUNCTION retention._lint_subject_by_equality(kind text, type oid)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+RETURN kind NOT IN ('email', 'phone')
+   AND (SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+          FROM pg_catalog.pg_type t WHERE t.oid = type)
+       IN ('pg_catalog.int2'::pg_catalog.regtype, 'pg_catalog.int4'::pg_catalog.regtype,
+           'pg_catalog.int8'::pg_catalog.regtype);
+COMMENT ON FUNCTION retention._lint_subject_by_equality(text, oid) IS
+    'Internal: whether the subject search compares a column of this kind and type by plain equality (else by retention.normalize_identifier).';
+
+-- Is there a valid index whose first key is retention.normalize_identifier(kind, col)?
+CREATE FUNCTION retention._lint_normalized_index(relid regclass, kind text, column_name name)
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+RETURN EXISTS (
+    SELECT 1 FROM pg_catalog.pg_index i
+     WHERE i.indrelid = relid AND i.indisvalid AND i.indkey[0] = 0
+       AND pg_catalog.regexp_replace(pg_catalog.pg_get_indexdef(i.indexrelid, 1, false), '[()]', '', 'g')
+           = pg_catalog.format('retention.normalize_identifier%L::text, %I', kind, column_name)
+             OR pg_catalog.regexp_replace(pg_catalog.pg_get_indexdef(i.indexrelid, 1, false), '[()]', '', 'g')
+           = pg_catalog.format('retention.normalize_identifier%L::text, %I::text', kind, column_name));
+COMMENT ON FUNCTION retention._lint_normalized_index(regclass, text, name) IS
+    'Internal: whether an index leads with retention.normalize_identifier(kind, column), the expression the subject search compares.';
+
 -- The personal-data term in a column name, or NULL.
 CREATE FUNCTION retention._lint_name_term(column_name text)
 RETURNS text
@@ -269,16 +298,26 @@ findings AS (
      WHERE NOT retention._lint_index_leads(a.index_relid, a.index_attnum, false)
     UNION ALL
     -- (3) subject identifier columns no index serves
+    -- (the index the subject search uses: plain equality for integer
+    -- identifiers, retention.normalize_identifier('kind', col) otherwise)
     SELECT 'notice', 'subject_without_index', t.relid, t.column_name, NULL,
            pg_catalog.format('%I.%I.%I', n.nspname, c.relname, t.column_name),
-           pg_catalog.format('no index leads with this subject identifier column (subject=%s), so finding a person''s rows scans the table', t.subject),
-           pg_catalog.format('CREATE INDEX ON %I.%I (%I);', n.nspname, c.relname, t.column_name)
+           pg_catalog.format('no index serves the search for this subject identifier column (subject=%s), so finding a person''s rows scans the table', t.subject),
+           CASE WHEN retention._lint_subject_by_equality(t.subject, a.atttypid)
+                THEN pg_catalog.format('CREATE INDEX ON %I.%I (%I);', n.nspname, c.relname, t.column_name)
+                ELSE pg_catalog.format('CREATE INDEX ON %I.%I (retention.normalize_identifier(%L, %I%s));',
+                                       n.nspname, c.relname, t.subject, t.column_name,
+                                       CASE WHEN a.atttypid OPERATOR(pg_catalog.=) 'pg_catalog.text'::pg_catalog.regtype
+                                            THEN '' ELSE '::text' END)
+           END
       FROM tags t
       JOIN pg_catalog.pg_class c ON c.oid = t.relid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_catalog.pg_attribute a ON a.attrelid = t.relid AND a.attname = t.column_name
      WHERE t.subject IS NOT NULL AND t.column_name IS NOT NULL
-       AND NOT retention._lint_index_leads(t.relid, a.attnum, true)
+       AND NOT CASE WHEN retention._lint_subject_by_equality(t.subject, a.atttypid)
+                    THEN retention._lint_index_leads(t.relid, a.attnum, true)
+                    ELSE retention._lint_normalized_index(t.relid, t.subject, t.column_name) END
     UNION ALL
     -- (4) tags that no longer resolve
     SELECT 'warning', 'invalid_tag', t.relid, t.column_name, NULL,
