@@ -36,12 +36,29 @@
 
 /*
  * Half-width of the band around the cutoff re-checked with due().  due()
- * dips back by at most 3 days (31 January + 1 month is 28 February, as is
- * 28 January + 1 month) plus a daylight-saving hour; beyond 4 days it never
- * decreases, so outside the band the comparison with the cutoff is exact.
+ * dips back by at most 3 days where months are added to a day of the month
+ * that may not exist (31 January + 1 month is 28 February, as is 28 January
+ * + 1 month), and by a daylight-saving hour in zones that have one; beyond
+ * that it never decreases, so outside the band the comparison with the
+ * cutoff is exact.  A rule with neither needs no band at all.
  */
-#define CUTOFF_MARGIN_USECS		(INT64CONST(4) * USECS_PER_DAY)
-#define CUTOFF_MARGIN_DAYS		4
+#define CUTOFF_MARGIN_MONTHS_USECS	(INT64CONST(4) * USECS_PER_DAY)
+#define CUTOFF_MARGIN_MONTHS_DAYS	4
+#define CUTOFF_MARGIN_DST_USECS		(INT64CONST(3) * USECS_PER_HOUR)
+#define CUTOFF_MARGIN_DST_DAYS		1
+
+/* Zones without daylight saving time, spelled as pg_timezone_names does. */
+static bool
+zone_is_fixed(const char *zone)
+{
+	static const char *const fixed[] = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/GMT", "GMT",
+	"Etc/Greenwich", "Greenwich", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu"};
+
+	for (int i = 0; i < lengthof(fixed); i++)
+		if (strcmp(zone, fixed[i]) == 0)
+			return true;
+	return false;
+}
 
 static Timestamp
 local_boundary(Timestamp local, RetentionStarts starts)
@@ -143,18 +160,22 @@ retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
 				hi,
 				margin;
 
+	bool		clamps = rule->period.month != 0 &&
+		(rule->starts == RETENTION_STARTS_EXACT || rule->starts == RETENTION_STARTS_END_OF_DAY);
+	bool		dst = !zone_is_fixed(rule->time_zone);
+
 	/* bisection over the anchor's own integer representation */
 	if (type == DATEOID)
 	{
 		lo = -2000000;			/* about 3500 BC: earlier than any anchor */
 		hi = 3000000;
-		margin = CUTOFF_MARGIN_DAYS;
+		margin = clamps ? CUTOFF_MARGIN_MONTHS_DAYS : dst ? CUTOFF_MARGIN_DST_DAYS : 0;
 	}
 	else
 	{
 		lo = INT64CONST(-200000000) * USECS_PER_SEC * 1000;
 		hi = INT64CONST(200000000) * USECS_PER_SEC * 1000;
-		margin = CUTOFF_MARGIN_USECS;
+		margin = clamps ? CUTOFF_MARGIN_MONTHS_USECS : dst ? CUTOFF_MARGIN_DST_USECS : 0;
 	}
 
 	/* invariant: due(lo) <= now < due(hi) (or lo is below any real anchor) */

@@ -488,8 +488,8 @@ static int64
 run_batch(EnforceJob *job, RunState *run, JobResult *result)
 {
 	int			ntags = list_length(job->tags);
-	Datum		limit = Int32GetDatum(retention_batch_size);
-	Oid			limit_type = INT4OID;
+	Datum		args2[2];
+	Oid			types2[2];
 	uint64		n;
 	Datum	   *tids;
 	Datum	  **flags;
@@ -497,11 +497,29 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 	int64	   *counted;
 	int			rc;
 
-	if (retention_execute_job_sql(job->candidates_sql, 1, &limit_type, &limit, false, 0) != SPI_OK_SELECT)
+	types2[0] = INT4OID;
+	args2[0] = Int32GetDatum(retention_batch_size);
+	if (job->resumable)
+	{
+		types2[1] = ((RetentionTag *) linitial(job->tags))->anchor_type;
+		args2[1] = job->resume_from;
+	}
+	if (retention_execute_job_sql(job->candidates_sql, job->resumable ? 2 : 1, types2, args2,
+								  false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "candidate query failed");
 	n = SPI_processed;
 	if (n == 0)
 		return 0;
+	if (job->resumable)
+	{
+		bool		isnull;
+		Datum		last = SPI_getbinval(SPI_tuptable->vals[n - 1], SPI_tuptable->tupdesc,
+										 SPI_tuptable->tupdesc->natts, &isnull);
+
+		/* dates and timestamps are passed by value: no copy needed */
+		if (!isnull)
+			job->resume_from = last;
+	}
 
 	tids = palloc(sizeof(Datum) * n);
 	flags = palloc(sizeof(Datum *) * ntags);

@@ -42,6 +42,8 @@
 #include "partitioning/partdesc.h"
 #include "rewrite/rewriteHandler.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/timestamp.h"
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
 #include "utils/rel.h"
@@ -443,8 +445,27 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 				   held ? " AND NOT " : "", held ? held : "", referenced)
 		: NULL;
 	job->due_count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s)", name, due_any.data);
-	job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
-								   flags.data, name, job->where_due);
+	/*
+	 * One tag on a column of the row: take batches in anchor order and let
+	 * each start where the last one ended, so that no batch walks the index
+	 * over what the ones before it deleted.
+	 */
+	job->resumable = list_length(tags) == 1 &&
+		!OidIsValid(((RetentionTag *) linitial(tags))->fk_conoid);
+	if (job->resumable)
+	{
+		RetentionTag *tag = linitial(tags);
+		const char *anchor = quote_identifier(retention_live_attname(tag->relid, tag->anchor_attnum));
+
+		job->resume_from = tag->anchor_type == DATEOID ? DateADTGetDatum(DATEVAL_NOBEGIN)
+			: TimestampGetDatum(DT_NOBEGIN);
+		job->candidates_sql = psprintf("SELECT r.ctid%s, r.%s FROM ONLY %s r WHERE %s AND r.%s OPERATOR(pg_catalog.>=) $3"
+									   " ORDER BY r.%s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
+									   flags.data, anchor, name, job->where_due, anchor, anchor);
+	}
+	else
+		job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
+									   flags.data, name, job->where_due);
 	if (is_delete)
 		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)", name);
 	else

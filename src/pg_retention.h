@@ -148,6 +148,9 @@ typedef struct EnforceJob
 	char	   *held_sql;		/* count of due rows a subject hold protects */
 	char	   *blocked_sql;	/* count of due rows another row still references */
 	char	   *candidates_sql; /* $2 = limit: ctid and per-tag flags */
+	bool		resumable;		/* one tag, local anchor: batches go in anchor
+								 * order, $3 = where the last batch ended */
+	Datum		resume_from;	/* of the anchor's (pass-by-value) type */
 	char	   *apply_sql;		/* delete: $2 = tid[]; update: $2 tid[], $3.. bool[] */
 	/* in every job statement $1 is the executor's token (see enforce.c) */
 } EnforceJob;
