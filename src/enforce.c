@@ -43,6 +43,7 @@
 #include "nodes/value.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
+#include "storage/latch.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/array.h"
@@ -56,6 +57,7 @@
 #include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
+#include "utils/wait_event.h"
 
 #include "pg_retention.h"
 
@@ -748,6 +750,14 @@ run_job(EnforceJob *job, RunState *run)
 		}
 		if (n < 0 || n < retention_batch_size)
 			break;
+		/* pacing: an even pause between batches (between transactions) */
+		if (retention_batch_delay > 0)
+		{
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 retention_batch_delay, PG_WAIT_EXTENSION);
+			ResetLatch(MyLatch);
+			CHECK_FOR_INTERRUPTS();
+		}
 	}
 
 	run->batches += result.batches;

@@ -24,6 +24,7 @@ int			retention_statement_timeout = 60000;
 bool		retention_log_error_details = false;
 int			retention_max_wal_per_run = 0;
 int			retention_max_replay_lag = 0;
+int			retention_batch_delay = 0;
 
 void
 retention_define_gucs(void)
@@ -77,6 +78,13 @@ retention_define_gucs(void)
 							&retention_max_wal_per_run,
 							0, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_KB,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("retention.batch_delay",
+							"Pause after each enforcement batch; 0 means none.",
+							"Spreads a large backlog evenly over time, as vacuum_cost_delay does for VACUUM.",
+							&retention_batch_delay,
+							0, 0, 60000,
+							PGC_SUSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomIntVariable("retention.max_replay_lag",
 							"Pause enforcement while a standby's replay lag exceeds this; 0 means never.",

@@ -245,6 +245,7 @@ extern PGDLLIMPORT int retention_statement_timeout;
 extern PGDLLIMPORT bool retention_log_error_details;
 extern PGDLLIMPORT int retention_max_wal_per_run;
 extern PGDLLIMPORT int retention_max_replay_lag;
+extern PGDLLIMPORT int retention_batch_delay;
 extern void retention_define_gucs(void);
 
 /* worker.c */
