@@ -2,7 +2,12 @@
 #
 # The version comes from pg_retention.control (default_version); the install
 # script pg_retention--$(EXTVERSION).sql is concatenated from src/sql/*.sql in
-# name order.  Released upgrade scripts live in updates/ and are never edited.
+# name order.  updates/ holds what older versions need: the install scripts of
+# released versions (pg_retention--0.1.0.sql, kept so that the upgrade test can
+# install them) and released upgrade scripts, never edited.  The upgrade to the
+# version in development is concatenated, like the install script, from the
+# fragments in updates/<script>.d/ (one per topic); at release it is frozen
+# into updates/<script>.sql.
 
 EXTENSION  = pg_retention pg_retention_tap
 EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" pg_retention.control)
@@ -13,8 +18,10 @@ PG_CPPFLAGS = -I$(srcdir)/src
 
 SQL_SOURCES = $(sort $(wildcard src/sql/*.sql))
 TAP_SOURCES = $(sort $(wildcard src/tap/*.sql))
-DATA_built  = pg_retention--$(EXTVERSION).sql pg_retention_tap--$(EXTVERSION).sql
-DATA        = $(wildcard updates/pg_retention*--*--*.sql)
+UPDATE_DIRS = $(sort $(wildcard updates/*.d))
+UPDATES_built = $(patsubst updates/%.d,%.sql,$(UPDATE_DIRS))
+DATA_built  = pg_retention--$(EXTVERSION).sql pg_retention_tap--$(EXTVERSION).sql $(UPDATES_built)
+DATA        = $(wildcard updates/*.sql)
 
 # pg_regress: every sql/*.sql, in name order, on a throwaway instance that
 # preloads the library.
@@ -39,6 +46,11 @@ $(OBJS): src/pg_retention.h
 pg_retention--$(EXTVERSION).sql: $(SQL_SOURCES) pg_retention.control
 	cat $(SQL_SOURCES) > $@
 
+# upgrade scripts in development: updates/X.d/*.sql -> X.sql
+.SECONDEXPANSION:
+$(UPDATES_built): %.sql: $$(sort $$(wildcard updates/%.d/*.sql))
+	cat $^ > $@
+
 # pgTAP assertions for users' suites: a companion extension, same version.
 pg_retention_tap--$(EXTVERSION).sql: $(TAP_SOURCES) pg_retention_tap.control
 	cat $(TAP_SOURCES) > $@
@@ -56,15 +68,17 @@ check-meta:
 
 # TAP tests (PostgreSQL::Test::Cluster): each boots its own servers.
 TAP_DIR = test/t
+TAP_TESTS ?= $(TAP_DIR)/*.pl
 .PHONY: check-tap
 check-tap:
 	rm -rf '$(CURDIR)'/tmp_check
 	$(MKDIR_P) '$(CURDIR)'/tmp_check
 	TESTDIR='$(CURDIR)' PATH="$(bindir):$$PATH" PGPORT='65432' \
 	  PG_REGRESS='$(pgxsdir)/src/test/regress/pg_regress' \
-	  $(PROVE) -I '$(pgxsdir)/src/test/perl' -I $(TAP_DIR) $(PROVE_FLAGS) $(TAP_DIR)/*.pl
+	  $(PROVE) -I '$(pgxsdir)/src/test/perl' -I $(TAP_DIR) $(PROVE_FLAGS) $(TAP_TESTS)
 
 # pgTAP suites: run by pg_prove against a throwaway preloaded cluster.
 .PHONY: check-pgtap
+PGTAP_TESTS ?= test/pgtap/*.sql
 check-pgtap:
-	PATH="$(bindir):$$PATH" test/run-pgtap test/pgtap/*.sql
+	PATH="$(bindir):$$PATH" test/run-pgtap $(PGTAP_TESTS)

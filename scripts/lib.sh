@@ -4,7 +4,9 @@
 # postgres.
 
 PGVER=15
-PGBIN=/usr/lib/postgresql/$PGVER/bin
+# PGBIN may point at a private copy of the server (scripts/private-pg) so that
+# parallel builds do not replace each other's library under a running server.
+PGBIN=${PGBIN:-/usr/lib/postgresql/$PGVER/bin}
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 log() { printf '\n==> %s\n' "$*"; }
