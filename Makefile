@@ -41,7 +41,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # every C file includes the internal header: rebuild them all when it changes
-$(OBJS): src/pg_retention.h
+$(OBJS): src/pg_retention.h src/subject.h src/unicode_lower_table.h
 
 pg_retention--$(EXTVERSION).sql: $(SQL_SOURCES) pg_retention.control
 	cat $(SQL_SOURCES) > $@

@@ -175,6 +175,9 @@ extern void retention_load_key(uint8 *key);
 extern void retention_hmac(const uint8 *key, const char *prefix,
 						   const void *data, size_t len, uint8 *out);
 extern char *retention_normalize_identifier(const char *kind, const char *value);
+extern bool retention_identifier_is_meaningful(const char *kind,
+											   const char *normalized);
+extern char *retention_check_identifier(const char *kind, const char *value);
 extern void retention_identifier_hash(const uint8 *key, const char *kind,
 									  const char *value, uint8 *out);
 
@@ -207,6 +210,13 @@ extern void retention_evidence_exec(const char *sql, int nargs, Oid *types,
 									Datum *values, const char *nulls, int expected);
 extern int64 retention_evidence_insert(const char *sql, int nargs, Oid *types,
 									   Datum *values, const char *nulls);
+
+/* hold_sql.c */
+extern char *retention_held_sql(List *subject_columns,
+								const RetentionHolds *holds, const char *alias);
+extern char *retention_row_held_sql(Oid relid, List *tags,
+									const RetentionHolds *holds,
+									const char *alias);
 
 /* preview.c */
 extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
