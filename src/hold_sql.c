@@ -16,6 +16,7 @@
 #include "postgres.h"
 
 #include "lib/stringinfo.h"
+#include "nodes/value.h"
 #include "utils/builtins.h"
 
 #include "pg_retention.h"

@@ -37,6 +37,7 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
@@ -342,7 +343,7 @@ cut_keys_to_deleted(Erasure *e, SubjectGroup *group)
 {
 	Relation	rel = table_open(group->relid, AccessShareLock);
 	List	   *fks = list_copy(RelationGetFKeyList(rel));
-	TupleDesc	desc = CreateTupleDescCopy(RelationGetDescr(rel));
+	TupleDesc	desc = CreateTupleDescCopyConstr(RelationGetDescr(rel));
 	ListCell   *lc;
 
 	table_close(rel, AccessShareLock);
@@ -521,7 +522,7 @@ blocked_rows(Erasure *e, SubjectGroup *group)
 
 		subject_begin_as_owner(subject_relation_owner(child), &nestlevel, &save_userid, &save_sec);
 		retention_set_executor_active(true, &e->holds);
-		if (retention_execute_job_sql(sql.data, nkeys + 1, types, arrays, true, 0) != SPI_OK_SELECT)
+		if (retention_execute_job_sql(sql.data, nkeys + 1, types, arrays, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "erasure probe failed");
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{

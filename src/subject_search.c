@@ -50,6 +50,7 @@
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
@@ -161,7 +162,13 @@ subject_check_dsr_member(void)
 			 errhint("Data subject requests are run by members of retention_dsr.")));
 }
 
-/* The subject kinds that valid tags declare, as String nodes. */
+static int
+compare_strings(const ListCell *a, const ListCell *b)
+{
+	return strcmp(strVal(lfirst(a)), strVal(lfirst(b)));
+}
+
+/* The subject kinds that valid tags declare, as String nodes, sorted. */
 static List *
 declared_kinds(List *tags)
 {
@@ -176,6 +183,7 @@ declared_kinds(List *tags)
 			!list_member(known, makeString(tag->label.subject)))
 			known = lappend(known, makeString(tag->label.subject));
 	}
+	list_sort(known, compare_strings);
 	return known;
 }
 
