@@ -97,7 +97,7 @@ BEGIN
      WHERE i.indexprs IS NOT NULL
        AND pg_catalog.pg_get_expr(i.indexprs, i.indrelid) OPERATOR(pg_catalog.~) 'normalize_identifier';
     IF n OPERATOR(pg_catalog.>) 0 THEN
-        RAISE NOTICE '% index(es) on retention.normalize_identifier must be rebuilt', n
+        RAISE WARNING '% index(es) on retention.normalize_identifier must be rebuilt', n
             USING DETAIL = 'Identifiers are now compared in Unicode normal form, lower-cased beyond ASCII.',
                   HINT = 'Run REINDEX INDEX on each; SELECT indexrelid::regclass FROM pg_index WHERE pg_get_expr(indexprs, indrelid) ~ ''normalize_identifier'' lists them.';
     END IF;
