@@ -62,7 +62,7 @@ retention_suppress(PG_FUNCTION_ARGS)
 	values[2] = PG_ARGISNULL(2) ? CStringGetTextDatum("opt-out") : PG_GETARG_DATUM(2);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	retention_evidence_exec("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
 							" ON CONFLICT (kind, identifier_hash) DO NOTHING",
 							3, types, values, NULL, SPI_OK_INSERT);
 	SPI_finish();
@@ -83,7 +83,7 @@ retention_is_suppressed(PG_FUNCTION_ARGS)
 													  text_to_cstring(PG_GETARG_TEXT_PP(1))));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	retention_evidence_exec("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
+	retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
 							" AND identifier_hash OPERATOR(pg_catalog.=) $2",
 							2, types, values, NULL, SPI_OK_SELECT);
 	found = SPI_processed > 0;

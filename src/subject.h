@@ -77,9 +77,9 @@ extern SubjectSearch *subject_begin_search(Jsonb *identifiers, bool lock,
 										   uint8 *key);
 extern void subject_search_identifiers(SubjectSearch *search);
 extern void subject_search_children(SubjectSearch *search);
-extern void subject_begin_as_owner(Oid owner, int *nestlevel,
+extern void subject_begin_as_owner(Oid relid, int *nestlevel,
 								   Oid *save_userid, int *save_sec_context);
-extern void subject_query(SubjectSearch *search, Oid owner, const char *sql,
+extern void subject_query(SubjectSearch *search, Oid relid, const char *sql,
 						  int nargs, Oid *types, Datum *values);
 extern bool subject_fetch_keys(SubjectSearch *search, Oid relid, List *tids,
 							   int nkeys, AttrNumber *attnums, bool with_tids,
@@ -91,7 +91,6 @@ extern Oid	subject_tag_root(Oid relid);
 extern char *subject_operator_sql(Oid opno);
 extern char *subject_attname(Oid relid, AttrNumber attnum);
 extern char *subject_qualified_name(Oid relid);
-extern Oid	subject_relation_owner(Oid relid);
 extern Datum subject_tid_array(List *tids);
 extern void subject_tags_of(SubjectSearch *search, Oid root,
 							RetentionTag **table_tag, List **column_tags,

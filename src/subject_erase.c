@@ -163,7 +163,7 @@ group_statement(Erasure *e, SubjectGroup *group, const char *sql, List *tids,
 		tids = group->tids;
 	}
 	arg = subject_tid_array(tids);
-	subject_begin_as_owner(subject_relation_owner(group->relid), &nestlevel, &save_userid, &save_sec);
+	subject_begin_as_owner(group->relid, &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, &e->holds);
 	rc = retention_execute_job_sql(sql, 1, &argtype, &arg, false, 0);
 	if (rc != expected)
@@ -403,7 +403,7 @@ cut_keys_to_deleted(Erasure *e, SubjectGroup *group)
 				sql = psprintf("SELECT c.ctid FROM ONLY %s c WHERE c.ctid OPERATOR(pg_catalog.=) ANY ($1) AND %s",
 							   subject_qualified_name(group->relid),
 							   subject_key_match_sql(group->relid, fk->nkeys, fk->conkey, fk->conpfeqop, 2));
-				subject_query(e->search, subject_relation_owner(group->relid), sql, fk->nkeys + 1, argtypes, args);
+				subject_query(e->search, group->relid, sql, fk->nkeys + 1, argtypes, args);
 			}
 			for (uint64 i = 0; i < SPI_processed; i++)
 			{
@@ -520,7 +520,7 @@ blocked_rows(Erasure *e, SubjectGroup *group)
 			appendStringInfo(&sql, " AND %s", held);
 		appendStringInfoChar(&sql, ')');
 
-		subject_begin_as_owner(subject_relation_owner(child), &nestlevel, &save_userid, &save_sec);
+		subject_begin_as_owner(child, &nestlevel, &save_userid, &save_sec);
 		retention_set_executor_active(true, &e->holds);
 		if (retention_execute_job_sql(sql.data, nkeys + 1, types, arrays, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "erasure probe failed");
@@ -744,7 +744,7 @@ suppress_and_log(Erasure *e)
 			values[0] = CStringGetTextDatum(id->kind);
 			values[1] = PointerGetDatum(hash);
 			values[2] = CStringGetTextDatum("erasure");
-			retention_evidence_exec("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+			retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
 									" ON CONFLICT (kind, identifier_hash) DO NOTHING",
 									3, types, values, NULL, SPI_OK_INSERT);
 		}

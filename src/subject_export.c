@@ -134,7 +134,7 @@ retention_export_subject_rows(PG_FUNCTION_ARGS)
 					   table_tag ? due_sql(table_tag) : "NULL::pg_catalog.timestamptz",
 					   columns_due.len ? psprintf("pg_catalog.jsonb_build_object(%s)", columns_due.data) : "NULL::pg_catalog.jsonb",
 					   subject_qualified_name(group->relid));
-		subject_query(search, subject_relation_owner(group->relid), sql, 1, &argtype, &arg);
+		subject_query(search, group->relid, sql, 1, &argtype, &arg);
 
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{

@@ -101,23 +101,6 @@ subject_attname(Oid relid, AttrNumber attnum)
 	return name;
 }
 
-Oid
-subject_relation_owner(Oid relid)
-{
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		ereport(ERROR,
-				(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
-				 errmsg("a table changed during the subject request"),
-				 errdetail("Relation %u was dropped while the request ran.", relid),
-				 errhint("Repeat the request.")));
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
 /* The table carrying tags for a leaf: its topmost partitioned ancestor. */
 Oid
 subject_tag_root(Oid relid)
@@ -349,32 +332,29 @@ cached_plan(const char *sql, int nargs, Oid *types)
 /*
  * subject_begin_as_owner
  *
- * retention_begin_as_owner (search_path, timeouts, security-restricted),
- * and row security bypassed for the owner's own table, as ri_triggers.c
- * does (SECURITY_NOFORCE_RLS): a FORCE ROW LEVEL SECURITY policy neither
- * hides rows from the request nor runs its code in it.  End with
- * retention_end_as_owner.
+ * Become the owner of relid, with row security bypassed, in a
+ * security-restricted operation (retention_begin_as_probe_owner, the way
+ * ri_triggers.c checks foreign keys): a FORCE ROW LEVEL SECURITY policy
+ * neither hides rows from the request nor runs its code in it, and no
+ * role's code runs as another role.  A relation dropped meanwhile fails
+ * the request.  End with retention_end_as_owner.
  */
 void
-subject_begin_as_owner(Oid owner, int *nestlevel, Oid *save_userid,
+subject_begin_as_owner(Oid relid, int *nestlevel, Oid *save_userid,
 					   int *save_sec_context)
 {
-	Oid			userid;
-	int			sec;
-
-	retention_begin_as_owner(owner, nestlevel, save_userid, save_sec_context);
-	GetUserIdAndSecContext(&userid, &sec);
-	SetUserIdAndSecContext(userid, sec | SECURITY_NOFORCE_RLS);
+	if (!retention_begin_as_probe_owner(relid, nestlevel, save_userid, save_sec_context))
+		(void) subject_qualified_name(relid);	/* raises: changed */
 }
 
 /*
  * subject_query
  *
- * Runs a SELECT that reads one table, as that table's owner (see
+ * Runs a SELECT that reads one table, relid, as that table's owner (see
  * subject_begin_as_owner), with the search's snapshot if any.
  */
 void
-subject_query(SubjectSearch *search, Oid owner, const char *sql, int nargs,
+subject_query(SubjectSearch *search, Oid relid, const char *sql, int nargs,
 			  Oid *types, Datum *values)
 {
 	int			nestlevel;
@@ -382,7 +362,7 @@ subject_query(SubjectSearch *search, Oid owner, const char *sql, int nargs,
 	int			save_sec;
 	int			rc;
 
-	subject_begin_as_owner(owner, &nestlevel, &save_userid, &save_sec);
+	subject_begin_as_owner(relid, &nestlevel, &save_userid, &save_sec);
 	if (search && search->snapshot)
 		rc = SPI_execute_snapshot(cached_plan(sql, nargs, types), values, NULL,
 								  search->snapshot, InvalidSnapshot, true, false, 0);
@@ -437,7 +417,7 @@ subject_fetch_keys(SubjectSearch *search, Oid relid, List *tids, int nkeys,
 	for (int k = 0; k < nkeys; k++)
 		appendStringInfo(&sql, " AND p.%s IS NOT NULL",
 						 quote_identifier(subject_attname(relid, attnums[k])));
-	subject_query(search, subject_relation_owner(relid), sql.data, 1, &argtype, &arg);
+	subject_query(search, relid, sql.data, 1, &argtype, &arg);
 	if (SPI_processed != 1)
 		return false;
 	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -606,7 +586,7 @@ subject_search_identifiers(SubjectSearch *search)
 				sql = psprintf("SELECT r.tableoid, r.ctid FROM %s r WHERE retention.normalize_identifier(%s, %s::pg_catalog.text) OPERATOR(pg_catalog.=) $1%s",
 							   subject_qualified_name(tag->relid), quote_literal_cstr(id->kind), col,
 							   search->lock ? " FOR UPDATE OF r" : "");
-			subject_query(search, subject_relation_owner(tag->relid), sql, 1, &argtype, &arg);
+			subject_query(search, tag->relid, sql, 1, &argtype, &arg);
 			collect_rows(search, 0, id->kind, tag->category ? tag->attnum : 0);
 		}
 	}
@@ -744,7 +724,7 @@ subject_search_children(SubjectSearch *search)
 							   subject_qualified_name(child),
 							   subject_key_match_sql(child, nkeys, conkey, pf_eq, 1),
 							   search->lock ? " FOR UPDATE OF c" : "");
-				subject_query(search, subject_relation_owner(child), sql, nkeys, types, arrays);
+				subject_query(search, child, sql, nkeys, types, arrays);
 				if (collect_rows(search, depth + 1,
 								 psprintf("references %s", subject_qualified_name(subject_tag_root(group->relid))), 0) > 0)
 					more = true;
@@ -840,7 +820,7 @@ subject_log_request(const char *kind, SubjectSearch *search, bool dry_run, Jsonb
 	values[3] = JsonbPGetDatum(tables);
 	values[4] = Int64GetDatum(rows);
 	values[5] = CStringGetTextDatum(outcome);
-	retention_evidence_exec("INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
+	retention_exec_as_extension_owner("INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
 							" VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.session_user())",
 							6, types, values, NULL, SPI_OK_INSERT);
 }
