@@ -161,8 +161,18 @@ utf8_to_wchars(const char *value, int *len)
 static pg_wchar *
 normalize_wchars(UnicodeNormalizationForm form, pg_wchar *in, int *len)
 {
-	pg_wchar   *out = unicode_normalize(form, in);
+	pg_wchar   *out;
 	int			n = 0;
+
+	/* most input is normalized already: the quick check says so cheaply */
+	if (unicode_is_normalized_quickcheck(form, in) == UNICODE_NORM_QC_YES)
+	{
+		while (in[n])
+			n++;
+		*len = n;
+		return in;
+	}
+	out = unicode_normalize(form, in);
 
 	if (out == NULL)
 		ereport(ERROR,
@@ -184,10 +194,45 @@ normalize_utf8(const char *kind, const char *value, StringInfo buf)
 	bool		phone = strcmp(kind, "phone") == 0;
 	bool		email = strcmp(kind, "email") == 0;
 	int			len;
-	pg_wchar   *w = utf8_to_wchars(value, &len);
+	pg_wchar   *w;
 	int			start = 0;
 	int			end;
+	const unsigned char *p;
 
+	/*
+	 * ASCII only (most identifiers): every normal form is the text itself,
+	 * and only ASCII white space and letters are involved.  Same result as
+	 * below, much faster (index builds call this once per row).
+	 */
+	for (p = (const unsigned char *) value; *p && !IS_HIGHBIT_SET(*p); p++)
+		;
+	if (*p == '\0')
+	{
+		const char *b = value;
+		const char *e = (const char *) p;
+
+		while (b < e && is_trimmed_char((unsigned char) *b))
+			b++;
+		while (e > b && is_trimmed_char((unsigned char) e[-1]))
+			e--;
+		if (phone)
+		{
+			appendStringInfoChar(buf, '+');
+			if (e - b >= 2 && b[0] == '0' && b[1] == '0')
+				b += 2;
+			for (; b < e; b++)
+				if (*b >= '0' && *b <= '9')
+					appendStringInfoChar(buf, *b);
+		}
+		else if (email)
+			for (; b < e; b++)
+				appendStringInfoChar(buf, pg_ascii_tolower((unsigned char) *b));
+		else
+			appendBinaryStringInfo(buf, b, e - b);
+		return;
+	}
+
+	w = utf8_to_wchars(value, &len);
 	w = normalize_wchars((phone || email) ? UNICODE_NFKC : UNICODE_NFC, w, &len);
 	end = len;
 	while (start < end && is_trimmed_char(w[start]))

@@ -538,28 +538,31 @@ blocked_rows(Erasure *e, SubjectGroup *group)
 	return blocked;
 }
 
+static int
+compare_tids(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
+}
+
 /* tids without those in minus */
 static List *
 tids_except(List *tids, List *minus)
 {
 	List	   *result = NIL;
+	ItemPointerData *sorted;
+	int			n = 0;
 	ListCell   *lc;
 
+	if (minus == NIL)
+		return tids;
+	sorted = palloc(sizeof(ItemPointerData) * list_length(minus));
+	foreach(lc, minus)
+		sorted[n++] = *(ItemPointer) lfirst(lc);
+	qsort(sorted, n, sizeof(ItemPointerData), compare_tids);
 	foreach(lc, tids)
-	{
-		ItemPointer tid = lfirst(lc);
-		ListCell   *mc;
-		bool		found = false;
-
-		foreach(mc, minus)
-			if (ItemPointerEquals(tid, (ItemPointer) lfirst(mc)))
-			{
-				found = true;
-				break;
-			}
-		if (!found)
-			result = lappend(result, tid);
-	}
+		if (bsearch(lfirst(lc), sorted, n, sizeof(ItemPointerData), compare_tids) == NULL)
+			result = lappend(result, lfirst(lc));
+	pfree(sorted);
 	return result;
 }
 
