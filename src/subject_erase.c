@@ -806,6 +806,11 @@ raise_in_own_words(MemoryContext cxt)
 		ereport(LOG,
 				(errmsg_internal("pg_retention: erasure failed: %s", edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
+	if (edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("erasure failed: a table or column changed while it ran"),
+				 errhint("Nothing was changed. Repeat the request.")));
 	ereport(ERROR,
 			(errcode(edata->sqlerrcode),
 			 errmsg("erasure failed: %s", retention_error_in_words(edata->sqlerrcode)),
