@@ -12,7 +12,7 @@
 --  * place_hold refuses subject kinds no tag declares, listing the declared
 --    ones, as export and erasure do.
 BEGIN;
-SELECT plan(52);
+SELECT plan(53);
 
 SET LOCAL client_min_messages = warning;
 
@@ -112,6 +112,13 @@ SELECT is(left(pg_temp.error_of(format('SELECT retention.place_hold(%L, subject_
           '22023', format('place_hold(%s, %s): refused', k, v))
   FROM (VALUES ('phone', 'withheld'), ('email', '  '), ('email', 'ana')) kv(k, v);
 SELECT is((SELECT count(*)::int FROM retention.legal_hold), 0, 'no hold was placed');
+-- a hold that 0.1.0 stored on a value that names nobody ("withheld": "+")
+-- protects nobody: not person 2, whose stored phone has no digits either
+INSERT INTO retention.legal_hold (scope, subject_kind, subject_hash, reason)
+VALUES ('subject', 'phone', retention._identifier_hash('phone', 'withheld'), 'stored by 0.1.0');
+SELECT is((SELECT sum(rows_held) FROM retention.erase_subject('{"customer_id": 2}', dry_run => true))::int, 0,
+          'a stored digit-less phone matches no hold');
+DELETE FROM retention.legal_hold;
 SELECT lives_ok($$SELECT retention.place_hold('case 3', subject_kind => 'email', subject_value => ' Ana@Example.com ')$$,
                 'place_hold: a declared kind and a value that names somebody');
 SELECT is((SELECT sum(rows_held) FROM retention.erase_subject('{"email": "ana@example.com"}')), 2::numeric,
