@@ -19,8 +19,9 @@ CREATE TABLE retention.lint_exception (
     ignored_by  name NOT NULL DEFAULT session_user,
     ignored_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT lint_exception_check_known CHECK (check_name OPERATOR(pg_catalog.=) ANY (ARRAY[
-        'untagged_personal_data', 'subject_without_retention', 'anchor_without_index',
-        'subject_without_index', 'invalid_tag', 'unused_category'])),
+        'untagged_personal_data', 'untagged_personal_column', 'subject_without_retention',
+        'anchor_without_index', 'subject_without_index', 'foreign_key_without_index',
+        'invalid_tag', 'unused_category'])),
     CONSTRAINT lint_exception_one_target CHECK (
         CASE WHEN check_name OPERATOR(pg_catalog.=) 'unused_category'
              THEN category IS NOT NULL AND table_name IS NULL AND column_name IS NULL
@@ -32,7 +33,7 @@ CREATE TABLE retention.lint_exception (
 );
 COMMENT ON TABLE retention.lint_exception IS
     'Reviewed retention.lint() findings that are not to be reported again: per check, a table (column_name NULL: all its columns) or a column, or for unused_category a category; with the reason, who recorded it and when. Change with retention.lint_ignore / lint_unignore (lint_ignore_category / lint_unignore_category). Readable by every role: write no personal data in the reason.';
-COMMENT ON COLUMN retention.lint_exception.check_name IS 'The lint check silenced: untagged_personal_data, subject_without_retention, anchor_without_index, subject_without_index, invalid_tag or unused_category.';
+COMMENT ON COLUMN retention.lint_exception.check_name IS 'The lint check silenced: untagged_personal_data, untagged_personal_column, subject_without_retention, anchor_without_index, subject_without_index, foreign_key_without_index, invalid_tag or unused_category.';
 COMMENT ON COLUMN retention.lint_exception.table_name IS 'The table the exception applies to (follows renames; an exception whose table is dropped is reported as stale).';
 COMMENT ON COLUMN retention.lint_exception.column_name IS 'The column the exception applies to; NULL: every column of the table.';
 COMMENT ON COLUMN retention.lint_exception.category IS 'For unused_category: the category that may stay unused.';
@@ -160,6 +161,94 @@ $$;
 COMMENT ON FUNCTION retention._lint_index_leads(oid, smallint, boolean) IS
     'Internal: whether a valid index of the relation has the column as its first key (with allow_expression, also an expression of it such as lower(email)).';
 
+-- Whether a valid index of relid has exactly these columns, in any order,
+-- as its first keys (an expression key matches no column).
+CREATE FUNCTION retention._lint_leading_columns(relid oid, cols name[])
+RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (
+        SELECT 1
+          FROM pg_catalog.pg_index i
+         WHERE i.indrelid OPERATOR(pg_catalog.=) _lint_leading_columns.relid
+           AND i.indisvalid
+           AND i.indnkeyatts OPERATOR(pg_catalog.>=) pg_catalog.cardinality(cols)
+           AND (SELECT pg_catalog.array_agg(a.attname::text ORDER BY a.attname::text COLLATE "C")
+                  FROM pg_catalog.unnest(i.indkey) WITH ORDINALITY k(attnum, ord)
+                  JOIN pg_catalog.pg_attribute a
+                    ON a.attrelid OPERATOR(pg_catalog.=) i.indrelid AND a.attnum OPERATOR(pg_catalog.=) k.attnum
+                 WHERE k.ord OPERATOR(pg_catalog.<=) pg_catalog.cardinality(cols))
+               OPERATOR(pg_catalog.=)
+               (SELECT pg_catalog.array_agg(c::text ORDER BY c::text COLLATE "C") FROM pg_catalog.unnest(cols) c))
+$$;
+COMMENT ON FUNCTION retention._lint_leading_columns(oid, name[]) IS
+    'Internal: whether a valid index of the relation has exactly these columns (in any order) as its first keys.';
+
+-- Whether an index serves a search of relid by the columns cols: 'columns'
+-- (an index leads with exactly these columns), 'expression' (with the first
+-- column or an expression of it, such as lower(email)) or 'normalized'
+-- (with retention.normalize_identifier(subject, column)).  A partitioned
+-- table is served by an index of its own or by one on every leaf partition
+-- (indexes created on each partition, never on the parent, count).
+CREATE FUNCTION retention._lint_indexed(relid oid, cols name[], how text, subject text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    r oid;
+    served boolean;
+    leaves integer := 0;
+BEGIN
+    FOR r IN SELECT _lint_indexed.relid
+             UNION ALL
+             SELECT t.relid FROM pg_catalog.pg_partition_tree(_lint_indexed.relid) t
+              WHERE t.isleaf AND t.relid OPERATOR(pg_catalog.<>) _lint_indexed.relid
+    LOOP
+        served := CASE how
+               WHEN 'columns' THEN retention._lint_leading_columns(r, cols)
+               WHEN 'expression' THEN retention._lint_index_leads(r,
+                   (SELECT a.attnum FROM pg_catalog.pg_attribute a
+                     WHERE a.attrelid OPERATOR(pg_catalog.=) r AND a.attname OPERATOR(pg_catalog.=) cols[1]
+                       AND NOT a.attisdropped), true)
+               WHEN 'normalized' THEN retention._lint_normalized_index(r::pg_catalog.regclass, _lint_indexed.subject, cols[1])
+           END;
+        IF coalesce(served, false) THEN
+            IF r OPERATOR(pg_catalog.=) _lint_indexed.relid THEN
+                RETURN true;
+            END IF;
+        ELSIF r OPERATOR(pg_catalog.<>) _lint_indexed.relid THEN
+            RETURN false;
+        END IF;
+        IF r OPERATOR(pg_catalog.<>) _lint_indexed.relid THEN
+            leaves := leaves OPERATOR(pg_catalog.+) 1;
+        END IF;
+    END LOOP;
+    RETURN leaves OPERATOR(pg_catalog.>) 0;
+END
+$$;
+COMMENT ON FUNCTION retention._lint_indexed(oid, name[], text, text) IS
+    'Internal: whether an index serves a search of the relation by these columns (how: columns, expression or normalized); a partitioned table is served by its own index or by one on every leaf partition.';
+
+-- Does a table name look like it holds people (customer, user, staff, ...)?
+-- There, a column called name (or ending in _name) is a person's name.
+CREATE FUNCTION retention._lint_person_table(table_name text)
+RETURNS boolean
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+RETURN pg_catalog.regexp_split_to_array(pg_catalog.lower(pg_catalog.regexp_replace(table_name,
+           '([a-z0-9])([A-Z])', '\1_\2', 'g')), '[^a-z]+')
+       OPERATOR(pg_catalog.&&) ARRAY[
+           'customer', 'customers', 'client', 'clients', 'user', 'users', 'person', 'persons',
+           'people', 'contact', 'contacts', 'member', 'members', 'staff', 'employee', 'employees',
+           'lead', 'leads', 'patient', 'patients', 'subscriber', 'subscribers', 'applicant',
+           'applicants', 'candidate', 'candidates', 'student', 'students', 'visitor', 'visitors',
+           'guest', 'guests', 'driver', 'drivers', 'passenger', 'passengers', 'recipient',
+           'recipients', 'sender', 'senders', 'actor', 'actors', 'author', 'authors'];
+COMMENT ON FUNCTION retention._lint_person_table(text) IS
+    'Internal: whether a table name (snake_case or camelCase words) names people: customer, user, staff, contact, lead, ... (then a column called name is a person''s name).';
+
 -- The anchor lint suggests for a table: its first date or time column.
 CREATE FUNCTION retention._lint_suggested_anchor(relid oid)
 RETURNS text
@@ -193,7 +282,7 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 WITH tags AS MATERIALIZED (
-    SELECT t.table_name::oid AS relid, t.column_name, t.kind, t.category, t.anchor,
+    SELECT t.table_name::oid AS relid, t.column_name, t.kind, t.category, t.anchor, t.action,
            t.anchor_table::oid AS anchor_relid, t.subject, t.valid, t.problem,
            t.problem_sqlstate, t.label
       FROM retention.tags t
@@ -220,7 +309,10 @@ user_tables AS (
 -- columns that look like personal data, and why
 personal AS (
     SELECT u.relid, u.qualified, a.attname,
-           CASE WHEN eff.typ IN ('pg_catalog.inet'::pg_catalog.regtype, 'pg_catalog.cidr'::pg_catalog.regtype,
+           CASE WHEN m.term IS NULL AND eff.typ NOT IN ('pg_catalog.inet'::pg_catalog.regtype, 'pg_catalog.cidr'::pg_catalog.regtype,
+                                                        'pg_catalog.macaddr'::pg_catalog.regtype, 'pg_catalog.macaddr8'::pg_catalog.regtype)
+                THEN pg_catalog.format('it is called %s in a table of people', a.attname)
+                WHEN eff.typ IN ('pg_catalog.inet'::pg_catalog.regtype, 'pg_catalog.cidr'::pg_catalog.regtype,
                                  'pg_catalog.macaddr'::pg_catalog.regtype, 'pg_catalog.macaddr8'::pg_catalog.regtype)
                 THEN pg_catalog.format('its type is %s', pg_catalog.format_type(a.atttypid, a.atttypmod))
                 ELSE pg_catalog.format('its name contains "%s"', m.term) END AS why
@@ -238,6 +330,10 @@ personal AS (
             AND et.typcategory <> 'B'
             AND (et.typcategory NOT IN ('D', 'T')
                  OR m.term IN ('birth', 'birthday', 'birthdate', 'dob', 'dateofbirth', 'birth_date')))
+        OR (m.term IS NULL AND et.typcategory OPERATOR(pg_catalog.=) 'S'
+            AND a.attname OPERATOR(pg_catalog.~) '^([a-z]+_)?name$'
+            AND a.attname OPERATOR(pg_catalog.!~) '^(file|host|table|schema|column|domain|product|company|business|brand|plan|service|event|template|queue|app|device|server|project|account)_name$'
+            AND retention._lint_person_table(u.relname))
 ),
 -- anchors resolved to (relation, column): the parent's column for
 -- foreign-key anchors
@@ -253,6 +349,25 @@ anchors AS (
         ON aa.attrelid = ar.relid AND aa.attname = ar.attname AND aa.attnum > 0 AND NOT aa.attisdropped
      WHERE t.valid AND t.anchor IS NOT NULL
 ),
+-- tables whose rows enforcement deletes (a table tag that deletes) or
+-- erasure deletes (a person's rows: tables with subject identifiers), and,
+-- through ON DELETE CASCADE, the tables that reference them
+deleted AS (
+    WITH RECURSIVE d(relid, why) AS (
+        SELECT t.relid, CASE WHEN pg_catalog.bool_or(t.kind = 'table' AND t.action = 'delete')
+                             THEN 'enforcement' ELSE 'erasure' END
+          FROM tags t
+         WHERE t.valid AND ((t.kind = 'table' AND t.action = 'delete') OR t.subject IS NOT NULL)
+         GROUP BY t.relid
+        UNION
+        SELECT co.conrelid, CASE WHEN d.why LIKE '%CASCADE%' THEN d.why
+                                 ELSE d.why OPERATOR(pg_catalog.||) ' (through ON DELETE CASCADE)' END
+          FROM d
+          JOIN pg_catalog.pg_constraint co
+            ON co.confrelid = d.relid AND co.contype = 'f' AND co.confdeltype = 'c' AND co.conparentid = 0
+    )
+    SELECT DISTINCT ON (relid) relid, why FROM d ORDER BY relid, pg_catalog.length(why), why
+),
 findings AS (
     -- (1) columns that look like personal data and have no tag, on a table without one
     SELECT 'warning' AS severity, 'untagged_personal_data' AS check_name,
@@ -266,6 +381,54 @@ findings AS (
      WHERE NOT EXISTS (SELECT 1 FROM tags t
                         WHERE t.relid = p.relid
                           AND (t.column_name IS NULL OR t.column_name = p.attname))
+    UNION ALL
+    -- (1a) the same on a table whose tag deletes its rows but whose columns
+    -- are tagged one by one (or whose tag says blocked=anonymize): the
+    -- column is outside anonymization and the subject search
+    SELECT 'warning', 'untagged_personal_column', p.relid, p.attname, NULL,
+           p.qualified OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.attname),
+           pg_catalog.format('column looks like personal data (%s) but has no tag, while %s: anonymization and the subject search pass it by (the table tag deletes the row when due)',
+                             p.why,
+                             CASE WHEN EXISTS (SELECT 1 FROM tags c WHERE c.relid = p.relid AND c.column_name IS NOT NULL)
+                                  THEN 'other columns of its table have one'
+                                  ELSE 'its table tag anonymizes rows that stay referenced (blocked=anonymize)' END),
+           pg_catalog.format('Tag it: with a category and a method (SECURITY LABEL FOR retention ON COLUMN %s.%I IS %L), or as a subject identifier (%L); or, if it is not personal data, record why: SELECT retention.lint_ignore(%L, %L, ''<reason>'', ''untagged_personal_column'');',
+                             p.qualified, p.attname,
+                             'category=<category> anchor=' OPERATOR(pg_catalog.||) retention._lint_suggested_anchor(p.relid)
+                                 OPERATOR(pg_catalog.||) ' action=nullify',
+                             'subject=<kind>', p.qualified, p.attname)
+      FROM personal p
+     WHERE EXISTS (SELECT 1 FROM tags t WHERE t.relid = p.relid AND t.column_name IS NULL AND t.kind = 'table')
+       AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.relid = p.relid AND t.column_name = p.attname)
+       AND (EXISTS (SELECT 1 FROM tags c WHERE c.relid = p.relid AND c.column_name IS NOT NULL)
+            OR EXISTS (SELECT 1 FROM tags t WHERE t.relid = p.relid AND t.column_name IS NULL
+                          AND t.label OPERATOR(pg_catalog.~) '(^|\s)blocked=anonymize(\s|$)'))
+    UNION ALL
+    -- (1c) foreign keys that enforcement or erasure deletes through: every
+    -- deleted row of the referenced table looks up (and with ON DELETE
+    -- CASCADE deletes) the referencing rows, a scan of the referencing
+    -- table when no index leads with the key's columns
+    SELECT 'warning', 'foreign_key_without_index', fk.conrelid, fk.cols[1], NULL,
+           pg_catalog.format('%I.%I', fn.nspname, fc.relname)
+               OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fk.cols[1])
+               OPERATOR(pg_catalog.||) CASE WHEN pg_catalog.cardinality(fk.cols) OPERATOR(pg_catalog.>) 1
+                                            THEN pg_catalog.format(' (%s)', fk.collist) ELSE '' END,
+           pg_catalog.format('foreign key %I references %s, whose rows %s deletes, and no index leads with (%s): every deleted row scans this table',
+                             fk.conname, fk.confrelid::pg_catalog.regclass, fk.why, fk.collist),
+           pg_catalog.format('CREATE INDEX ON %I.%I (%s);', fn.nspname, fc.relname, fk.collist)
+      FROM (SELECT co.conname, co.conrelid, co.confrelid, d.why,
+                   ARRAY(SELECT a.attname FROM pg_catalog.unnest(co.conkey) WITH ORDINALITY k(attnum, ord)
+                           JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum
+                          ORDER BY k.ord) AS cols,
+                   (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.ord)
+                      FROM pg_catalog.unnest(co.conkey) WITH ORDINALITY k(attnum, ord)
+                      JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum) AS collist
+              FROM pg_catalog.pg_constraint co
+              JOIN deleted d ON d.relid = co.confrelid
+             WHERE co.contype = 'f' AND co.conparentid = 0) fk
+      JOIN pg_catalog.pg_class fc ON fc.oid = fk.conrelid
+      JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+     WHERE NOT retention._lint_indexed(fk.conrelid, fk.cols, 'columns')
     UNION ALL
     -- (1b) tables with subject identifiers but no retention rule at all
     SELECT 'warning', 'subject_without_retention', u.relid, NULL, NULL, u.qualified,
@@ -295,7 +458,7 @@ findings AS (
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_catalog.pg_class pc ON pc.oid = a.index_relid
       JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-     WHERE NOT retention._lint_index_leads(a.index_relid, a.index_attnum, false)
+     WHERE NOT retention._lint_indexed(a.index_relid, ARRAY[a.index_attname], 'columns')
     UNION ALL
     -- (3) subject identifier columns no index serves
     -- (the index the subject search uses: plain equality for integer
@@ -316,8 +479,8 @@ findings AS (
       JOIN pg_catalog.pg_attribute a ON a.attrelid = t.relid AND a.attname = t.column_name
      WHERE t.subject IS NOT NULL AND t.column_name IS NOT NULL
        AND NOT CASE WHEN retention._lint_subject_by_equality(t.subject, a.atttypid)
-                    THEN retention._lint_index_leads(t.relid, a.attnum, true)
-                    ELSE retention._lint_normalized_index(t.relid, t.subject, t.column_name) END
+                    THEN retention._lint_indexed(t.relid, ARRAY[t.column_name], 'expression')
+                    ELSE retention._lint_indexed(t.relid, ARRAY[t.column_name], 'normalized', t.subject) END
     UNION ALL
     -- (4) tags that no longer resolve
     SELECT 'warning', 'invalid_tag', t.relid, t.column_name, NULL,
@@ -402,13 +565,15 @@ DECLARE
     result retention.lint_exception;
 BEGIN
     IF lint_ignore.check_name IS NULL
-       OR lint_ignore.check_name NOT IN ('untagged_personal_data', 'subject_without_retention',
-                                         'anchor_without_index', 'subject_without_index', 'invalid_tag') THEN
+       OR lint_ignore.check_name NOT IN ('untagged_personal_data', 'untagged_personal_column',
+                                         'subject_without_retention', 'anchor_without_index',
+                                         'subject_without_index', 'foreign_key_without_index',
+                                         'invalid_tag') THEN
         RAISE EXCEPTION 'invalid lint check "%" for a table or column', lint_ignore.check_name
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = CASE WHEN lint_ignore.check_name = 'unused_category'
                               THEN 'Unused categories are silenced with retention.lint_ignore_category(category, reason).'
-                              ELSE 'check_name is one of untagged_personal_data, subject_without_retention, anchor_without_index, subject_without_index, invalid_tag.' END;
+                              ELSE 'check_name is one of untagged_personal_data, untagged_personal_column, subject_without_retention, anchor_without_index, subject_without_index, foreign_key_without_index, invalid_tag.' END;
     END IF;
     IF lint_ignore.table_name IS NULL THEN
         RAISE EXCEPTION 'a lint exception needs a table'

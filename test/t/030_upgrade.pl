@@ -7,9 +7,13 @@
 #     suppression list and the secret;
 #   - ALTER EXTENSION pg_retention UPDATE (and pg_retention_tap);
 #   - the data is all there, the secret unchanged, a hold still protects;
+#   - before the update, the C functions that return rows serve the old SQL
+#     definitions (status, preview, worker_status, the tags, export, erasure
+#     dry run): the pg_stat_statements pattern;
 #   - a catalog fingerprint of the extension's objects (definitions,
 #     columns, constraints, indexes, triggers, policies, privileges,
-#     comments, row security) equals a fresh install's.
+#     comments, row security) equals a fresh install's, for pg_retention
+#     and for pg_retention_tap.
 
 use strict;
 use warnings;
@@ -39,13 +43,13 @@ my $fingerprint = q{
 WITH ext AS (
     SELECT classid, objid FROM pg_depend
      WHERE refclassid = 'pg_extension'::regclass AND deptype = 'e'
-       AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_retention')
+       AND refobjid = (SELECT oid FROM pg_extension WHERE extname = 'EXTNAME')
 ), facts AS (
     SELECT pg_describe_object(classid, objid, 0) AS obj, 'exists' AS fact FROM ext
     UNION ALL
     SELECT pg_describe_object(e.classid, e.objid, 0),
            'def ' || pg_get_functiondef(p.oid) || ' acl ' || coalesce(p.proacl::text, '-')
-           || ' owner-is-ext ' || (p.proowner = (SELECT extowner FROM pg_extension WHERE extname = 'pg_retention'))
+           || ' owner-is-ext ' || (p.proowner = (SELECT extowner FROM pg_extension WHERE extname = 'EXTNAME'))
       FROM ext e JOIN pg_proc p ON e.classid = 'pg_proc'::regclass AND p.oid = e.objid
     UNION ALL
     SELECT pg_describe_object(e.classid, e.objid, 0),
@@ -82,13 +86,31 @@ WITH ext AS (
     SELECT pg_describe_object(e.classid, e.objid, 0), 'comment ' || d.description
       FROM ext e JOIN pg_description d ON d.classoid = e.classid AND d.objoid = e.objid
     UNION ALL
-    SELECT 'schema retention', 'acl ' || coalesce(nspacl::text, '-') FROM pg_namespace WHERE nspname = 'retention'
+    SELECT 'schema ' || n.nspname, 'acl ' || coalesce(n.nspacl::text, '-')
+      FROM pg_namespace n JOIN pg_extension x ON x.extnamespace = n.oid WHERE x.extname = 'EXTNAME'
     UNION ALL
     SELECT 'extension', 'config ' || coalesce(extconfig::regclass[]::text, '-') || ' ' || coalesce(extcondition::text, '-')
-      FROM pg_extension WHERE extname = 'pg_retention'
+      FROM pg_extension WHERE extname = 'EXTNAME'
 )
 SELECT obj || ' | ' || fact FROM facts ORDER BY 1;
 };
+sub fingerprint_of { my ($ext) = @_; return $fingerprint =~ s/EXTNAME/$ext/gr; }
+
+# Compares the fingerprints of one extension in two databases.
+sub same_objects
+{
+	my ($ext, $db, $fresh, $min, $what) = @_;
+	my @updated = split /\n/, $node->safe_psql($db, fingerprint_of($ext));
+	my @installed = split /\n/, $node->safe_psql($fresh, fingerprint_of($ext));
+	my %in_fresh = map { $_ => 1 } @installed;
+	my %in_updated = map { $_ => 1 } @updated;
+	my @missing = grep { !$in_updated{$_} } @installed;
+	my @extra = grep { !$in_fresh{$_} } @updated;
+	diag("$ext: only in a fresh install: $_") foreach @missing;
+	diag("$ext: only after the update: $_") foreach @extra;
+	ok(@missing == 0 && @extra == 0 && @installed > $min,
+		"$what: after the update ${ext}'s objects equal a fresh install's (" . scalar(@installed) . " facts)");
+}
 
 my $fill = q{
 SELECT retention.define_category('customer_data', '1 day',
@@ -119,6 +141,30 @@ foreach my $old (@released)
 	# customer 4's anchor is set only after the first run: due again later
 	$node->safe_psql($db, q{UPDATE customer SET closed_at = now() - interval '10 days' WHERE id = 4});
 
+	# the new library serves the old SQL definitions of the C functions
+	# that return rows, before ALTER EXTENSION UPDATE runs
+	my %old_calls = (
+		'status' => q{SELECT count(*) FROM retention.status},
+		'preview' => q{SELECT string_agg(table_name::text || '.' || coalesce(column_name::text, '') || ' ' || action || ' ' || rows_due, ', ' ORDER BY table_name::text, column_name)
+		                 FROM retention.preview(now() + interval '1 year')},
+		'worker_status' => q{SELECT count(*) >= 0 FROM retention.worker_status()},
+		'tags' => q{SELECT string_agg(object || ' ' || valid, ', ' ORDER BY object) FROM retention.tags},
+		'export_subject' => q{SELECT jsonb_typeof(retention.export_subject('{"email": "held@example.com"}'))},
+		'export_subject_csv' => q{SELECT count(*) > 0 FROM retention.export_subject_csv('{"email": "held@example.com"}')},
+		'erase_subject (dry run)' => q{SELECT string_agg(table_name::text || ' ' || rows_found || ' ' || rows_held, ', ')
+		                                 FROM retention.erase_subject('{"email": "held@example.com"}', dry_run => true)});
+	my %old_results;
+	foreach my $f (sort keys %old_calls)
+	{
+		my ($ret, $out, $err) = $node->psql($db, $old_calls{$f});
+		is($ret, 0, "$old: $f works with the $old definitions and the new library")
+		  or diag($err);
+		$old_results{$f} = $out;
+	}
+	is($old_results{'status'}, '2', "$old: status lists the two retention tags before the update");
+	is($old_results{'export_subject'}, 'object', "$old: export_subject returns a document before the update");
+	is($old_results{'erase_subject (dry run)'}, 'customer 1 1', "$old: an erasure dry run finds the held row before the update");
+
 	my $key_before = $node->safe_psql($db, q{SELECT encode(key, 'hex') FROM retention._secret});
 	my $counts_sql = q{SELECT (SELECT count(*) FROM retention.category) || ' categories, '
 	  || (SELECT count(*) FROM retention.tags) || ' tags, '
@@ -139,6 +185,11 @@ foreach my $old (@released)
 	is($node->safe_psql($db, q{SELECT retention.is_suppressed('email', 'optout@example.com')}), 't',
 		"$old: a suppressed identifier is still suppressed");
 
+	foreach my $f ('status', 'preview', 'tags', 'export_subject', 'erase_subject (dry run)')
+	{
+		is($node->safe_psql($db, $old_calls{$f}), $old_results{$f}, "$old: $f says the same after the update");
+	}
+
 	$node->safe_psql($db, 'CALL retention.enforce()');
 	is($node->safe_psql($db, 'SELECT id FROM customer ORDER BY id'), "1\n3",
 		"$old: after the update the hold still protects and due rows still go");
@@ -153,25 +204,11 @@ foreach my $old (@released)
 	my $fresh = "fresh_for_$db";
 	$node->safe_psql('postgres', "CREATE DATABASE $fresh");
 	$node->safe_psql($fresh, 'CREATE EXTENSION pg_retention');
-	my @updated = split /\n/, $node->safe_psql($db, $fingerprint);
-	my @installed = split /\n/, $node->safe_psql($fresh, $fingerprint);
-	my %in_fresh = map { $_ => 1 } @installed;
-	my %in_updated = map { $_ => 1 } @updated;
-	my @missing = grep { !$in_updated{$_} } @installed;
-	my @extra = grep { !$in_fresh{$_} } @updated;
-	diag("only in a fresh install: $_") foreach @missing;
-	diag("only after the update: $_") foreach @extra;
-	ok(@missing == 0 && @extra == 0 && @installed > 100,
-		"$old: after the update the extension's objects equal a fresh install's (" . scalar(@installed) . " facts)");
+	same_objects('pg_retention', $db, $fresh, 100, $old);
 
-	# the same for the companion's functions
-	my $tap_fp = q{SELECT string_agg(pg_get_functiondef(p.oid) || coalesce(p.proacl::text, '-'), E'\n' ORDER BY p.oid::regprocedure::text)
-	  FROM pg_depend d JOIN pg_proc p ON p.oid = d.objid
-	 WHERE d.refclassid = 'pg_extension'::regclass AND d.deptype = 'e'
-	   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'pg_retention_tap')};
+	# the same for the companion
 	$node->safe_psql($fresh, 'CREATE EXTENSION pgtap; CREATE EXTENSION pg_retention_tap');
-	is($node->safe_psql($db, $tap_fp), $node->safe_psql($fresh, $tap_fp),
-		"$old: pg_retention_tap's functions equal a fresh install's");
+	same_objects('pg_retention_tap', $db, $fresh, 5, "$old (pg_retention_tap)");
 }
 
 $node->stop;
