@@ -88,6 +88,7 @@ SELECT retention.tag_table('cpaas.web_event', 'behavioural_analytics', 'occurred
 SELECT retention.tag_table('cpaas.supplier_contact', 'supplier_business_contacts',
                            'supplier_id->supplier.relationship_ended_at');
 SELECT retention.tag_column('cpaas.supplier_contact', 'email', subject => 'email');
+SELECT retention.tag_column('cpaas.supplier_contact', 'phone', subject => 'phone');
 -- 10. Suppliers: 7 years after the relationship ends.
 SELECT retention.tag_table('cpaas.supplier', 'individual_supplier_data', 'relationship_ended_at');
 SELECT retention.tag_column('cpaas.supplier', 'email', subject => 'email');

@@ -51,6 +51,7 @@ CREATE TABLE support_ticket (
 );
 CREATE INDEX ON support_ticket (resolved_at);
 CREATE INDEX ON support_ticket (customer_id);
+CREATE INDEX ON support_ticket (opened_by);
 
 CREATE TABLE ticket_message (
     ticket_message_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -78,6 +79,7 @@ CREATE TABLE message_record (
     content_expires_at timestamptz   -- set from the customer's content retention setting
 );
 CREATE INDEX ON message_record (sent_at);
+CREATE INDEX ON message_record (customer_id);
 CREATE INDEX ON message_record (content_expires_at);
 CREATE INDEX ON message_record (retention.normalize_identifier('phone', end_user_phone));
 CREATE INDEX ON message_record (retention.normalize_identifier('email', end_user_email));
@@ -91,6 +93,7 @@ CREATE TABLE usage_log (
     activity    text NOT NULL
 );
 CREATE INDEX ON usage_log (created_at);
+CREATE INDEX ON usage_log (customer_id);
 
 -- Behavioural analytics of the web interface.
 CREATE TABLE web_event (
@@ -124,6 +127,7 @@ CREATE TABLE supplier_contact (
 );
 CREATE INDEX ON supplier_contact (supplier_id);
 CREATE INDEX ON supplier_contact (retention.normalize_identifier('email', email));
+CREATE INDEX ON supplier_contact (retention.normalize_identifier('phone', phone));
 
 -- Sales inquiries and prospects.
 CREATE TABLE sales_lead (

@@ -308,7 +308,7 @@ user_tables AS (
 ),
 -- columns that look like personal data, and why
 personal AS (
-    SELECT u.relid, u.qualified, a.attname,
+    SELECT u.relid, u.qualified, a.attname, m.term,
            CASE WHEN m.term IS NULL AND eff.typ NOT IN ('pg_catalog.inet'::pg_catalog.regtype, 'pg_catalog.cidr'::pg_catalog.regtype,
                                                         'pg_catalog.macaddr'::pg_catalog.regtype, 'pg_catalog.macaddr8'::pg_catalog.regtype)
                 THEN pg_catalog.format('it is called %s in a table of people', a.attname)
@@ -382,16 +382,22 @@ findings AS (
                         WHERE t.relid = p.relid
                           AND (t.column_name IS NULL OR t.column_name = p.attname))
     UNION ALL
-    -- (1a) the same on a table whose tag deletes its rows but whose columns
-    -- are tagged one by one (or whose tag says blocked=anonymize): the
-    -- column is outside anonymization and the subject search
+    -- (1a) the same on a table whose tag deletes its rows, where the
+    -- column is left out: its columns are tagged with categories one by one
+    -- or its tag says blocked=anonymize (anonymization passes the column
+    -- by), or it is an e-mail/phone column next to subject identifiers (the
+    -- subject search passes it by)
     SELECT 'warning', 'untagged_personal_column', p.relid, p.attname, NULL,
            p.qualified OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(p.attname),
-           pg_catalog.format('column looks like personal data (%s) but has no tag, while %s: anonymization and the subject search pass it by (the table tag deletes the row when due)',
+           pg_catalog.format('column looks like personal data (%s) but has no tag, while %s',
                              p.why,
-                             CASE WHEN EXISTS (SELECT 1 FROM tags c WHERE c.relid = p.relid AND c.column_name IS NOT NULL)
-                                  THEN 'other columns of its table have one'
-                                  ELSE 'its table tag anonymizes rows that stay referenced (blocked=anonymize)' END),
+                             CASE WHEN EXISTS (SELECT 1 FROM tags c WHERE c.relid = p.relid AND c.column_name IS NOT NULL
+                                                  AND c.category IS NOT NULL)
+                                  THEN 'other columns of its table have a retention rule of their own: anonymization passes it by'
+                                  WHEN EXISTS (SELECT 1 FROM tags t WHERE t.relid = p.relid AND t.column_name IS NULL
+                                                  AND t.label OPERATOR(pg_catalog.~) '(^|\s)blocked=anonymize(\s|$)')
+                                  THEN 'its table tag anonymizes rows that stay referenced (blocked=anonymize): the anonymization passes it by'
+                                  ELSE 'other identifiers of its table are subject columns: finding a person''s rows (access, erasure) passes it by' END),
            pg_catalog.format('Tag it: with a category and a method (SECURITY LABEL FOR retention ON COLUMN %s.%I IS %L), or as a subject identifier (%L); or, if it is not personal data, record why: SELECT retention.lint_ignore(%L, %L, ''<reason>'', ''untagged_personal_column'');',
                              p.qualified, p.attname,
                              'category=<category> anchor=' OPERATOR(pg_catalog.||) retention._lint_suggested_anchor(p.relid)
@@ -400,9 +406,14 @@ findings AS (
       FROM personal p
      WHERE EXISTS (SELECT 1 FROM tags t WHERE t.relid = p.relid AND t.column_name IS NULL AND t.kind = 'table')
        AND NOT EXISTS (SELECT 1 FROM tags t WHERE t.relid = p.relid AND t.column_name = p.attname)
-       AND (EXISTS (SELECT 1 FROM tags c WHERE c.relid = p.relid AND c.column_name IS NOT NULL)
+       AND (EXISTS (SELECT 1 FROM tags c WHERE c.relid = p.relid AND c.column_name IS NOT NULL
+                       AND c.category IS NOT NULL)
             OR EXISTS (SELECT 1 FROM tags t WHERE t.relid = p.relid AND t.column_name IS NULL
-                          AND t.label OPERATOR(pg_catalog.~) '(^|\s)blocked=anonymize(\s|$)'))
+                          AND t.label OPERATOR(pg_catalog.~) '(^|\s)blocked=anonymize(\s|$)')
+            OR (p.term OPERATOR(pg_catalog.=) ANY (ARRAY['email', 'emails', 'mail', 'emailaddress', 'phone',
+                                                          'phones', 'phonenumber', 'phone_number', 'telephone',
+                                                          'tel', 'mobile', 'cellphone', 'msisdn', 'fax'])
+                AND EXISTS (SELECT 1 FROM tags s WHERE s.relid = p.relid AND s.subject IS NOT NULL)))
     UNION ALL
     -- (1c) foreign keys that enforcement or erasure deletes through: every
     -- deleted row of the referenced table looks up (and with ON DELETE
