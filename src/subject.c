@@ -621,8 +621,11 @@ identifier_hashes(List *identifiers)
 	{
 		Identifier *id = lfirst(lc);
 		char		hex[2 * PG_SHA256_DIGEST_LENGTH + 1];
+		uint8		hash[PG_SHA256_DIGEST_LENGTH];
 
-		hex_encode((const char *) id->hash, PG_SHA256_DIGEST_LENGTH, hex);
+		/* the request log's own key: not joinable with holds (keyed_hash.c) */
+		retention_subject_hash(RETENTION_HASH_REQUEST_LOG, id->kind, id->normalized, hash);
+		hex_encode((const char *) hash, PG_SHA256_DIGEST_LENGTH, hex);
 		hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
 		strings = lappend(strings, psprintf("%s:%s", id->kind, hex));
 	}
@@ -935,9 +938,10 @@ kept_row_set_list(Search *search, FoundGroup *group, List *column_tags,
 		if (!att->attnotnull)
 			appendStringInfo(&buf, "%s%s = NULL", buf.len ? ", " : "", quote_identifier(name));
 		else if (TypeCategory(getBaseType(att->atttypid)) == TYPCATEGORY_STRING)
-			appendStringInfo(&buf, "%s%s = retention._pseudonym(r.%s::pg_catalog.text, %d, $1)::%s",
+			appendStringInfo(&buf, "%s%s = retention._pseudonym(r.%s::pg_catalog.text, %d, $1%s)::%s",
 							 buf.len ? ", " : "", quote_identifier(name), quote_identifier(name),
 							 att->atttypmod > VARHDRSZ ? att->atttypmod - VARHDRSZ : 0,
+							 retention_pseudonym_column_arg(tag->relid, tag->attnum),
 							 format_type_extended(att->atttypid, att->atttypmod,
 												  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
 	}
@@ -1389,18 +1393,9 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 		foreach(lc, search->identifiers)
 		{
 			Identifier *id = lfirst(lc);
-			Oid			types[3] = {TEXTOID, BYTEAOID, TEXTOID};
-			Datum		values[3];
-			bytea	   *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 
-			SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-			memcpy(VARDATA(hash), id->hash, PG_SHA256_DIGEST_LENGTH);
-			values[0] = CStringGetTextDatum(id->kind);
-			values[1] = PointerGetDatum(hash);
-			values[2] = CStringGetTextDatum("erasure");
-			retention_evidence_exec("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
-									" ON CONFLICT (kind, identifier_hash) DO NOTHING",
-									3, types, values, NULL, SPI_OK_INSERT);
+			/* the suppression list and the erasure ledger (suppression.c) */
+			retention_record_erasure(id->kind, id->normalized);
 		}
 	}
 	log_request(dry_run ? "erase (dry run)" : "erase", search, dry_run,
