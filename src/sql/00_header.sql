@@ -71,7 +71,7 @@ BEGIN
     IF objects OPERATOR(pg_catalog.>) 0 THEN
         RAISE EXCEPTION 'schema "retention" already exists and is not empty'
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = pg_catalog.format('It holds %s objects; pg_retention''s functions could find and run them.', objects),
+                  DETAIL = pg_catalog.format('Objects in it: %s. pg_retention''s functions could find and run them.', objects),
                   HINT = 'Move the objects out of schema "retention" or drop them (or drop the schema), then run CREATE EXTENSION pg_retention again.';
     END IF;
 END
