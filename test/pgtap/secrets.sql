@@ -45,8 +45,8 @@ CREATE TABLE k_victim (id int PRIMARY KEY, at timestamptz, email text, other tex
 CREATE TABLE k_guess (id int PRIMARY KEY, at timestamptz, email text, token uuid, blob bytea);
 ALTER TABLE k_victim OWNER TO regress_victim;
 ALTER TABLE k_guess OWNER TO regress_attacker;
-SELECT FROM retention.tag_column('k_victim', c, 'k_hash', 'at') FROM unnest(ARRAY['email', 'other', 'token', 'blob']) c;
-SELECT FROM retention.tag_column('k_guess', c, 'k_hash', 'at') FROM unnest(ARRAY['email', 'token', 'blob']) c;
+SELECT FROM unnest(ARRAY['email', 'other', 'token', 'blob']) c, LATERAL retention.tag_column('k_victim', c::name, 'k_hash', 'at');
+SELECT FROM unnest(ARRAY['email', 'token', 'blob']) c, LATERAL retention.tag_column('k_guess', c::name, 'k_hash', 'at');
 INSERT INTO k_victim VALUES
     (1, now() - interval '40 days', 'ana@example.com', 'ana@example.com',
      'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', 'ana'),
@@ -179,6 +179,7 @@ DELETE FROM retention.suppression;
 -- bob is now under a hold: reapplying must honour it as erase_subject does
 SELECT FROM retention.place_hold('case 2', subject_kind => 'email', subject_value => 'bob@example.com');
 
+GRANT SELECT ON k_ledger TO regress_dsr;
 SET LOCAL ROLE regress_dsr;
 CREATE TEMP TABLE k_reapplied AS SELECT * FROM retention.reapply_erasures((SELECT l FROM k_ledger));
 RESET ROLE;

@@ -87,6 +87,10 @@ unlike($ledger, qr/ana|carl|bob|dora|385/i, 'the ledger names no one in clear');
 # The OLD backup restored into a NEW cluster.
 my $new = new_node('new');
 $new->safe_psql('postgres', 'CREATE DATABASE shop');
+# default privileges in the target database must not reach the key or the
+# request log through the restore's CREATE EXTENSION
+$new->safe_psql('postgres', 'CREATE ROLE regress_reporting LOGIN');
+$new->safe_psql('shop', 'ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO regress_reporting');
 $new->command_ok(
 	[ 'pg_restore', '-h', $new->host, '-p', $new->port, '--exit-on-error', '-d', 'shop', $dump ],
 	'the old dump restores into a new cluster');
@@ -95,6 +99,12 @@ is( $new->safe_psql('shop', q{SELECT encode(key, 'hex') FROM retention._secret})
 	'the restored database has the old database\'s key');
 is($new->safe_psql('shop', 'SELECT id FROM customer ORDER BY id'),
 	"1\n2\n3\n4", 'restored: the erased people are back');
+foreach my $table ('retention._secret', 'retention.dsr_request', 'retention.suppression')
+{
+	my ($rc, $out, $err) =
+	  $new->psql('shop', "SELECT count(*) FROM $table", extra_params => [ '-U', 'regress_reporting' ]);
+	like($err, qr/permission denied/, "restored: default privileges give regress_reporting nothing on $table");
+}
 is($new->safe_psql('shop', q{SELECT retention.is_suppressed('email', 'ana@example.com')}),
 	'f', 'restored: ana is not on the suppression list');
 
