@@ -79,7 +79,7 @@ SELECT c.oid::regclass AS relation,
   LEFT JOIN LATERAL aclexplode(c.relacl) a ON true
  WHERE d.deptype = 'e'
  GROUP BY c.oid
- ORDER BY 1::text COLLATE "C";                                   -- ok
+ ORDER BY c.oid::regclass::text COLLATE "C";                     -- ok
 -- functions keep PUBLIC's EXECUTE (default privileges revoked it), the
 -- internal keyed ones have it for nobody
 SELECT p.oid::regprocedure AS function,
@@ -90,7 +90,7 @@ SELECT p.oid::regprocedure AS function,
                  'retention._identifier_hash(text, text)'::regprocedure,
                  'retention._new_key()'::regprocedure,
                  'retention.erasure_ledger(timestamptz)'::regprocedure)
- ORDER BY 1::text COLLATE "C";                                   -- ok
+ ORDER BY p.oid::regprocedure::text COLLATE "C";                 -- ok
 SELECT relname, relrowsecurity, relforcerowsecurity,
        (SELECT count(*) FROM pg_policy WHERE polrelid = c.oid) AS policies
   FROM pg_class c WHERE c.oid = 'retention._secret'::regclass;   -- ok: forced, no policy
