@@ -328,15 +328,11 @@ retention_subject_hash(RetentionHashPurpose purpose, const char *kind,
 char *
 retention_pseudonym_column_arg(Oid relid, AttrNumber attnum)
 {
-	char	   *column = retention_live_attname(relid, attnum);
-
 	if (retention_legacy_hashes())
 		return "";
 	return psprintf(", %s",
-					quote_literal_cstr(psprintf("%s.%s",
-												quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-																		   get_rel_name(relid)),
-												quote_identifier(column))));
+					quote_literal_cstr(psprintf("%s.%s", retention_deparse_relation(relid),
+												retention_deparse_column(relid, attnum))));
 }
 
 /* The digest key of one column's pseudonyms. */

@@ -649,7 +649,7 @@ log_request(const char *kind, Search *search, bool dry_run, Jsonb *tables,
 	values[3] = JsonbPGetDatum(tables);
 	values[4] = Int64GetDatum(rows);
 	values[5] = CStringGetTextDatum(outcome);
-	retention_evidence_exec("INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
+	retention_exec_as_extension_owner("INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
 							" VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.session_user())",
 							6, types, values, NULL, SPI_OK_INSERT);
 }

@@ -105,7 +105,7 @@ add_erasure(const uint8 *key, const char *kind, const uint8 *ledger,
 	values[1] = PointerGetDatum(hash_to_bytea(suppression));
 	values[2] = PointerGetDatum(hash_to_bytea(ledger));
 	values[3] = TimestampTzGetDatum(when);
-	retention_evidence_exec("INSERT INTO retention.suppression AS s (kind, identifier_hash, reason, added_at, ledger_hash)"
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression AS s (kind, identifier_hash, reason, added_at, ledger_hash)"
 							" VALUES ($1, $2, 'erasure', $4, $3)"
 							" ON CONFLICT (kind, identifier_hash, reason) DO UPDATE"
 							" SET added_at = GREATEST(s.added_at, excluded.added_at)",
@@ -128,7 +128,7 @@ legacy_insert(const char *kind, const uint8 *digest, const char *reason)
 	values[0] = CStringGetTextDatum(kind);
 	values[1] = PointerGetDatum(hash_to_bytea(digest));
 	values[2] = CStringGetTextDatum(reason);
-	retention_evidence_exec("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
 							" ON CONFLICT (kind, identifier_hash) DO NOTHING",
 							3, types, values, NULL, SPI_OK_INSERT);
 }
@@ -212,7 +212,7 @@ retention_suppress(PG_FUNCTION_ARGS)
 		values[0] = CStringGetTextDatum(kind);
 		values[1] = PointerGetDatum(identifier_hash_datum(kind, value));
 		values[2] = CStringGetTextDatum(reason);
-		retention_evidence_exec("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+		retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
 								" ON CONFLICT (kind, identifier_hash, reason) DO NOTHING",
 								3, types, values, NULL, SPI_OK_INSERT);
 	}
@@ -234,7 +234,7 @@ retention_is_suppressed(PG_FUNCTION_ARGS)
 													  text_to_cstring(PG_GETARG_TEXT_PP(1))));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	retention_evidence_exec("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
+	retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
 							" AND identifier_hash OPERATOR(pg_catalog.=) $2 LIMIT 1",
 							2, types, values, NULL, SPI_OK_SELECT);
 	found = SPI_processed > 0;
@@ -284,7 +284,7 @@ retention_erasure_ledger(PG_FUNCTION_ARGS)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	retention_evidence_exec("SELECT pg_catalog.jsonb_build_object("
+	retention_exec_as_extension_owner("SELECT pg_catalog.jsonb_build_object("
 							"  'format', '" LEDGER_FORMAT "',"
 							"  'version', " CppAsString2(LEDGER_VERSION) ","
 							"  'key_id', $2,"
@@ -439,20 +439,6 @@ read_ledger(Jsonb *ledger, const uint8 *key, List **kinds)
 	return entries;
 }
 
-/* The owner of a relation. */
-static Oid
-relation_owner(Oid relid)
-{
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for relation %u", relid);
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
 /*
  * Scans one subject column (tag) as its table's owner, row security
  * bypassed (as PostgreSQL's foreign-key checks do), and appends to *found
@@ -463,25 +449,18 @@ static void
 scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 					HTAB *seen, List **found)
 {
-	const char *column = quote_identifier(retention_live_attname(tag->relid, tag->attnum));
+	const char *column = retention_deparse_column(tag->relid, tag->attnum);
 	char	   *sql = psprintf("SELECT DISTINCT r.%s::pg_catalog.text FROM %s r WHERE r.%s IS NOT NULL",
-							   column,
-							   quote_qualified_identifier(get_namespace_name(get_rel_namespace(tag->relid)),
-														  get_rel_name(tag->relid)),
-							   column);
+							   column, retention_deparse_relation(tag->relid), column);
 	MemoryContext caller = CurrentMemoryContext;
 	Oid			save_userid;
 	int			save_sec;
 	int			nestlevel;
 	Portal		portal;
 
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(relation_owner(tag->relid), save_sec | SECURITY_LOCAL_USERID_CHANGE |
-						   SECURITY_RESTRICTED_OPERATION | SECURITY_NOFORCE_RLS);
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-
+	/* as the table's owner, row security bypassed (as_owner.c) */
+	if (!retention_begin_as_probe_owner(tag->relid, &nestlevel, &save_userid, &save_sec))
+		return;
 	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0);
 	for (;;)
 	{
@@ -528,9 +507,7 @@ scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 		SPI_freetuptable(SPI_tuptable);
 	}
 	SPI_cursor_close(portal);
-
-	AtEOXact_GUC(false, nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
+	retention_end_as_owner(nestlevel, save_userid, save_sec);
 }
 
 static TableTotals *
