@@ -23,9 +23,7 @@
  */
 #include "postgres.h"
 
-#include "access/htup_details.h"
 #include "access/xact.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "common/hashfn.h"
 #include "common/sha2.h"
@@ -36,12 +34,12 @@
 #include "miscadmin.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
-#include "utils/syscache.h"
+#include "utils/memutils.h"
+#include "utils/resowner.h"
 #include "utils/timestamp.h"
 
 #include "pg_retention.h"
@@ -453,6 +451,7 @@ scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 	char	   *sql = psprintf("SELECT DISTINCT r.%s::pg_catalog.text FROM %s r WHERE r.%s IS NOT NULL",
 							   column, retention_deparse_relation(tag->relid), column);
 	MemoryContext caller = CurrentMemoryContext;
+	MemoryContext batch;
 	Oid			save_userid;
 	int			save_sec;
 	int			nestlevel;
@@ -462,11 +461,15 @@ scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 	if (!retention_begin_as_probe_owner(tag->relid, &nestlevel, &save_userid, &save_sec))
 		return;
 	portal = SPI_cursor_open_with_args(NULL, sql, 0, NULL, NULL, NULL, true, 0);
+	batch = AllocSetContextCreate(caller, "pg_retention ledger scan", ALLOCSET_DEFAULT_SIZES);
 	for (;;)
 	{
+		MemoryContext old;
+
 		SPI_cursor_fetch(portal, true, SCAN_BATCH);
 		if (SPI_processed == 0)
 			break;
+		old = MemoryContextSwitchTo(batch);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			char	   *value = SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
@@ -493,19 +496,23 @@ scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 				entry->found = true;
 				if (!dup)
 				{
-					MemoryContext old = MemoryContextSwitchTo(caller);
+					MemoryContext in_batch = MemoryContextSwitchTo(caller);
 					FoundIdentifier *id = palloc(sizeof(FoundIdentifier));
 
 					id->kind = pstrdup(tag->label.subject);
 					id->value = pstrdup(value);
 					*found = lappend(*found, id);
-					MemoryContextSwitchTo(old);
+					MemoryContextSwitchTo(in_batch);
 				}
 			}
 			explicit_bzero(digest, sizeof(digest));
+			explicit_bzero(value, strlen(value));
 		}
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(batch);
 		SPI_freetuptable(SPI_tuptable);
 	}
+	MemoryContextDelete(batch);
 	SPI_cursor_close(portal);
 	retention_end_as_owner(nestlevel, save_userid, save_sec);
 }
@@ -573,6 +580,48 @@ erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
 }
 
 /*
+ * erase_again_or_skip
+ *
+ * erase_again in a subtransaction: an identifier erase_subject refuses as
+ * meaningless (22023; stored before that rule, or erased by 0.1.0) is
+ * skipped and false returned; any other error is raised.
+ */
+static bool
+erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
+{
+	MemoryContext oldcontext = CurrentMemoryContext;
+	ResourceOwner oldowner = CurrentResourceOwner;
+	bool		done = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(oldcontext);
+	PG_TRY();
+	{
+		erase_again(id, totals, caller);
+		ReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(oldcontext);
+		edata = CopyErrorData();
+		FlushErrorState();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(oldcontext);
+		CurrentResourceOwner = oldowner;
+		if (edata->sqlerrcode != ERRCODE_INVALID_PARAMETER_VALUE)
+			ReThrowError(edata);
+		FreeErrorData(edata);
+		done = false;
+	}
+	PG_END_TRY();
+	return done;
+}
+
+/*
  * retention.reapply_erasures(ledger jsonb, OUT table_name regclass,
  *		OUT rows_found bigint, OUT rows_deleted bigint,
  *		OUT rows_anonymized bigint, OUT rows_held bigint, OUT note text)
@@ -602,6 +651,7 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 	HASH_SEQ_STATUS status;
 	LedgerEntry *entry;
 	long		matched = 0;
+	long		skipped = 0;
 	ListCell   *lc;
 
 	check_dsr_member();
@@ -635,7 +685,8 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 	}
 
 	foreach(lc, found)
-		erase_again(lfirst(lc), &totals, caller);
+		if (!erase_again_or_skip(lfirst(lc), &totals, caller))
+			skipped++;
 
 	/* every ledger entry back on the suppression list, found or not */
 	hash_seq_init(&status, entries);
@@ -646,6 +697,11 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 			matched++;
 	}
 	explicit_bzero(key, sizeof(key));
+	if (skipped > 0)
+		ereport(WARNING,
+				(errmsg("%ld stored identifiers of the ledger were not erased again", skipped),
+				 errdetail("erase_subject refuses them as identifiers that match nothing meaningful."),
+				 errhint("Find and remove such values by hand; they are on the suppression list.")));
 	ereport(NOTICE,
 			(errmsg("%ld of %ld erasures of the ledger found data in this database",
 					matched, hash_get_num_entries(entries)),
