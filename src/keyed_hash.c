@@ -24,10 +24,12 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "common/hmac.h"
 #include "common/sha2.h"
 #include "fmgr.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -266,10 +268,21 @@ retention_identifier_digest(const uint8 *key, const char *kind,
 bool
 retention_legacy_hashes(void)
 {
-	Oid			nsp = get_namespace_oid(RETENTION_SCHEMA, true);
-	Oid			relid = OidIsValid(nsp) ? get_relname_relid("suppression", nsp) : InvalidOid;
+	static LocalTransactionId checked_in = InvalidLocalTransactionId;
+	static CommandId checked_at = InvalidCommandId;
+	static bool legacy = false;
+	Oid			nsp;
+	Oid			relid;
 
-	return OidIsValid(relid) && get_attnum(relid, "ledger_hash") == InvalidAttrNumber;
+	/* once per command: enforcement asks for every row it checks */
+	if (checked_in == MyProc->lxid && checked_at == GetCurrentCommandId(false))
+		return legacy;
+	nsp = get_namespace_oid(RETENTION_SCHEMA, true);
+	relid = OidIsValid(nsp) ? get_relname_relid("suppression", nsp) : InvalidOid;
+	legacy = OidIsValid(relid) && get_attnum(relid, "ledger_hash") == InvalidAttrNumber;
+	checked_in = MyProc->lxid;
+	checked_at = GetCurrentCommandId(false);
+	return legacy;
 }
 
 /*
