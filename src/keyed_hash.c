@@ -120,6 +120,29 @@ derive_key(const uint8 *master, const char *purpose, uint8 *out)
 	retention_hmac(master, "pg_retention derived key:", purpose, strlen(purpose), out);
 }
 
+static const char *purpose_name(RetentionHashPurpose purpose);
+
+/*
+ * retention_purpose_key
+ *
+ * The derived key of one purpose, for callers that hash many values
+ * (retention_hash_with_key); out has RETENTION_KEY_BYTES bytes.  Not for
+ * RETENTION_HASH_SUPPRESSION, which is keyed over the ledger hash.
+ */
+void
+retention_purpose_key(const uint8 *master, RetentionHashPurpose purpose, uint8 *out)
+{
+	Assert(purpose != RETENTION_HASH_SUPPRESSION);
+	derive_key(master, purpose_name(purpose), out);
+}
+
+/* The hash of a digest under a derived key from retention_purpose_key. */
+void
+retention_hash_with_key(const uint8 *derived, const uint8 *digest, uint8 *out)
+{
+	retention_hmac(derived, "", digest, PG_SHA256_DIGEST_LENGTH, out);
+}
+
 static const char *
 purpose_name(RetentionHashPurpose purpose)
 {

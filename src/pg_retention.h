@@ -223,6 +223,10 @@ extern void retention_identifier_digest(const uint8 *key, const char *kind,
 extern void retention_hash_from_digest(const uint8 *master,
 									   RetentionHashPurpose purpose,
 									   const uint8 *digest, uint8 *out);
+extern void retention_purpose_key(const uint8 *master, RetentionHashPurpose purpose,
+								  uint8 *out);
+extern void retention_hash_with_key(const uint8 *derived, const uint8 *digest,
+									uint8 *out);
 extern void retention_suppression_from_ledger(const uint8 *master,
 											  const uint8 *ledger, uint8 *out);
 extern char *retention_ledger_key_id(const uint8 *master);

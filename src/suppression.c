@@ -452,11 +452,13 @@ scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 							   column, retention_deparse_relation(tag->relid), column);
 	MemoryContext caller = CurrentMemoryContext;
 	MemoryContext batch;
+	uint8		ledger_key[RETENTION_KEY_BYTES];
 	Oid			save_userid;
 	int			save_sec;
 	int			nestlevel;
 	Portal		portal;
 
+	retention_purpose_key(key, RETENTION_HASH_LEDGER, ledger_key);
 	/* as the table's owner, row security bypassed (as_owner.c) */
 	if (!retention_begin_as_probe_owner(tag->relid, &nestlevel, &save_userid, &save_sec))
 		return;
@@ -485,7 +487,7 @@ scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 			if (normalized[0] == '\0' || strcmp(normalized, "+") == 0)
 				continue;
 			retention_identifier_digest(key, tag->label.subject, value, digest);
-			retention_hash_from_digest(key, RETENTION_HASH_LEDGER, digest, ledger);
+			retention_hash_with_key(ledger_key, digest, ledger);
 			entry = hash_search(entries, ledger, HASH_FIND, NULL);
 			if (entry != NULL && strcmp(entry->kind, tag->label.subject) == 0)
 			{
@@ -514,6 +516,7 @@ scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 	}
 	MemoryContextDelete(batch);
 	SPI_cursor_close(portal);
+	explicit_bzero(ledger_key, sizeof(ledger_key));
 	retention_end_as_owner(nestlevel, save_userid, save_sec);
 }
 
