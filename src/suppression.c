@@ -413,6 +413,8 @@ read_ledger(Jsonb *ledger, const uint8 *key, List **kinds)
 
 		if (typ == NULL || strcmp(typ, "object") != 0 || kind == NULL || hex == NULL || isnull)
 			ledger_error("Every erasure is an object with \"kind\", \"hash\" and \"erased_at\".");
+		if (!(kind[0] >= 'a' && kind[0] <= 'z'))
+			ledger_error("A \"kind\" is a lower-case word such as email or phone.");
 		for (const char *p = kind; *p; p++)
 			if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_'))
 				ledger_error("A \"kind\" is a lower-case word such as email or phone.");
