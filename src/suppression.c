@@ -42,7 +42,7 @@
 #include "utils/resowner.h"
 #include "utils/timestamp.h"
 
-#include "pg_retention.h"
+#include "subject.h"
 
 #define LEDGER_FORMAT	"pg_retention erasure ledger"
 #define LEDGER_VERSION	1
@@ -52,14 +52,7 @@
 static void
 check_dsr_member(void)
 {
-	Oid			dsr = get_role_oid("retention_dsr", true);
-
-	if (superuser() || (OidIsValid(dsr) && has_privs_of_role(GetUserId(), dsr)))
-		return;
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("permission denied to access or erase data subjects"),
-			 errhint("Data subject requests are run by members of retention_dsr.")));
+	subject_check_dsr_member();
 }
 
 /* Refuses NULL for a required argument, naming it. */
@@ -193,6 +186,8 @@ retention_suppress(PG_FUNCTION_ARGS)
 	check_not_null(fcinfo, 1, "value");
 	kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	value = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	/* the one rule of export, erasure and holds: 22023 if it names nobody */
+	(void) retention_check_identifier(kind, value);
 	reason = PG_ARGISNULL(2) ? pstrdup("opt-out") : text_to_cstring(PG_GETARG_TEXT_PP(2));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -226,7 +221,12 @@ retention_is_suppressed(PG_FUNCTION_ARGS)
 	Oid			types[2] = {TEXTOID, BYTEAOID};
 	Datum		values[2];
 	bool		found;
+	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
 
+	/* an identifier that names nobody is on no list */
+	if (!retention_identifier_is_meaningful(kind,
+											retention_normalize_identifier(kind, text_to_cstring(PG_GETARG_TEXT_PP(1)))))
+		PG_RETURN_BOOL(false);
 	values[0] = PG_GETARG_DATUM(0);
 	values[1] = PointerGetDatum(identifier_hash_datum(text_to_cstring(PG_GETARG_TEXT_PP(0)),
 													  text_to_cstring(PG_GETARG_TEXT_PP(1))));
@@ -485,8 +485,8 @@ scan_subject_column(RetentionTag *tag, const uint8 *key, HTAB *entries,
 			if (value == NULL)
 				continue;
 			normalized = retention_normalize_identifier(tag->label.subject, value);
-			/* a value that normalizes to nothing identifies no one */
-			if (normalized[0] == '\0' || strcmp(normalized, "+") == 0)
+			/* a value that normalizes to nothing meaningful names nobody */
+			if (!retention_identifier_is_meaningful(tag->label.subject, normalized))
 				continue;
 			retention_identifier_digest(key, tag->label.subject, value, digest);
 			retention_hash_with_key(ledger_key, digest, ledger);

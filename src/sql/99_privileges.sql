@@ -38,6 +38,7 @@ DECLARE
         "retention._identifier_hash": {},
         "retention._worker_wake": {},
         "retention._reset_privileges": {},
+        "retention._check_identifier": {},
         "retention.define_category": {"retention_admin": ["EXECUTE"]},
         "retention.alter_category": {"retention_admin": ["EXECUTE"]},
         "retention.drop_category": {"retention_admin": ["EXECUTE"]},
