@@ -6,7 +6,7 @@
 -- every reason; the erasure ledger holds hashes and times only and
 -- reapply_erasures erases again (with holds) whoever came back.
 BEGIN;
-SELECT plan(35);
+SELECT plan(37);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -128,6 +128,12 @@ SELECT is((SELECT array_agg(reason ORDER BY reason) FROM retention.suppression
 SELECT ok(retention.is_suppressed('email', 'ana@example.com') AND retention.is_suppressed('email', 'Bob@Example.com ')
           AND NOT retention.is_suppressed('email', 'carl@example.com'),
     'is_suppressed: the erased are, the others not');
+
+-- the one identifier rule of export, erasure and holds
+SELECT is(pg_temp.sqlstate_as(NULL, $$SELECT retention.suppress('phone', 'withheld')$$), '22023',
+    'suppress refuses an identifier that names nobody (22023)');
+SELECT ok(NOT retention.is_suppressed('phone', 'withheld') AND NOT retention.is_suppressed('email', '  '),
+    'is_suppressed: an identifier that names nobody is on no list');
 
 -- =====================================================================
 -- The ledger
