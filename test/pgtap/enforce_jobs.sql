@@ -1,26 +1,26 @@
 -- One table's trouble costs that table's job only (issue 10, items 2b, 3, 4
--- and 7).  One CALL retention.enforce() meets, in this order of jobs:
+-- and 7).  First, on its own: a role with only REFERENCES on a tagged table
+-- gives its referencing table a FORCE'd policy that records current_user
+-- and tries to read a table only the victim can read; nothing of theirs
+-- may run as the victim.  Then one CALL retention.enforce() meets, in this
+-- order of jobs:
 --   - a table tag whose BEFORE DELETE trigger (the owner's code) drops a
 --     tagged column of a table enforced later: that job is "changed", no
 --     crash;
 --   - a row-level security policy (FORCE) that raises, on a table that a
---     foreign key references (0.1.0 counted its blocked rows outside the
---     guard and aborted the whole CALL);
+--     foreign key references (its blocked rows are counted in the guard);
 --   - a policy that sleeps: bounded by retention.statement_timeout;
 --   - a soft-delete trigger (BEFORE DELETE returning NULL): the job ends
 --     after one batch and says how many rows the trigger kept;
 --   - a table whose owner cannot SELECT the table that references it: the
 --     probe runs as the referencing table's owner;
---   - a role with only REFERENCES on a tagged table whose referencing table
---     has a FORCE'd policy that records current_user and tries to read a
---     table only the victim can read: nothing of theirs runs as the victim;
 --   - the Pagila layout: foreign keys declared on the partitions of payment
 --     (not on payment) reference rental; a wholly expired partition is
 --     dropped in the same run; rental's job comes after payment's and
 --     neither names a dropped partition (0.1.0: 42P01, run left running);
 --   - a plain table, enforced all the same.
 BEGIN;
-SELECT plan(26);
+SELECT plan(27);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL retention.statement_timeout = '1s';
@@ -40,6 +40,38 @@ SELECT FROM retention.define_category('regress_jobs_anon', '1 day', action => 'n
 -- tables in job order (tags are enforced in the order of the tables' OIDs,
 -- children first)
 -- ---------------------------------------------------------------------
+
+-- 4: a REFERENCES-only attacker
+SET LOCAL ROLE regress_jobs_victim;
+CREATE TABLE regress_jobs.victim (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+CREATE TABLE regress_jobs.victim_secret (secret text);
+SECURITY LABEL FOR retention ON TABLE regress_jobs.victim IS 'category=regress_jobs anchor=created_at';
+GRANT REFERENCES ON regress_jobs.victim TO regress_jobs_attacker;
+SET LOCAL ROLE regress_jobs_attacker;
+CREATE TABLE regress_jobs.spy_log (who name NOT NULL, read_secret boolean NOT NULL);
+GRANT INSERT ON regress_jobs.spy_log TO PUBLIC;
+CREATE FUNCTION regress_jobs.spy() RETURNS boolean LANGUAGE plpgsql AS $$
+DECLARE
+    ok boolean := true;
+BEGIN
+    BEGIN
+        PERFORM pg_catalog.count(*) FROM regress_jobs.victim_secret;
+    EXCEPTION WHEN insufficient_privilege THEN
+        ok := false;
+    END;
+    INSERT INTO regress_jobs.spy_log VALUES (current_user, ok);
+    RETURN true;
+END $$;
+CREATE TABLE regress_jobs.spy_ref (id int PRIMARY KEY, victim_id int REFERENCES regress_jobs.victim);
+ALTER TABLE regress_jobs.spy_ref ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY spy ON regress_jobs.spy_ref USING (regress_jobs.spy());
+-- readable by anyone: 0.1.0's probe read it as the victim, running the policy
+GRANT SELECT ON regress_jobs.spy_ref TO PUBLIC;
+RESET ROLE;
+INSERT INTO regress_jobs.victim VALUES (1, now() - interval '10 days'), (2, now() - interval '10 days');
+INSERT INTO regress_jobs.victim_secret VALUES ('only the victim reads this');
+-- the superuser's insert bypasses the attacker's policy
+INSERT INTO regress_jobs.spy_ref VALUES (1, 1);
 
 -- 2b: the owner's trigger on an earlier job drops a tagged column of a later one
 CREATE TABLE regress_jobs.dropper (id int PRIMARY KEY, created_at timestamptz NOT NULL);
@@ -80,6 +112,12 @@ SECURITY LABEL FOR retention ON TABLE regress_jobs.sleepy IS 'category=regress_j
 RESET ROLE;
 INSERT INTO regress_jobs.raising VALUES (1, now() - interval '10 days');
 INSERT INTO regress_jobs.sleepy VALUES (1, now() - interval '10 days');
+-- referenced rows (not due), so that counting blocked rows has to read the
+-- tables (0.1.0 did that outside the job's guard)
+INSERT INTO regress_jobs.raising VALUES (2, now());
+INSERT INTO regress_jobs.sleepy VALUES (2, now());
+INSERT INTO regress_jobs.raising_ref VALUES (1, 2);
+INSERT INTO regress_jobs.sleepy_ref VALUES (1, 2);
 
 -- 3: soft delete
 CREATE TABLE regress_jobs.soft (id int PRIMARY KEY, created_at timestamptz NOT NULL, deleted_at timestamptz);
@@ -103,36 +141,6 @@ CREATE TABLE regress_jobs.ref_r (id int PRIMARY KEY, parent_id int REFERENCES re
 RESET ROLE;
 INSERT INTO regress_jobs.parent_t VALUES (1, now() - interval '10 days'), (2, now() - interval '10 days');
 INSERT INTO regress_jobs.ref_r VALUES (1, 1);
-
--- 4: a REFERENCES-only attacker
-SET LOCAL ROLE regress_jobs_victim;
-CREATE TABLE regress_jobs.victim (id int PRIMARY KEY, created_at timestamptz NOT NULL);
-CREATE TABLE regress_jobs.victim_secret (secret text);
-SECURITY LABEL FOR retention ON TABLE regress_jobs.victim IS 'category=regress_jobs anchor=created_at';
-GRANT REFERENCES ON regress_jobs.victim TO regress_jobs_attacker;
-SET LOCAL ROLE regress_jobs_attacker;
-CREATE TABLE regress_jobs.spy_log (who name NOT NULL, read_secret boolean NOT NULL);
-GRANT INSERT ON regress_jobs.spy_log TO PUBLIC;
-CREATE FUNCTION regress_jobs.spy() RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE
-    ok boolean := true;
-BEGIN
-    BEGIN
-        PERFORM pg_catalog.count(*) FROM regress_jobs.victim_secret;
-    EXCEPTION WHEN insufficient_privilege THEN
-        ok := false;
-    END;
-    INSERT INTO regress_jobs.spy_log VALUES (current_user, ok);
-    RETURN true;
-END $$;
-CREATE TABLE regress_jobs.spy_ref (id int PRIMARY KEY, victim_id int REFERENCES regress_jobs.victim);
-ALTER TABLE regress_jobs.spy_ref ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
-CREATE POLICY spy ON regress_jobs.spy_ref USING (regress_jobs.spy());
-RESET ROLE;
-INSERT INTO regress_jobs.victim VALUES (1, now() - interval '10 days'), (2, now() - interval '10 days');
-INSERT INTO regress_jobs.victim_secret VALUES ('only the victim reads this');
--- the superuser's insert bypasses the attacker's policy
-INSERT INTO regress_jobs.spy_ref VALUES (1, 1);
 
 -- 7: Pagila: keys declared on payment's partitions, not on payment
 CREATE TABLE regress_jobs.rental (rental_id int PRIMARY KEY, rental_date timestamptz NOT NULL);
@@ -159,14 +167,28 @@ INSERT INTO regress_jobs.plain VALUES (1, now() - interval '10 days'), (2, now()
 -- ---------------------------------------------------------------------
 -- one run
 -- ---------------------------------------------------------------------
-CREATE TEMP TABLE t0 AS SELECT pg_catalog.clock_timestamp() AS t;
-SELECT lives_ok($$ CALL retention.enforce(max_runtime => '30 seconds') $$,
-                'one run over all of them completes without an error');
 CREATE TEMP VIEW job AS
 SELECT pg_catalog.split_part(a.relation_name, '.', 2) AS rel, a.*
   FROM retention.action_log a
  WHERE a.run_id = (SELECT pg_catalog.max(run_id) FROM retention.run);
 
+-- 4, on its own first: what the attacker's code did must survive the run
+SELECT lives_ok($$ CALL retention.enforce(table_name => 'regress_jobs.victim') $$,
+                'a run over the victim''s table completes');
+-- 4
+SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE who = 'regress_jobs_victim'), 0,
+          'nothing of the REFERENCES-only attacker ran as the victim');
+SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE read_secret AND who <> 'regress_jobs_attacker'), 0,
+          'the attacker''s code never read the victim''s table');
+SELECT is((SELECT pg_catalog.array_agg(id ORDER BY id) FROM regress_jobs.victim), '{1}'::int[],
+          'the victim''s table is enforced: the referenced row stays, the other goes');
+SELECT is((SELECT rows_blocked FROM job WHERE rel = 'victim'), 1::bigint,
+          'the row referenced from the attacker''s table is counted as blocked');
+
+-- then everything in one run
+CREATE TEMP TABLE t0 AS SELECT pg_catalog.clock_timestamp() AS t;
+SELECT lives_ok($$ CALL retention.enforce(max_runtime => '30 seconds') $$,
+                'one run over all of them completes without an error');
 SELECT is((SELECT status FROM retention.run ORDER BY run_id DESC LIMIT 1), 'completed with errors',
           'the run is finished (its failing jobs counted as errors), not left running');
 
@@ -194,16 +216,6 @@ SELECT is((SELECT pg_catalog.array_agg(id ORDER BY id) FROM regress_jobs.parent_
           'the unreferenced due row is deleted, the referenced one kept');
 SELECT is((SELECT rows_blocked FROM job WHERE rel = 'parent_t'), 1::bigint,
           'and counted as blocked');
-
--- 4
-SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE who = 'regress_jobs_victim'), 0,
-          'nothing of the REFERENCES-only attacker ran as the victim');
-SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE read_secret AND who <> 'regress_jobs_attacker'), 0,
-          'the attacker''s code never read the victim''s table');
-SELECT is((SELECT pg_catalog.array_agg(id ORDER BY id) FROM regress_jobs.victim), '{1}'::int[],
-          'the victim''s table is enforced: the referenced row stays, the other goes');
-SELECT is((SELECT rows_blocked FROM job WHERE rel = 'victim'), 1::bigint,
-          'the row referenced from the attacker''s table is counted as blocked');
 
 -- 7
 SELECT is((SELECT outcome FROM job WHERE rel = 'payment_p2015_01'), 'dropped partition',
