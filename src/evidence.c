@@ -42,6 +42,20 @@ extension_owner(void)
 }
 
 /*
+ * Does an evidence table have this column?  The library may run before
+ * ALTER EXTENSION pg_retention UPDATE has added the columns of 0.2.0
+ * (rows_kept, rows_skipped_locked): then those counts are not written.
+ */
+static bool
+evidence_has_column(const char *table, const char *column)
+{
+	Oid			nsp = get_namespace_oid(RETENTION_SCHEMA, false);
+	Oid			relid = get_relname_relid(table, nsp);
+
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
+/*
  * retention_exec_as_extension_owner
  *
  * Runs one statement of ours (evidence, holds, suppression list) as the
@@ -200,11 +214,18 @@ retention_evidence_finish_run(int64 run_id, const char *status,
 	v[8] = Int32GetDatum(totals->jobs);
 	v[9] = Int64GetDatum(totals->rows_blocked);
 	v[10] = Int64GetDatum(totals->skipped_locked);
-	retention_exec_as_extension_owner("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
-									  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
-									  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10,"
-									  " rows_skipped_locked = $11 WHERE run_id OPERATOR(pg_catalog.=) $1",
-									  11, t, v, NULL, SPI_OK_UPDATE);
+	if (evidence_has_column("run", "rows_skipped_locked"))
+		retention_exec_as_extension_owner("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
+										  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
+										  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10,"
+										  " rows_skipped_locked = $11 WHERE run_id OPERATOR(pg_catalog.=) $1",
+										  11, t, v, NULL, SPI_OK_UPDATE);
+	else
+		retention_exec_as_extension_owner("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
+										  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
+										  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10"
+										  " WHERE run_id OPERATOR(pg_catalog.=) $1",
+										  10, t, v, NULL, SPI_OK_UPDATE);
 }
 
 /*
@@ -302,9 +323,16 @@ retention_evidence_update_job(int64 action_id, const RetentionJobResult *result,
 	values[9] = Int64GetDatum(result->blocked);
 	values[10] = Int64GetDatum(result->kept);
 	values[11] = Int64GetDatum(result->skipped_locked);
-	retention_exec_as_extension_owner("UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
+	/* before ALTER EXTENSION UPDATE: the 0.1.0 columns only */
+	retention_exec_as_extension_owner(evidence_has_column("action_log", "rows_kept")
+									  ? "UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
 									  " rows_held = $4, batches = $5, wal_bytes = $6, outcome = $7, rows_blocked = $10,"
 									  " error_sqlstate = $8, error = $9, rows_kept = $11, rows_skipped_locked = $12,"
+									  " finished_at = CASE WHEN $7 OPERATOR(pg_catalog.<>) 'running' THEN pg_catalog.clock_timestamp() END"
+									  " WHERE action_id OPERATOR(pg_catalog.=) $1"
+									  : "UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
+									  " rows_held = $4, batches = $5, wal_bytes = $6, outcome = $7, rows_blocked = $10,"
+									  " error_sqlstate = $8, error = $9,"
 									  " finished_at = CASE WHEN $7 OPERATOR(pg_catalog.<>) 'running' THEN pg_catalog.clock_timestamp() END"
 									  " WHERE action_id OPERATOR(pg_catalog.=) $1",
 									  12, types, values, nulls, SPI_OK_UPDATE);
