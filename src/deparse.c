@@ -643,7 +643,6 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	bool		is_delete = job->is_delete;
 	char	   *name = job->relation_name;
 	char	   *held = held_clause(subject_columns, holds);
-	char	   *referenced;
 	StringInfoData due_any;
 	StringInfoData flags;
 	StringInfoData sets;
@@ -683,7 +682,6 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 		i++;
 	}
 
-	referenced = is_delete ? retention_referenced_sql(job->tagged_relid, all_tags, holds) : NULL;
 	job->where_due_all = psprintf("(%s)%s%s", due_any.data,
 								  held ? " AND NOT " : "", held ? held : "");
 
@@ -706,12 +704,14 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	}
 	job->skipped_count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE %s",
 									  name, job->where_due);
+	/* counting blocked rows without locking them (preview, status): chunks by ctid */
+	job->blocked_scan_sql = job->probes != NIL
+		? psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s AND r.ctid OPERATOR(pg_catalog.>) $2"
+				   " ORDER BY r.ctid LIMIT $3",
+				   flags.data, name, job->where_due_all)
+		: NULL;
 	job->held_sql = held
 		? psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s) AND %s", name, due_any.data, held)
-		: NULL;
-	job->blocked_sql = referenced
-		? psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s)%s%s AND %s", name, due_any.data,
-				   held ? " AND NOT " : "", held ? held : "", referenced)
 		: NULL;
 	job->due_count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s)", name, due_any.data);
 

@@ -4,21 +4,30 @@
  *	  The enforcement executor: CALL retention.enforce() and the background
  *	  worker run this code.
  *
- * A run takes a session advisory lock (one run per database at a time),
- * records itself in retention.run, plans its jobs (enforce_plan.c) and
- * works through them in batches:
+ * A run takes the run lock (one run per database at a time; a lock no SQL
+ * function can take), records itself in retention.run, plans its jobs
+ * (enforce_plan.c) and works through them step by step:
  *
- *	 - one transaction per batch (when called as a procedure outside a
- *	   transaction block; inside one, a subtransaction per batch);
- *	 - each batch runs as the table's owner, in a security-restricted
- *	   operation, with search_path = pg_catalog, pg_temp, and with
- *	   retention.lock_timeout and retention.statement_timeout;
- *	 - rows locked by others are skipped (SKIP LOCKED) and left for a later
- *	   run; a failing batch is rolled back, recorded, and the run goes on
- *	   with the next job;
- *	 - the batch's evidence (retention.action_log) is updated in the batch's
+ *	 - one transaction per step (when called as a procedure outside a
+ *	   transaction block; inside one, a subtransaction per step);
+ *	 - everything a step runs (the first step's counts and partition step,
+ *	   each batch, its probes) is inside the job's guarded subtransaction,
+ *	   as the table's owner in a security-restricted operation, with
+ *	   search_path = pg_catalog, pg_temp, retention.lock_timeout and
+ *	   retention.statement_timeout: a failing or slow job costs that job
+ *	   only;
+ *	 - each step first re-validates the relation under the lock the batch
+ *	   holds (retention_job_still_valid); a relation that changed since
+ *	   planning is left alone;
+ *	 - a batch locks its candidates (SKIP LOCKED: rows locked by others are
+ *	   left and counted), probes each referencing table as that table's
+ *	   owner, and deletes or updates the unblocked rows; fewer rows changed
+ *	   than locked (a trigger kept them) ends the job;
+ *	 - the step's evidence (retention.action_log) is updated in the step's
  *	   own transaction, so after a crash the evidence says exactly what was
- *	   committed.
+ *	   committed;
+ *	 - a user's cancel stops the run ("cancelled"); our own statement
+ *	   timeout costs only the job.
  *
  * The statements come from deparse.c, the as-owner context and the
  * executor's token from as_owner.c, the evidence from evidence.c and the
@@ -29,18 +38,12 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "access/htup_details.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
-#include "common/sha2.h"
 #include "executor/instrument.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "nodes/value.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/latch.h"
@@ -48,13 +51,9 @@
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/date.h"
-#include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
@@ -179,7 +178,7 @@ count_rows(EnforceJob *job, const char *sql)
  * of the candidates' key column c (0-based, in probe order).
  */
 static int64
-probe_candidates(EnforceJob *job, RunState *run, uint64 n, Datum **keys,
+probe_candidates(EnforceJob *job, const RetentionHolds *holds, uint64 n, Datum **keys,
 				 bool **keynulls, Oid *keytypes, bool *blocked)
 {
 	ListCell   *pc;
@@ -192,7 +191,7 @@ probe_candidates(EnforceJob *job, RunState *run, uint64 n, Datum **keys,
 		Oid			conoid = lfirst_oid(pc);
 		int			nkeys = lfirst_int(kc);
 		Oid			conrelid = InvalidOid;
-		char	   *sql = retention_deparse_probe(conoid, job->all_tags, &run->holds, &conrelid);
+		char	   *sql = retention_deparse_probe(conoid, job->all_tags, holds, &conrelid);
 		Oid		   *types = palloc(sizeof(Oid) * nkeys);
 		Datum	   *args = palloc(sizeof(Datum) * nkeys);
 		int			nestlevel;
@@ -206,7 +205,7 @@ probe_candidates(EnforceJob *job, RunState *run, uint64 n, Datum **keys,
 		}
 		/* lock the referencing table first, then read its name as it is now */
 		LockRelationOid(conrelid, AccessShareLock);
-		sql = retention_deparse_probe(conoid, job->all_tags, &run->holds, &conrelid);
+		sql = retention_deparse_probe(conoid, job->all_tags, holds, &conrelid);
 		if (sql == NULL)
 		{
 			col += nkeys;
@@ -252,6 +251,67 @@ probe_candidates(EnforceJob *job, RunState *run, uint64 n, Datum **keys,
 		col += nkeys;
 	}
 	return nblocked;
+}
+
+/* Due rows looked at per probe when counting blocked rows. */
+#define BLOCKED_CHUNK	10000
+
+/*
+ * retention_count_blocked
+ *
+ * How many due rows of a delete job are still referenced, as preview and
+ * status report it: the due rows are read in chunks (not locked) and each
+ * referencing table is probed as its owner, like a batch does.  Call as the
+ * job's owner with the executor active.
+ */
+int64
+retention_count_blocked(EnforceJob *job, const RetentionHolds *holds)
+{
+	ItemPointerData after;
+	int			nkeycols = 0;
+	int64		total = 0;
+	ListCell   *lc;
+
+	if (job->blocked_scan_sql == NULL)
+		return 0;
+	foreach(lc, job->probe_nkeys)
+		nkeycols += lfirst_int(lc);
+	ItemPointerSet(&after, 0, 0);
+	for (;;)
+	{
+		Oid			types[2] = {TIDOID, INT4OID};
+		Datum		args[2];
+		SPITupleTable *rows;
+		uint64		n;
+		Datum	  **keys = palloc(sizeof(Datum *) * Max(nkeycols, 1));
+		bool	  **keynulls = palloc(sizeof(bool *) * Max(nkeycols, 1));
+		Oid		   *keytypes = palloc(sizeof(Oid) * Max(nkeycols, 1));
+		bool	   *blocked;
+		bool		isnull;
+
+		args[0] = PointerGetDatum(&after);
+		args[1] = Int32GetDatum(BLOCKED_CHUNK);
+		if (retention_execute_job_sql(job->blocked_scan_sql, 2, types, args, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "blocked row scan failed");
+		rows = SPI_tuptable;
+		n = SPI_processed;
+		if (n == 0)
+			break;
+		for (int c = 0; c < nkeycols; c++)
+		{
+			keys[c] = palloc(sizeof(Datum) * n);
+			keynulls[c] = palloc(sizeof(bool) * n);
+			keytypes[c] = SPI_gettypeid(rows->tupdesc, 2 + c);
+			for (uint64 i = 0; i < n; i++)
+				keys[c][i] = SPI_getbinval(rows->vals[i], rows->tupdesc, 2 + c, &keynulls[c][i]);
+		}
+		after = *((ItemPointer) DatumGetPointer(SPI_getbinval(rows->vals[n - 1], rows->tupdesc, 1, &isnull)));
+		blocked = palloc0(sizeof(bool) * n);
+		total += probe_candidates(job, holds, n, keys, keynulls, keytypes, blocked);
+		if (n < BLOCKED_CHUNK)
+			break;
+	}
+	return total;
 }
 
 /* What one batch did; added to the job's result only when it commits. */
@@ -357,7 +417,7 @@ run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
 	/* which candidates are still referenced: asked of each referencing table's owner */
 	if (job->probes != NIL)
 	{
-		delta->blocked = probe_candidates(job, run, n, keys, keynulls, keytypes, blocked);
+		delta->blocked = probe_candidates(job, &run->holds, n, keys, keynulls, keytypes, blocked);
 		if (delta->blocked > 0)
 		{
 			delta->new_left_out = palloc(sizeof(ItemPointerData) * delta->blocked);
@@ -478,15 +538,17 @@ job_step(EnforceJob *job, RunState *run, RetentionJobResult *result, bool first)
 	int			save_sec;
 	BatchDelta	delta = {0};
 	bool		done = false;
+	bool		dropped;
 
 	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, &run->holds);
 	/* a cancel that arrived between batches is seen here, inside the guard */
 	CHECK_FOR_INTERRUPTS();
 
-	if (!retention_job_still_valid(job))
+	if (!retention_job_still_valid(job, &dropped))
 	{
-		result->outcome = "skipped: relation changed since planning";
+		result->outcome = dropped ? "skipped: relation dropped"
+			: "skipped: relation changed since planning";
 		done = true;
 	}
 	else if (first && job->held)

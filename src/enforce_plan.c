@@ -164,15 +164,17 @@ partition_root(Oid relid)
  * exist by OID under the same name and owner, still carry the same tag text
  * (a partition: still be a partition of the tagged table), and the columns
  * its statements name must still be the same live columns.  False: the job
- * stops, "relation changed since planning".  The locks wait at most
- * retention.lock_timeout (the caller is in the as-owner context).
+ * stops, "relation changed since planning" (*dropped: "relation dropped").
+ * The locks wait at most retention.lock_timeout (the caller is in the
+ * as-owner context).
  */
 bool
-retention_job_still_valid(EnforceJob *job)
+retention_job_still_valid(EnforceJob *job, bool *dropped)
 {
 	ListCell   *lc;
 	int			i = 0;
 
+	*dropped = false;
 	if (job->changed)
 		return false;
 	LockRelationOid(job->relid, RowExclusiveLock);
@@ -187,6 +189,11 @@ retention_job_still_valid(EnforceJob *job)
 	}
 
 	/* same relation: by OID, under the planned name, same owner */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(job->relid)))
+	{
+		*dropped = true;
+		return false;
+	}
 	if (retention_relation_owner(job->relid) != job->owner)
 		return false;
 	if (!name_is(retention_deparse_relation_or_null(job->relid), job->relation_name) ||

@@ -147,7 +147,6 @@ typedef struct EnforceJob
 	List	   *pending_sql;	/* per tag: value still to anonymize; NULL for delete */
 	char	   *due_count_sql;	/* count of due rows, held or not */
 	char	   *held_sql;		/* count of due rows a subject hold protects */
-	char	   *blocked_sql;	/* count of due rows another row still references */
 	char	   *candidates_sql; /* $2 = limit, $3 = tids to leave out: ctid,
 								 * per-tag flags, probes' key columns */
 	bool		resumable;		/* one tag, local anchor: batches go in anchor
@@ -155,6 +154,8 @@ typedef struct EnforceJob
 	List	   *probes;			/* OIDs of foreign keys that can keep rows */
 	List	   *probe_nkeys;	/* int: key columns of each probe */
 	char	   *skipped_count_sql;	/* $3 as candidates: due rows left */
+	char	   *blocked_scan_sql;	/* $2 = after this ctid, $3 = limit: due
+									 * rows with the probes' key columns */
 	List	   *all_tags;		/* every tag (for the probes' hold tests) */
 	ItemPointerData *left_out;	/* rows found blocked: not candidates again */
 	int			nleft_out;
@@ -229,7 +230,7 @@ extern List *retention_plan_jobs(Oid only_relid, const char *only_category,
 								 List **invalid);
 extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
 											Datum *bound);
-extern bool retention_job_still_valid(EnforceJob *job);
+extern bool retention_job_still_valid(EnforceJob *job, bool *dropped);
 
 /* deparse.c */
 extern void retention_raise_changed(void) pg_attribute_noreturn();
@@ -293,6 +294,7 @@ extern void retention_evidence_invalid_tag(int64 run_id, RetentionTag *tag);
 extern void retention_expire_evidence(TimestampTz now);
 
 /* enforce.c */
+extern int64 retention_count_blocked(EnforceJob *job, const RetentionHolds *holds);
 extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
 									   int budget_ms, bool nonatomic);
 

@@ -20,7 +20,7 @@
 --     neither names a dropped partition (0.1.0: 42P01, run left running);
 --   - a plain table, enforced all the same.
 BEGIN;
-SELECT plan(27);
+SELECT plan(29);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL retention.statement_timeout = '1s';
@@ -72,6 +72,28 @@ INSERT INTO regress_jobs.victim VALUES (1, now() - interval '10 days'), (2, now(
 INSERT INTO regress_jobs.victim_secret VALUES ('only the victim reads this');
 -- the superuser's insert bypasses the attacker's policy
 INSERT INTO regress_jobs.spy_ref VALUES (1, 1);
+
+CREATE TEMP VIEW job AS
+SELECT pg_catalog.split_part(a.relation_name, '.', 2) AS rel, a.*
+  FROM retention.action_log a
+ WHERE a.run_id = (SELECT pg_catalog.max(run_id) FROM retention.run);
+
+-- 4, on its own first: what the attacker's code did must survive the run
+SELECT lives_ok($$ CALL retention.enforce(table_name => 'regress_jobs.victim') $$,
+                'a run over the victim''s table completes');
+-- 4
+SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE who = 'regress_jobs_victim'), 0,
+          'nothing of the REFERENCES-only attacker ran as the victim');
+SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE read_secret AND who <> 'regress_jobs_attacker'), 0,
+          'the attacker''s code never read the victim''s table');
+SELECT is((SELECT pg_catalog.array_agg(id ORDER BY id) FROM regress_jobs.victim), '{1}'::int[],
+          'the victim''s table is enforced: the referenced row stays, the other goes');
+SELECT is((SELECT rows_blocked FROM job WHERE rel = 'victim'), 1::bigint,
+          'the row referenced from the attacker''s table is counted as blocked');
+SELECT is((SELECT rows_blocked FROM retention.preview() WHERE table_name = 'regress_jobs.victim'::regclass), 1::bigint,
+          'preview counts the blocked row too ...');
+SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE who = 'regress_jobs_victim'), 0,
+          '... without running the attacker''s code as the victim either');
 
 -- 2b: the owner's trigger on an earlier job drops a tagged column of a later one
 CREATE TABLE regress_jobs.dropper (id int PRIMARY KEY, created_at timestamptz NOT NULL);
@@ -167,24 +189,6 @@ INSERT INTO regress_jobs.plain VALUES (1, now() - interval '10 days'), (2, now()
 -- ---------------------------------------------------------------------
 -- one run
 -- ---------------------------------------------------------------------
-CREATE TEMP VIEW job AS
-SELECT pg_catalog.split_part(a.relation_name, '.', 2) AS rel, a.*
-  FROM retention.action_log a
- WHERE a.run_id = (SELECT pg_catalog.max(run_id) FROM retention.run);
-
--- 4, on its own first: what the attacker's code did must survive the run
-SELECT lives_ok($$ CALL retention.enforce(table_name => 'regress_jobs.victim') $$,
-                'a run over the victim''s table completes');
--- 4
-SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE who = 'regress_jobs_victim'), 0,
-          'nothing of the REFERENCES-only attacker ran as the victim');
-SELECT is((SELECT pg_catalog.count(*)::int FROM regress_jobs.spy_log WHERE read_secret AND who <> 'regress_jobs_attacker'), 0,
-          'the attacker''s code never read the victim''s table');
-SELECT is((SELECT pg_catalog.array_agg(id ORDER BY id) FROM regress_jobs.victim), '{1}'::int[],
-          'the victim''s table is enforced: the referenced row stays, the other goes');
-SELECT is((SELECT rows_blocked FROM job WHERE rel = 'victim'), 1::bigint,
-          'the row referenced from the attacker''s table is counted as blocked');
-
 -- then everything in one run
 CREATE TEMP TABLE t0 AS SELECT pg_catalog.clock_timestamp() AS t;
 SELECT lives_ok($$ CALL retention.enforce(max_runtime => '30 seconds') $$,
