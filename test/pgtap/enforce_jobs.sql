@@ -8,7 +8,8 @@
 --     tagged column of a table enforced later: that job is "changed", no
 --     crash;
 --   - a row-level security policy (FORCE) that raises, on a table that a
---     foreign key references (its blocked rows are counted in the guard);
+--     foreign key references and that a subject hold concerns (0.1.0 counted
+--     its held rows outside the guard: the whole CALL failed with P0001);
 --   - a policy that sleeps: bounded by retention.statement_timeout;
 --   - a soft-delete trigger (BEFORE DELETE returning NULL): the job ends
 --     after one batch and says how many rows the trigger kept;
@@ -121,7 +122,7 @@ BEGIN
     RETURN true;
 END $$;
 SET LOCAL ROLE regress_jobs_owner;
-CREATE TABLE regress_jobs.raising (id int PRIMARY KEY, created_at timestamptz NOT NULL);
+CREATE TABLE regress_jobs.raising (id int PRIMARY KEY, created_at timestamptz NOT NULL, email text);
 CREATE TABLE regress_jobs.raising_ref (id int PRIMARY KEY, raising_id int REFERENCES regress_jobs.raising);
 ALTER TABLE regress_jobs.raising ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY refuse ON regress_jobs.raising USING (regress_jobs.boom());
@@ -130,6 +131,7 @@ CREATE TABLE regress_jobs.sleepy_ref (id int PRIMARY KEY, sleepy_id int REFERENC
 ALTER TABLE regress_jobs.sleepy ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
 CREATE POLICY nap ON regress_jobs.sleepy USING (regress_jobs.nap());
 SECURITY LABEL FOR retention ON TABLE regress_jobs.raising IS 'category=regress_jobs anchor=created_at';
+SECURITY LABEL FOR retention ON COLUMN regress_jobs.raising.email IS 'subject=email';
 SECURITY LABEL FOR retention ON TABLE regress_jobs.sleepy IS 'category=regress_jobs anchor=created_at';
 RESET ROLE;
 INSERT INTO regress_jobs.raising VALUES (1, now() - interval '10 days');
@@ -137,6 +139,8 @@ INSERT INTO regress_jobs.sleepy VALUES (1, now() - interval '10 days');
 -- referenced rows (not due), so that counting blocked rows has to read the
 -- tables (0.1.0 did that outside the job's guard)
 INSERT INTO regress_jobs.raising VALUES (2, now());
+-- a subject hold on a kind the table carries: its held rows are counted first
+SELECT FROM retention.place_hold('regress_jobs', subject_kind => 'email', subject_value => 'held@example.com');
 INSERT INTO regress_jobs.sleepy VALUES (2, now());
 INSERT INTO regress_jobs.raising_ref VALUES (1, 2);
 INSERT INTO regress_jobs.sleepy_ref VALUES (1, 2);
