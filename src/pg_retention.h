@@ -159,6 +159,7 @@ typedef struct EnforceJob
 extern bool retention_parse_label(const char *text, RetentionLabel *label,
 								  RetentionProblem *problem);
 extern char *retention_label_to_text(const RetentionLabel *label);
+extern char *retention_anchor_to_text(const RetentionLabel *label);
 extern const char *retention_action_name(RetentionAction action);
 extern RetentionAction retention_action_from_name(const char *name);
 
@@ -232,6 +233,7 @@ extern void retention_set_problem(RetentionProblem *problem, int sqlerrcode,
 
 /* tag_catalog.c */
 extern List *retention_read_tags(bool resolve, bool check_references);
+extern Datum retention_name_datum(const char *str);
 
 /* label_provider.c */
 extern void retention_register_label_provider(void);

@@ -315,7 +315,7 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 			values[0] = ObjectIdGetDatum(job->tagged_relid);
 			values[1] = ObjectIdGetDatum(job->relid);
 			if (attname)
-				values[2] = CStringGetDatum(attname);
+				values[2] = retention_name_datum(attname);
 			else
 				nulls[2] = true;
 			values[3] = CStringGetTextDatum(tag->category->name);

@@ -122,10 +122,28 @@ AS 'MODULE_PATHNAME', 'retention_erase_subject';
 COMMENT ON FUNCTION retention.erase_subject(jsonb, boolean) IS
     'Erasure: deletes the person''s rows where their table deletes rows (a table tag, or no tag at all), anonymizes the tagged columns (and removes identifiers) where it keeps them, children before parents, in the caller''s transaction; data under a legal hold is reported and left alone; then the identifiers go on the suppression list. dry_run reports and changes nothing. Members of retention_dsr only.';
 
+CREATE FUNCTION retention._suppress(kind text, value text, reason text)
+RETURNS void
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'retention_suppress';
+COMMENT ON FUNCTION retention._suppress(text, text, text) IS
+    'Internal: adds a keyed hash of the identifier to the suppression list. Use retention.suppress().';
+
+-- The C function reads its arguments unchecked: NULLs are refused here.
 CREATE FUNCTION retention.suppress(kind text, value text, reason text DEFAULT 'opt-out')
 RETURNS void
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'retention_suppress';
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF suppress.kind IS NULL OR suppress.value IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN suppress.kind IS NULL THEN 'kind' ELSE 'value' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass an identifier kind and value, e.g. retention.suppress(''email'', ''ana@example.com'').';
+    END IF;
+    PERFORM retention._suppress(suppress.kind, suppress.value, coalesce(suppress.reason, 'opt-out'));
+END
+$$;
 COMMENT ON FUNCTION retention.suppress(text, text, text) IS
     'Adds an identifier (e.g. a marketing opt-out) to the suppression list as a keyed hash, without erasing anything. Members of retention_dsr only.';
 
@@ -138,9 +156,11 @@ COMMENT ON FUNCTION retention.is_suppressed(text, text) IS
 
 REVOKE ALL ON FUNCTION retention.export_subject_rows(jsonb), retention.export_subject(jsonb),
                        retention.export_subject_csv(jsonb), retention.erase_subject(jsonb, boolean),
-                       retention.suppress(text, text, text), retention.is_suppressed(text, text)
+                       retention.suppress(text, text, text), retention._suppress(text, text, text),
+                       retention.is_suppressed(text, text)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retention.export_subject_rows(jsonb), retention.export_subject(jsonb),
                           retention.export_subject_csv(jsonb), retention.erase_subject(jsonb, boolean),
-                          retention.suppress(text, text, text), retention.is_suppressed(text, text)
+                          retention.suppress(text, text, text), retention._suppress(text, text, text),
+                          retention.is_suppressed(text, text)
     TO retention_dsr;

@@ -62,7 +62,7 @@ COMMENT ON FUNCTION retention._lint_subject_by_equality(text, oid) IS
 -- Is there a valid index whose first key is retention.normalize_identifier(kind, col)?
 CREATE FUNCTION retention._lint_normalized_index(relid regclass, kind text, column_name name)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 RETURN EXISTS (
     SELECT 1 FROM pg_catalog.pg_index i
@@ -466,6 +466,11 @@ AS $$
 DECLARE
     result retention.lint_exception;
 BEGIN
+    IF lint_ignore_category.category IS NULL THEN
+        RAISE EXCEPTION 'category must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the name of the unused category.';
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM retention.category c WHERE c.name = lint_ignore_category.category) THEN
         RAISE EXCEPTION 'retention category "%" does not exist', lint_ignore_category.category
             USING ERRCODE = 'undefined_object',
