@@ -19,7 +19,9 @@
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
+#include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -99,31 +101,170 @@ retention_anchor_sql(RetentionTag *tag)
 					column);
 }
 
-/* The same as an instant: a local (date, timestamp) anchor read in the category's zone. */
-static char *
-anchor_instant(RetentionTag *tag)
-{
-	if (tag->anchor_type == TIMESTAMPTZOID)
-		return retention_anchor_sql(tag);
-	return psprintf("pg_catalog.timezone(%s, %s::pg_catalog.timestamp)",
-					quote_literal_cstr(tag->category->rule.time_zone), retention_anchor_sql(tag));
-}
-
 typedef struct TagStats
 {
-	int64		due;
+	int64		due;			/* due, not held (blocked ones included) */
 	int64		held;
-	int64		blocked;
+	int64		blocked;		/* of due: left by this run, still referenced */
 	bool		oldest_null;
-	TimestampTz oldest;
+	TimestampTz oldest;			/* due time of the earliest due anchor */
 	bool		next_null;
 	TimestampTz next;
 } TagStats;
 
-/* Counts one job as its owner; fills stats[] per tag. */
+/*
+ * Is a row of relid (alias c) held?  true for a hold on its table or on the
+ * category of one of its tags, a subject-hold test for its identifier
+ * columns, NULL when no active hold can touch it.  The same test as
+ * enforcement's (enforce_plan.c).
+ */
+static char *
+child_held_sql(Oid relid, List *tags, const RetentionHolds *holds)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (list_member_oid(holds->tables, relid))
+		return "true";
+	initStringInfo(&buf);
+	foreach(lc, tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *attname;
+
+		if (tag->relid != relid || tag->problem.sqlerrcode != 0)
+			continue;
+		if (tag->category && list_member(holds->categories, makeString(tag->category->name)))
+			return "true";
+		if (tag->attnum == 0 || tag->label.subject == NULL ||
+			!list_member(holds->subject_kinds, makeString(tag->label.subject)))
+			continue;
+		attname = retention_live_attname(tag->relid, tag->attnum);
+		if (attname == NULL)
+			return "true";		/* changed under us: count it as staying */
+		appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, c.%s::pg_catalog.text, $1), false)",
+						 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
+						 quote_identifier(attname));
+	}
+	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+}
+
+/* OPERATOR(schema.name) of an operator */
+static char *
+operator_sql(Oid opno)
+{
+	HeapTuple	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
+	Form_pg_operator op;
+	char	   *result;
+
+	if (!HeapTupleIsValid(tuple))
+		elog(ERROR, "cache lookup failed for operator %u", opno);
+	op = (Form_pg_operator) GETSTRUCT(tuple);
+	result = psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(op->oprnamespace)),
+					  NameStr(op->oprname));
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+/* The delete job of this run on rows of relid (a table or partition), or NULL. */
+static EnforceJob *
+delete_job_of(List *jobs, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, jobs)
+	{
+		EnforceJob *job = lfirst(lc);
+
+		if (job->is_delete && !job->held &&
+			(job->tagged_relid == relid || job->relid == relid))
+			return job;
+	}
+	return NULL;
+}
+
+/*
+ * blocked_in_run_sql
+ *
+ * The count of the job's due, unheld rows that a run would leave because a
+ * row referencing them stays: the rows enforcement counts as blocked
+ * (retention_referenced_sql), except that a referencing row the same run
+ * deletes first does not block.  Jobs run children before parents, so a
+ * referencing row that is due and not itself held or referenced is gone
+ * when the parent's job runs.  NULL when nothing can block.
+ */
+static char *
+blocked_in_run_sql(EnforceJob *job, List *jobs, List *tags,
+				   const RetentionHolds *holds)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		AttrNumber	conkey[INDEX_MAX_KEYS];
+		AttrNumber	confkey[INDEX_MAX_KEYS];
+		Oid			pf_eq[INDEX_MAX_KEYS];
+		int			nkeys;
+		char	   *extra;
+
+		if (con->contype != CONSTRAINT_FOREIGN || con->confrelid != job->tagged_relid ||
+			OidIsValid(con->conparentid))
+			continue;
+		if (con->confdeltype == FKCONSTR_ACTION_NOACTION || con->confdeltype == FKCONSTR_ACTION_RESTRICT)
+		{
+			EnforceJob *child = delete_job_of(jobs, con->conrelid);
+
+			/* the referencing row blocks unless this run deletes it first */
+			extra = child ? psprintf(" AND NOT EXISTS (SELECT 1 FROM (SELECT c.*) r WHERE %s)",
+									 child->where_due) : "";
+		}
+		else
+		{
+			/* a cascade must not reach held rows: held referencing rows block */
+			char	   *held = child_held_sql(con->conrelid, tags, holds);
+
+			if (held == NULL)
+				continue;
+			extra = psprintf(" AND %s", held);
+		}
+		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+		appendStringInfo(&buf, "%sEXISTS (SELECT 1 FROM %s c WHERE ", buf.len ? " OR " : "",
+						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(con->conrelid)),
+													get_rel_name(con->conrelid)));
+		for (int k = 0; k < nkeys; k++)
+		{
+			char	   *key = retention_live_attname(job->tagged_relid, confkey[k]);
+			char	   *fkey = retention_live_attname(con->conrelid, conkey[k]);
+
+			if (key == NULL || fkey == NULL)
+				ereport(ERROR,
+						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						 errmsg("a foreign key on %s changed while it was read", job->table_name)));
+			appendStringInfo(&buf, "%sr.%s %s c.%s", k ? " AND " : "",
+							 quote_identifier(key), operator_sql(pf_eq[k]), quote_identifier(fkey));
+		}
+		appendStringInfo(&buf, "%s)", extra);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	if (buf.len == 0)
+		return NULL;
+	return psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE %s AND (%s)",
+					job->relation_name, job->where_due_all, buf.data);
+}
+
+/*
+ * Counts one job as its owner; fills stats[] per tag.  blocked_sql counts
+ * the due rows the run would leave (NULL: none).
+ */
 static void
 count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
-		  bool with_times, TagStats *stats)
+		  bool with_times, const char *blocked_sql, TagStats *stats)
 {
 	int			ntags = list_length(job->tags);
 	StringInfoData sql;
@@ -144,7 +285,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 
 		appendStringInfo(&sql, ", pg_catalog.count(*) FILTER (WHERE %s)", cond);
 		if (with_times)
-			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", anchor_instant(tag), cond);
+			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", retention_anchor_sql(tag), cond);
 	}
 	appendStringInfo(&sql, " FROM ONLY %s r WHERE %s", job->relation_name,
 					 whole_hold ? "true" : job->where_due_all);
@@ -163,10 +304,13 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 		stats[t].next_null = true;
 		if (with_times)
 		{
+			RetentionTag *tag = list_nth(job->tags, t);
+
+			/* overdue since the due time of its earliest anchor */
 			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col + 1, &isnull);
 			stats[t].oldest_null = isnull;
 			if (!isnull)
-				stats[t].oldest = DatumGetTimestampTz(d);
+				stats[t].oldest = retention_due_time(d, tag->anchor_type, &tag->category->rule);
 		}
 	}
 	if (whole_hold)
@@ -185,16 +329,15 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 	}
 	for (int t = 0; t < ntags; t++)
 		stats[t].held = held;
-	if (job->blocked_sql && !whole_hold)
+	if (blocked_sql && !whole_hold)
 	{
 		int64		blocked;
 
-		if (retention_execute_job_sql(job->blocked_sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
+		if (retention_execute_job_sql(blocked_sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "preview blocked count failed");
 		blocked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		/* due all the same; shown beside, as of now */
 		for (int t = 0; t < ntags; t++)
-			stats[t].blocked = blocked;
+			stats[t].blocked = Min(blocked, stats[t].due);
 	}
 
 	/* next due: the smallest anchor that is not due yet */
@@ -218,7 +361,8 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 			if (!isnull)
 			{
 				stats[t].next = retention_due_time(d, tag->anchor_type, &tag->category->rule);
-				stats[t].next_null = false;
+				/* beyond the range of timestamptz: never due */
+				stats[t].next_null = TIMESTAMP_IS_NOEND(stats[t].next);
 			}
 		}
 	}
@@ -257,6 +401,7 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 	RetentionHolds holds;
 	List	   *jobs;
 	List	   *invalid;
+	List	   *tags;
 	ListCell   *lc;
 	int			nestlevel;
 	Oid			save_userid;
@@ -270,6 +415,7 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 	retention_load_holds(&holds, as_of);
 	retention_begin_as_owner(InvalidOid, &nestlevel, &save_userid, &save_sec);
 	jobs = retention_plan_jobs(InvalidOid, NULL, &holds, as_of, &invalid);
+	tags = retention_read_tags(true, true);
 	retention_end_as_owner(nestlevel, save_userid, save_sec);
 
 	foreach(lc, jobs)
@@ -285,7 +431,10 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 		BeginInternalSubTransaction(NULL);
 		PG_TRY();
 		{
-			count_job(job, &holds, whole_hold, with_times, stats);
+			char	   *blocked_sql = job->is_delete && !whole_hold
+				? blocked_in_run_sql(job, jobs, tags, &holds) : NULL;
+
+			count_job(job, &holds, whole_hold, with_times, blocked_sql, stats);
 			ReleaseCurrentSubTransaction();
 		}
 		PG_CATCH();
@@ -321,7 +470,7 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 			values[3] = CStringGetTextDatum(tag->category->name);
 			values[4] = CStringGetTextDatum(retention_action_name(tag->action));
 			values[5] = CStringGetTextDatum(cutoff_text(tag, job->exact_cutoffs[t]));
-			values[6] = Int64GetDatum(stats[t].due);
+			values[6] = Int64GetDatum(stats[t].due - stats[t].blocked);
 			values[7] = Int64GetDatum(stats[t].held);
 			values[8] = BoolGetDatum(retention_anchor_indexed(tag, job->relid));
 			values[9] = TimestampTzGetDatum(stats[t].oldest);
