@@ -65,3 +65,6 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@._retention_tap_would_process(regclass, name, timestamptz, bigint, text) IS
     'Internal (pg_retention_tap): the test behind retention_would_process().';
+
+COMMENT ON FUNCTION @extschema@.retention_would_process(regclass, timestamptz, bigint, text) IS
+    'pgTAP: ok if enforcement at as_of (now or a future instant) would delete expected rows of the table through its table tag, as retention.preview(as_of) counts them (held rows, blocked rows -- still referenced by rows that stay -- and rows with a NULL anchor are not counted). Members of retention_admin only (as preview).';
