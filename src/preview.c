@@ -75,9 +75,48 @@ index_leads_with(Oid relid, AttrNumber attnum)
 bool
 retention_anchor_indexed(RetentionTag *tag, Oid relid)
 {
+	char	   *anchor;
+
 	if (OidIsValid(tag->fk_conoid))
 		return index_leads_with(tag->parent_relid, tag->parent_attnum);
-	return index_leads_with(relid, get_attnum(relid, retention_live_attname(tag->relid, tag->anchor_attnum)));
+	anchor = retention_live_attname(tag->relid, tag->anchor_attnum);
+	if (anchor == NULL)
+		return false;			/* dropped since the tag was read */
+	return index_leads_with(relid, get_attnum(relid, anchor));
+}
+
+/*
+ * A column's name for SQL text; an error (never a NULL pointer) if the
+ * column or its table went away since the tag was read.
+ */
+static const char *
+live_column(Oid relid, AttrNumber attnum)
+{
+	char	   *name = retention_live_attname(relid, attnum);
+
+	if (name == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("a column of relation %u changed while its retention tag was read", relid),
+				 errdetail("The column was dropped by a concurrent transaction."),
+				 errhint("Run the command again.")));
+	return quote_identifier(name);
+}
+
+/* The qualified name of a relation for SQL text; an error if it went away. */
+static char *
+live_relation(Oid relid)
+{
+	char	   *relname = get_rel_name(relid);
+	char	   *nspname = relname ? get_namespace_name(get_rel_namespace(relid)) : NULL;
+
+	if (nspname == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("relation %u changed while its retention tag was read", relid),
+				 errdetail("The relation was dropped by a concurrent transaction."),
+				 errhint("Run the command again.")));
+	return quote_qualified_identifier(nspname, relname);
 }
 
 /*
@@ -89,15 +128,14 @@ retention_anchor_indexed(RetentionTag *tag, Oid relid)
 char *
 retention_anchor_sql(RetentionTag *tag)
 {
-	const char *column = quote_identifier(retention_live_attname(tag->relid, tag->anchor_attnum));
+	const char *column = live_column(tag->relid, tag->anchor_attnum);
 
 	if (!OidIsValid(tag->fk_conoid))
 		return psprintf("r.%s", column);
 	return psprintf("(SELECT p.%s FROM %s p WHERE p.%s OPERATOR(pg_catalog.=) r.%s)",
-					quote_identifier(retention_live_attname(tag->parent_relid, tag->parent_attnum)),
-					quote_qualified_identifier(get_namespace_name(get_rel_namespace(tag->parent_relid)),
-											   get_rel_name(tag->parent_relid)),
-					quote_identifier(retention_live_attname(tag->parent_relid, tag->parent_key_attnum)),
+					live_column(tag->parent_relid, tag->parent_attnum),
+					live_relation(tag->parent_relid),
+					live_column(tag->parent_relid, tag->parent_key_attnum),
 					column);
 }
 
@@ -141,7 +179,7 @@ child_held_sql(Oid relid, List *tags, const RetentionHolds *holds)
 			continue;
 		attname = retention_live_attname(tag->relid, tag->attnum);
 		if (attname == NULL)
-			return "true";		/* changed under us: count it as staying */
+			return "true";		/* dropped under us: count the rows as staying */
 		appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, c.%s::pg_catalog.text, $1), false)",
 						 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
 						 quote_identifier(attname));
@@ -234,20 +272,11 @@ blocked_in_run_sql(EnforceJob *job, List *jobs, List *tags,
 		}
 		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
 		appendStringInfo(&buf, "%sEXISTS (SELECT 1 FROM %s c WHERE ", buf.len ? " OR " : "",
-						 quote_qualified_identifier(get_namespace_name(get_rel_namespace(con->conrelid)),
-													get_rel_name(con->conrelid)));
+						 live_relation(con->conrelid));
 		for (int k = 0; k < nkeys; k++)
-		{
-			char	   *key = retention_live_attname(job->tagged_relid, confkey[k]);
-			char	   *fkey = retention_live_attname(con->conrelid, conkey[k]);
-
-			if (key == NULL || fkey == NULL)
-				ereport(ERROR,
-						(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						 errmsg("a foreign key on %s changed while it was read", job->table_name)));
 			appendStringInfo(&buf, "%sr.%s %s c.%s", k ? " AND " : "",
-							 quote_identifier(key), operator_sql(pf_eq[k]), quote_identifier(fkey));
-		}
+							 live_column(job->tagged_relid, confkey[k]), operator_sql(pf_eq[k]),
+							 live_column(con->conrelid, conkey[k]));
 		appendStringInfo(&buf, "%s)", extra);
 	}
 	systable_endscan(scan);
