@@ -20,7 +20,7 @@ CREATE TABLE retention.lint_exception (
     ignored_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     CONSTRAINT lint_exception_check_known CHECK (check_name OPERATOR(pg_catalog.=) ANY (ARRAY[
         'untagged_personal_data', 'subject_without_retention', 'anchor_without_index',
-        'subject_without_index', 'invalid_tag', 'unused_category'])),
+        'subject_without_index', 'invalid_tag', 'unused_category', 'foreign_partition'])),
     CONSTRAINT lint_exception_one_target CHECK (
         CASE WHEN check_name OPERATOR(pg_catalog.=) 'unused_category'
              THEN category IS NOT NULL AND table_name IS NULL AND column_name IS NULL
@@ -32,7 +32,7 @@ CREATE TABLE retention.lint_exception (
 );
 COMMENT ON TABLE retention.lint_exception IS
     'Reviewed retention.lint() findings that are not to be reported again: per check, a table (column_name NULL: all its columns) or a column, or for unused_category a category; with the reason, who recorded it and when. Change with retention.lint_ignore / lint_unignore (lint_ignore_category / lint_unignore_category). Readable by every role: write no personal data in the reason.';
-COMMENT ON COLUMN retention.lint_exception.check_name IS 'The lint check silenced: untagged_personal_data, subject_without_retention, anchor_without_index, subject_without_index, invalid_tag or unused_category.';
+COMMENT ON COLUMN retention.lint_exception.check_name IS 'The lint check silenced: untagged_personal_data, subject_without_retention, anchor_without_index, subject_without_index, invalid_tag, foreign_partition (table_name is the foreign partition) or unused_category.';
 COMMENT ON COLUMN retention.lint_exception.table_name IS 'The table the exception applies to (follows renames; an exception whose table is dropped is reported as stale).';
 COMMENT ON COLUMN retention.lint_exception.column_name IS 'The column the exception applies to; NULL: every column of the table.';
 COMMENT ON COLUMN retention.lint_exception.category IS 'For unused_category: the category that may stay unused.';
@@ -338,12 +338,13 @@ findings AS (
      WHERE NOT t.valid
     UNION ALL
     -- (4b) foreign-table partitions of tagged tables: enforcement skips them
-    SELECT 'warning', 'foreign_partition', t.relid, NULL::name, NULL,
+    SELECT 'warning', 'foreign_partition', fc.oid, NULL::name, NULL,
            pg_catalog.format('%I.%I', fn.nspname, fc.relname),
            pg_catalog.format('partition of tagged table %s is a foreign table: enforcement never deletes or anonymizes its rows',
                              pg_catalog.format('%I.%I', n.nspname, c.relname)),
-           pg_catalog.format('Apply the retention rule where the data lives (tag the remote table in its own database), or detach the partition: ALTER TABLE %s DETACH PARTITION %I.%I;',
-                             pt.parentrelid::pg_catalog.regclass, fn.nspname, fc.relname)
+           pg_catalog.format('Apply the retention rule where the data lives (tag the remote table in its own database), or detach the partition: ALTER TABLE %s DETACH PARTITION %I.%I; if its data is kept elsewhere under its own rule, record why: SELECT retention.lint_ignore(%L, NULL, ''<reason>'', ''foreign_partition'');',
+                             pt.parentrelid::pg_catalog.regclass, fn.nspname, fc.relname,
+                             pg_catalog.format('%I.%I', fn.nspname, fc.relname))
       FROM (SELECT DISTINCT tt.relid FROM tags tt
              WHERE tt.valid AND tt.kind IN ('table', 'column')) t
       JOIN pg_catalog.pg_class c ON c.oid = t.relid
@@ -418,12 +419,13 @@ DECLARE
 BEGIN
     IF lint_ignore.check_name IS NULL
        OR lint_ignore.check_name NOT IN ('untagged_personal_data', 'subject_without_retention',
-                                         'anchor_without_index', 'subject_without_index', 'invalid_tag') THEN
+                                         'anchor_without_index', 'subject_without_index', 'invalid_tag',
+                                         'foreign_partition') THEN
         RAISE EXCEPTION 'invalid lint check "%" for a table or column', lint_ignore.check_name
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = CASE WHEN lint_ignore.check_name = 'unused_category'
                               THEN 'Unused categories are silenced with retention.lint_ignore_category(category, reason).'
-                              ELSE 'check_name is one of untagged_personal_data, subject_without_retention, anchor_without_index, subject_without_index, invalid_tag.' END;
+                              ELSE 'check_name is one of untagged_personal_data, subject_without_retention, anchor_without_index, subject_without_index, invalid_tag, foreign_partition.' END;
     END IF;
     IF lint_ignore.table_name IS NULL THEN
         RAISE EXCEPTION 'a lint exception needs a table'

@@ -289,6 +289,14 @@ BEGIN
 END
 $$;
 
+-- lint: foreign_partition findings, which can be recorded as reviewed
+ALTER TABLE retention.lint_exception DROP CONSTRAINT lint_exception_check_known;
+ALTER TABLE retention.lint_exception ADD CONSTRAINT lint_exception_check_known CHECK (check_name OPERATOR(pg_catalog.=) ANY (ARRAY[
+        'untagged_personal_data', 'subject_without_retention', 'anchor_without_index',
+        'subject_without_index', 'invalid_tag', 'unused_category', 'foreign_partition']));
+
+COMMENT ON COLUMN retention.lint_exception.check_name IS 'The lint check silenced: untagged_personal_data, subject_without_retention, anchor_without_index, subject_without_index, invalid_tag, foreign_partition (table_name is the foreign partition) or unused_category.';
+
 CREATE OR REPLACE FUNCTION retention._lint_normalized_index(relid regclass, kind text, column_name name)
 RETURNS boolean
 LANGUAGE sql STABLE STRICT
@@ -458,12 +466,13 @@ findings AS (
      WHERE NOT t.valid
     UNION ALL
     -- (4b) foreign-table partitions of tagged tables: enforcement skips them
-    SELECT 'warning', 'foreign_partition', t.relid, NULL::name, NULL,
+    SELECT 'warning', 'foreign_partition', fc.oid, NULL::name, NULL,
            pg_catalog.format('%I.%I', fn.nspname, fc.relname),
            pg_catalog.format('partition of tagged table %s is a foreign table: enforcement never deletes or anonymizes its rows',
                              pg_catalog.format('%I.%I', n.nspname, c.relname)),
-           pg_catalog.format('Apply the retention rule where the data lives (tag the remote table in its own database), or detach the partition: ALTER TABLE %s DETACH PARTITION %I.%I;',
-                             pt.parentrelid::pg_catalog.regclass, fn.nspname, fc.relname)
+           pg_catalog.format('Apply the retention rule where the data lives (tag the remote table in its own database), or detach the partition: ALTER TABLE %s DETACH PARTITION %I.%I; if its data is kept elsewhere under its own rule, record why: SELECT retention.lint_ignore(%L, NULL, ''<reason>'', ''foreign_partition'');',
+                             pt.parentrelid::pg_catalog.regclass, fn.nspname, fc.relname,
+                             pg_catalog.format('%I.%I', fn.nspname, fc.relname))
       FROM (SELECT DISTINCT tt.relid FROM tags tt
              WHERE tt.valid AND tt.kind IN ('table', 'column')) t
       JOIN pg_catalog.pg_class c ON c.oid = t.relid
@@ -523,6 +532,57 @@ SELECT r.severity, r.check_name, r.object, r.message, r.hint
 $$;
 COMMENT ON FUNCTION retention.lint(name) IS
     'What the retention policy misses (every schema, or one): untagged_personal_data (warning: a column that looks like personal data by name or type, with no tag and no table tag), subject_without_retention (warning: subject identifiers on a table with no retention rule), invalid_tag (warning: a tag that no longer resolves), foreign_partition (warning: a foreign-table partition of a tagged table, which enforcement never reaches), anchor_without_index and subject_without_index (notice), unused_category (notice), stale_lint_exception (notice). Each finding has a hint saying what to change. Findings recorded with retention.lint_ignore() are not reported. Runs as the caller and reads only what every role can read.';
+
+CREATE OR REPLACE FUNCTION retention.lint_ignore(
+    table_name  regclass,
+    column_name name,
+    reason      text,
+    check_name  text DEFAULT 'untagged_personal_data')
+RETURNS retention.lint_exception
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    result retention.lint_exception;
+BEGIN
+    IF lint_ignore.check_name IS NULL
+       OR lint_ignore.check_name NOT IN ('untagged_personal_data', 'subject_without_retention',
+                                         'anchor_without_index', 'subject_without_index', 'invalid_tag',
+                                         'foreign_partition') THEN
+        RAISE EXCEPTION 'invalid lint check "%" for a table or column', lint_ignore.check_name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = CASE WHEN lint_ignore.check_name = 'unused_category'
+                              THEN 'Unused categories are silenced with retention.lint_ignore_category(category, reason).'
+                              ELSE 'check_name is one of untagged_personal_data, subject_without_retention, anchor_without_index, subject_without_index, invalid_tag, foreign_partition.' END;
+    END IF;
+    IF lint_ignore.table_name IS NULL THEN
+        RAISE EXCEPTION 'a lint exception needs a table'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Pass the table, and a column or NULL for all its columns.';
+    END IF;
+    IF lint_ignore.column_name IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM pg_catalog.pg_attribute a
+         WHERE a.attrelid = lint_ignore.table_name AND a.attname = lint_ignore.column_name
+           AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', lint_ignore.column_name, lint_ignore.table_name
+            USING ERRCODE = 'undefined_column',
+                  HINT = 'Name a column of the table, or pass NULL to cover all its columns.';
+    END IF;
+    IF lint_ignore.reason IS NULL OR btrim(lint_ignore.reason) = '' THEN
+        RAISE EXCEPTION 'a lint exception needs a reason'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Say why the finding is acceptable, e.g. ''holds synthetic test data'' (no personal data).';
+    END IF;
+    INSERT INTO retention.lint_exception AS e (check_name, table_name, column_name, reason)
+    VALUES (lint_ignore.check_name, lint_ignore.table_name, lint_ignore.column_name, lint_ignore.reason)
+    ON CONFLICT ON CONSTRAINT lint_exception_unique
+    DO UPDATE SET reason = excluded.reason, ignored_by = excluded.ignored_by, ignored_at = excluded.ignored_at
+    RETURNING e.* INTO result;
+    RETURN result;
+END
+$$;
+COMMENT ON FUNCTION retention.lint_ignore(regclass, name, text, text) IS
+    'Records that a retention.lint() finding on a column (or, column_name NULL, on every column of the table) has been reviewed, with the reason; lint() no longer reports it. check_name defaults to untagged_personal_data. Recording it again replaces the reason. Members of retention_admin only.';
 
 CREATE OR REPLACE FUNCTION retention.lint_ignore_category(category text, reason text)
 RETURNS retention.lint_exception
