@@ -249,30 +249,38 @@ retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
 {
 	int64		lo,
 				hi,
+				top,
 				margin;
 
 	bool		clamps = rule->period.month != 0 &&
 		(rule->starts == RETENTION_STARTS_EXACT || rule->starts == RETENTION_STARTS_END_OF_DAY);
 	bool		dst = !zone_is_fixed(rule->time_zone);
 
-	/* bisection over the anchor's own integer representation */
+	/*
+	 * Bisection over the anchor's own integer representation, up to the end
+	 * of the type's range (hi itself is never evaluated: past the range,
+	 * where nothing is due), so that a preview far in the future counts far
+	 * anchors too.
+	 */
 	if (type == DATEOID)
 	{
 		lo = -2000000;			/* about 3500 BC: earlier than any anchor */
-		hi = 3000000;
+		hi = DATE_END_JULIAN - POSTGRES_EPOCH_JDATE;
 		margin = clamps ? CUTOFF_MARGIN_MONTHS_DAYS : dst ? CUTOFF_MARGIN_DST_DAYS : 0;
 	}
 	else
 	{
 		lo = INT64CONST(-200000000) * USECS_PER_SEC * 1000;
-		hi = INT64CONST(200000000) * USECS_PER_SEC * 1000;
+		hi = END_TIMESTAMP;
 		margin = clamps ? CUTOFF_MARGIN_MONTHS_USECS : dst ? CUTOFF_MARGIN_DST_USECS : 0;
 	}
 
 	/* invariant: due(lo) <= now < due(hi) (or lo is below any real anchor) */
-	while (hi - lo > 1)
+	top = hi - 1;
+	/* unsigned: hi - lo exceeds INT64_MAX for timestamps */
+	while ((uint64) hi - (uint64) lo > 1)
 	{
-		int64		mid = lo + (hi - lo) / 2;
+		int64		mid = lo + (int64) (((uint64) hi - (uint64) lo) / 2);
 		Datum		value = (type == DATEOID) ? DateADTGetDatum((DateADT) mid)
 			: Int64GetDatum(mid);
 
@@ -282,15 +290,16 @@ retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
 			hi = mid;
 	}
 	*cutoff = (type == DATEOID) ? DateADTGetDatum((DateADT) lo) : Int64GetDatum(lo);
+	/* the band stays inside the range */
 	if (type == DATEOID)
 	{
 		*safe = DateADTGetDatum((DateADT) (lo - margin));
-		*upper = DateADTGetDatum((DateADT) (lo + margin));
+		*upper = DateADTGetDatum((DateADT) Min(lo + margin, top));
 	}
 	else
 	{
 		*safe = Int64GetDatum(lo - margin);
-		*upper = Int64GetDatum(lo + margin);
+		*upper = Int64GetDatum(Min(lo + margin, top));
 	}
 }
 

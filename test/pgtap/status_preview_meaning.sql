@@ -10,7 +10,7 @@
 -- (test/run-pgtap runs the server with retention.enabled = off: no worker run
 -- interferes.)
 BEGIN;
-SELECT plan(29);
+SELECT plan(31);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -36,7 +36,8 @@ INSERT INTO m_far VALUES (1, '5874897-12-31', 'far@example.com'), (2, 'infinity'
                          (3, current_date - 40, 'near@example.com');
 CREATE TABLE m_far_ts (id int PRIMARY KEY, ts timestamptz);
 SELECT FROM retention.tag_table('m_far_ts', 'm_30d', 'ts');
-INSERT INTO m_far_ts VALUES (1, '294276-12-31 23:00:00+00'), (2, 'infinity'), (3, now() - interval '40 days');
+INSERT INTO m_far_ts VALUES (1, '294276-12-31 23:00:00+00'), (2, 'infinity'), (3, now() - interval '40 days'),
+                            (4, '20000-01-01 00:00:00+00');
 
 SELECT is(retention.due_time(date '5874897-12-31', '30 days', 'exact', 'UTC'), 'infinity'::timestamptz,
           'due_time of date 5874897-12-31: infinity (never due), not an error');
@@ -77,7 +78,7 @@ CALL retention.enforce();
 SELECT is((SELECT array_agg(id ORDER BY id) FROM m_parent), ARRAY[2, 4], 'enforce: parents 1 and 3 deleted, 2 blocked');
 SELECT is((SELECT array_agg(id ORDER BY id) FROM m_child), ARRAY[2], 'enforce: the due child deleted');
 SELECT is((SELECT array_agg(id ORDER BY id) FROM m_far), ARRAY[1, 2], 'enforce: far-future rows never due');
-SELECT is((SELECT array_agg(id ORDER BY id) FROM m_far_ts), ARRAY[1, 2], 'enforce: far-future timestamps never due');
+SELECT is((SELECT array_agg(id ORDER BY id) FROM m_far_ts), ARRAY[1, 2, 4], 'enforce: far-future timestamps never due');
 SELECT is((SELECT errors FROM retention.run ORDER BY run_id DESC LIMIT 1), 0::bigint, 'the run had no errors');
 SELECT results_eq(
     $$SELECT table_name::text, rows_overdue, rows_blocked FROM retention.status
@@ -87,9 +88,18 @@ SELECT results_eq(
 SELECT is((SELECT oldest_overdue_for FROM retention.status WHERE table_name = 'm_parent'::regclass),
           interval '20 days', 'status: the blocked parent counts as overdue');
 
--- a preview at an instant beyond the end of the range works too
-SELECT lives_ok($$SELECT * FROM retention.preview('294276-12-31 00:00:00+00')$$,
-                'preview at the end of the timestamptz range works');
+-- previews far in the future count far anchors, and never fail
+SELECT results_eq(
+    $$SELECT table_name::text, rows_due FROM retention.preview('294276-12-30 00:00:00+00')
+       WHERE table_name::text LIKE 'm\_far%' ORDER BY 1$$,
+    $$VALUES ('m_far', 0::bigint), ('m_far_ts', 1::bigint)$$,
+    'preview near the end of the range: the row of the year 20000 is due, those whose due time is past the end are not');
+SELECT results_eq(
+    $$SELECT table_name::text, rows_due FROM retention.preview('20001-01-01 00:00:00+00')
+       WHERE table_name::text LIKE 'm\_far%' ORDER BY 1$$,
+    $$VALUES ('m_far', 0::bigint), ('m_far_ts', 1::bigint)$$,
+    'preview in the year 20001: the row anchored in 20000 is due then');
+SELECT lives_ok($$SELECT * FROM retention.preview('infinity')$$, 'preview at infinity works');
 
 -- the partitions= key is not part of the anchor; lint works
 CREATE TABLE m_parted (id int, at timestamptz) PARTITION BY RANGE (at);
