@@ -19,9 +19,7 @@
 #include "access/xact.h"
 #include "catalog/index.h"
 #include "catalog/indexing.h"
-#include "catalog/pg_constraint.h"
 #include "catalog/pg_index.h"
-#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -85,60 +83,6 @@ retention_anchor_indexed(RetentionTag *tag, Oid relid)
 	return index_leads_with(relid, get_attnum(relid, anchor));
 }
 
-/*
- * A column's name for SQL text; an error (never a NULL pointer) if the
- * column or its table went away since the tag was read.
- */
-static const char *
-live_column(Oid relid, AttrNumber attnum)
-{
-	char	   *name = retention_live_attname(relid, attnum);
-
-	if (name == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("a column of relation %u changed while its retention tag was read", relid),
-				 errdetail("The column was dropped by a concurrent transaction."),
-				 errhint("Run the command again.")));
-	return quote_identifier(name);
-}
-
-/* The qualified name of a relation for SQL text; an error if it went away. */
-static char *
-live_relation(Oid relid)
-{
-	char	   *relname = get_rel_name(relid);
-	char	   *nspname = relname ? get_namespace_name(get_rel_namespace(relid)) : NULL;
-
-	if (nspname == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("relation %u changed while its retention tag was read", relid),
-				 errdetail("The relation was dropped by a concurrent transaction."),
-				 errhint("Run the command again.")));
-	return quote_qualified_identifier(nspname, relname);
-}
-
-/*
- * retention_anchor_sql
- *
- * The anchor of a tag as an SQL expression on alias r, in its own type (a
- * scalar subquery on the parent for a foreign-key anchor).
- */
-char *
-retention_anchor_sql(RetentionTag *tag)
-{
-	const char *column = live_column(tag->relid, tag->anchor_attnum);
-
-	if (!OidIsValid(tag->fk_conoid))
-		return psprintf("r.%s", column);
-	return psprintf("(SELECT p.%s FROM %s p WHERE p.%s OPERATOR(pg_catalog.=) r.%s)",
-					live_column(tag->parent_relid, tag->parent_attnum),
-					live_relation(tag->parent_relid),
-					live_column(tag->parent_relid, tag->parent_key_attnum),
-					column);
-}
-
 typedef struct TagStats
 {
 	int64		due;			/* due, not held (blocked ones included) */
@@ -149,143 +93,6 @@ typedef struct TagStats
 	bool		next_null;
 	TimestampTz next;
 } TagStats;
-
-/*
- * Is a row of relid (alias c) held?  true for a hold on its table or on the
- * category of one of its tags, a subject-hold test for its identifier
- * columns, NULL when no active hold can touch it.  The same test as
- * enforcement's (enforce_plan.c).
- */
-static char *
-child_held_sql(Oid relid, List *tags, const RetentionHolds *holds)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	if (list_member_oid(holds->tables, relid))
-		return "true";
-	initStringInfo(&buf);
-	foreach(lc, tags)
-	{
-		RetentionTag *tag = lfirst(lc);
-		char	   *attname;
-
-		if (tag->relid != relid || tag->problem.sqlerrcode != 0)
-			continue;
-		if (tag->category && list_member(holds->categories, makeString(tag->category->name)))
-			return "true";
-		if (tag->attnum == 0 || tag->label.subject == NULL ||
-			!list_member(holds->subject_kinds, makeString(tag->label.subject)))
-			continue;
-		attname = retention_live_attname(tag->relid, tag->attnum);
-		if (attname == NULL)
-			return "true";		/* dropped under us: count the rows as staying */
-		appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, c.%s::pg_catalog.text, $1), false)",
-						 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
-						 quote_identifier(attname));
-	}
-	return buf.len ? psprintf("(%s)", buf.data) : NULL;
-}
-
-/* OPERATOR(schema.name) of an operator */
-static char *
-operator_sql(Oid opno)
-{
-	HeapTuple	tuple = SearchSysCache1(OPEROID, ObjectIdGetDatum(opno));
-	Form_pg_operator op;
-	char	   *result;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "cache lookup failed for operator %u", opno);
-	op = (Form_pg_operator) GETSTRUCT(tuple);
-	result = psprintf("OPERATOR(%s.%s)", quote_identifier(get_namespace_name(op->oprnamespace)),
-					  NameStr(op->oprname));
-	ReleaseSysCache(tuple);
-	return result;
-}
-
-/* The delete job of this run on rows of relid (a table or partition), or NULL. */
-static EnforceJob *
-delete_job_of(List *jobs, Oid relid)
-{
-	ListCell   *lc;
-
-	foreach(lc, jobs)
-	{
-		EnforceJob *job = lfirst(lc);
-
-		if (job->is_delete && !job->held &&
-			(job->tagged_relid == relid || job->relid == relid))
-			return job;
-	}
-	return NULL;
-}
-
-/*
- * blocked_in_run_sql
- *
- * The count of the job's due, unheld rows that a run would leave because a
- * row referencing them stays: the rows enforcement counts as blocked
- * (retention_referenced_sql), except that a referencing row the same run
- * deletes first does not block.  Jobs run children before parents, so a
- * referencing row that is due and not itself held or referenced is gone
- * when the parent's job runs.  NULL when nothing can block.
- */
-static char *
-blocked_in_run_sql(EnforceJob *job, List *jobs, List *tags,
-				   const RetentionHolds *holds)
-{
-	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
-	HeapTuple	tuple;
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-		AttrNumber	conkey[INDEX_MAX_KEYS];
-		AttrNumber	confkey[INDEX_MAX_KEYS];
-		Oid			pf_eq[INDEX_MAX_KEYS];
-		int			nkeys;
-		char	   *extra;
-
-		if (con->contype != CONSTRAINT_FOREIGN || con->confrelid != job->tagged_relid ||
-			OidIsValid(con->conparentid))
-			continue;
-		if (con->confdeltype == FKCONSTR_ACTION_NOACTION || con->confdeltype == FKCONSTR_ACTION_RESTRICT)
-		{
-			EnforceJob *child = delete_job_of(jobs, con->conrelid);
-
-			/* the referencing row blocks unless this run deletes it first */
-			extra = child ? psprintf(" AND NOT EXISTS (SELECT 1 FROM (SELECT c.*) r WHERE %s)",
-									 child->where_due) : "";
-		}
-		else
-		{
-			/* a cascade must not reach held rows: held referencing rows block */
-			char	   *held = child_held_sql(con->conrelid, tags, holds);
-
-			if (held == NULL)
-				continue;
-			extra = psprintf(" AND %s", held);
-		}
-		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
-		appendStringInfo(&buf, "%sEXISTS (SELECT 1 FROM %s c WHERE ", buf.len ? " OR " : "",
-						 live_relation(con->conrelid));
-		for (int k = 0; k < nkeys; k++)
-			appendStringInfo(&buf, "%sr.%s %s c.%s", k ? " AND " : "",
-							 live_column(job->tagged_relid, confkey[k]), operator_sql(pf_eq[k]),
-							 live_column(con->conrelid, conkey[k]));
-		appendStringInfo(&buf, "%s)", extra);
-	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	if (buf.len == 0)
-		return NULL;
-	return psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE %s AND (%s)",
-					job->relation_name, job->where_due_all, buf.data);
-}
 
 /*
  * Counts one job as its owner; fills stats[] per tag.  blocked_sql counts
@@ -457,11 +264,14 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 		MemoryContext old = CurrentMemoryContext;
 		ResourceOwner owner = CurrentResourceOwner;
 
+		/* changed since its tags were read: nothing to count */
+		if (job->changed)
+			continue;
 		BeginInternalSubTransaction(NULL);
 		PG_TRY();
 		{
 			char	   *blocked_sql = job->is_delete && !whole_hold
-				? blocked_in_run_sql(job, jobs, tags, &holds) : NULL;
+				? retention_blocked_in_run_sql(job, jobs, tags, &holds) : NULL;
 
 			count_job(job, &holds, whole_hold, with_times, blocked_sql, stats);
 			ReleaseCurrentSubTransaction();
