@@ -556,21 +556,6 @@ retention_anchor_sql(RetentionTag *tag)
 }
 
 /*
- * retention_anchor_instant_sql
- *
- * The anchor as an instant: a local (date, timestamp) anchor read in the
- * category's zone.
- */
-char *
-retention_anchor_instant_sql(RetentionTag *tag)
-{
-	if (tag->anchor_type == TIMESTAMPTZOID)
-		return retention_anchor_sql(tag);
-	return psprintf("pg_catalog.timezone(%s, %s::pg_catalog.timestamp)",
-					quote_literal_cstr(tag->category->rule.time_zone), retention_anchor_sql(tag));
-}
-
-/*
  * retention_deparse_job
  *
  * Fills in the statements of a job (and its cutoffs) whose relation, tags,

@@ -233,7 +233,6 @@ extern char *retention_blocked_in_run_sql(const EnforceJob *job, List *jobs,
 extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
 											char **pending);
 extern char *retention_anchor_sql(RetentionTag *tag);
-extern char *retention_anchor_instant_sql(RetentionTag *tag);
 extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 								  const RetentionHolds *holds, TimestampTz now,
 								  List *all_tags);
