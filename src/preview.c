@@ -222,9 +222,11 @@ cutoff_text(RetentionTag *tag, Datum cutoff)
  *
  * retention._tag_stats(as_of timestamptz, with_times boolean) RETURNS SETOF
  * record: per tag and relation (table or partition), what enforcement as of
- * as_of would process, what holds keep, the anchor cutoff, whether an index
- * serves it, and with with_times the oldest due anchor and the next due
- * time.  Changes nothing.
+ * as_of would process (rows_due), leave because rows that stay still
+ * reference them (rows_blocked) and leave for a hold (rows_held) -- three
+ * disjoint counts --, the anchor cutoff, whether an index serves it, and
+ * with with_times the due time of the earliest due anchor (oldest_due) and
+ * the next due time (NULL: nothing will fall due).  Changes nothing.
  */
 PG_FUNCTION_INFO_V1(retention_tag_stats);
 
