@@ -49,6 +49,8 @@ INSERT INTO sample VALUES
     ('_lint_subject_by_equality', 'type', NULL, 'text'::regtype::oid::text),
     ('_lint_index_leads', 'attnum', NULL, '1'),
     ('release_hold', 'hold_id', NULL, '1'),
+    ('suppress', 'value', NULL, 'nobody@example.com'),
+    ('_check_identifier', 'value', NULL, 'nobody@example.com'),
     ('place_hold', 'category', NULL, 'regress_null_cat'),
     ('place_hold', 'table_name', NULL, NULL),
     ('place_hold', 'subject_kind', NULL, NULL),

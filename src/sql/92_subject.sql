@@ -133,28 +133,10 @@ COMMENT ON FUNCTION retention._check_identifier(text, text) IS
     'Internal: raises the error export and erasure raise for this identifier (a kind no tag declares, 22023 with the declared kinds; a value that names nobody once normalized, 22023), never quoting the value. Used by place_hold().';
 REVOKE ALL ON FUNCTION retention._check_identifier(text, text) FROM PUBLIC;
 
-CREATE FUNCTION retention._suppress(kind text, value text, reason text)
-RETURNS void
-LANGUAGE C VOLATILE STRICT
-AS 'MODULE_PATHNAME', 'retention_suppress';
-COMMENT ON FUNCTION retention._suppress(text, text, text) IS
-    'Internal: adds a keyed hash of the identifier to the suppression list. Use retention.suppress().';
-
--- The C function reads its arguments unchecked: NULLs are refused here.
 CREATE FUNCTION retention.suppress(kind text, value text, reason text DEFAULT 'opt-out')
 RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF suppress.kind IS NULL OR suppress.value IS NULL THEN
-        RAISE EXCEPTION '% must not be NULL', CASE WHEN suppress.kind IS NULL THEN 'kind' ELSE 'value' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Pass an identifier kind and value, e.g. retention.suppress(''email'', ''ana@example.com'').';
-    END IF;
-    PERFORM retention._suppress(suppress.kind, suppress.value, coalesce(suppress.reason, 'opt-out'));
-END
-$$;
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'retention_suppress';
 COMMENT ON FUNCTION retention.suppress(text, text, text) IS
     'Adds an identifier (e.g. a marketing opt-out) to the suppression list as a keyed hash with a reason, without erasing anything; an identifier keeps every reason it was added for (reason ''erasure'' records an erasure in the ledger as erase_subject does). Members of retention_dsr only.';
 
@@ -188,13 +170,11 @@ COMMENT ON FUNCTION retention.reapply_erasures(jsonb) IS
 
 REVOKE ALL ON FUNCTION retention.export_subject_rows(jsonb), retention.export_subject(jsonb),
                        retention.export_subject_csv(jsonb), retention.erase_subject(jsonb, boolean),
-                       retention.suppress(text, text, text), retention._suppress(text, text, text),
-                       retention.is_suppressed(text, text)
+                       retention.suppress(text, text, text), retention.is_suppressed(text, text)
     FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retention.export_subject_rows(jsonb), retention.export_subject(jsonb),
                           retention.export_subject_csv(jsonb), retention.erase_subject(jsonb, boolean),
-                          retention.suppress(text, text, text), retention._suppress(text, text, text),
-                          retention.is_suppressed(text, text)
+                          retention.suppress(text, text, text), retention.is_suppressed(text, text)
     TO retention_dsr;
 
 REVOKE ALL ON FUNCTION retention.erasure_ledger(timestamptz), retention.reapply_erasures(jsonb) FROM PUBLIC;

@@ -1,8 +1,8 @@
 
--- 20_nullsafe: NULL-safe entry points, period limit, status and preview
+-- 20_nullsafe: NULL arguments named (22004), period limit, status and preview
 -- columns that say what they mean, foreign-table partitions in lint and
 -- status (the same objects as src/sql/10_category.sql, 30_tag_helpers.sql,
--- 90_enforce.sql, 92_subject.sql, 96_lint.sql).
+-- 90_enforce.sql, 96_lint.sql).
 
 COMMENT ON COLUMN retention.category.period IS 'How long data is kept after the boundary: from zero ("due at the boundary itself") to 1000 years.';
 
@@ -260,34 +260,6 @@ END
 $$;
 COMMENT ON FUNCTION retention.untag(regclass, name) IS
     'Removes the retention tag of a table (column_name NULL) or of one of its columns. Returns whether there was one. Only the table''s owner can untag it.';
-
--- retention.suppress(kind, NULL) crashed the server: the C function now
--- sits behind a STRICT internal name, and suppress() checks its arguments
-
-CREATE FUNCTION retention._suppress(kind text, value text, reason text)
-RETURNS void
-LANGUAGE C VOLATILE STRICT
-AS 'MODULE_PATHNAME', 'retention_suppress';
-COMMENT ON FUNCTION retention._suppress(text, text, text) IS
-    'Internal: adds a keyed hash of the identifier to the suppression list. Use retention.suppress().';
-
-REVOKE ALL ON FUNCTION retention._suppress(text, text, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION retention._suppress(text, text, text) TO retention_dsr;
-
-CREATE OR REPLACE FUNCTION retention.suppress(kind text, value text, reason text DEFAULT 'opt-out')
-RETURNS void
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    IF suppress.kind IS NULL OR suppress.value IS NULL THEN
-        RAISE EXCEPTION '% must not be NULL', CASE WHEN suppress.kind IS NULL THEN 'kind' ELSE 'value' END
-            USING ERRCODE = 'null_value_not_allowed',
-                  HINT = 'Pass an identifier kind and value, e.g. retention.suppress(''email'', ''ana@example.com'').';
-    END IF;
-    PERFORM retention._suppress(suppress.kind, suppress.value, coalesce(suppress.reason, 'opt-out'));
-END
-$$;
 
 -- lint: foreign_partition findings, which can be recorded as reviewed
 ALTER TABLE retention.lint_exception DROP CONSTRAINT lint_exception_check_known;
