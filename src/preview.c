@@ -95,12 +95,12 @@ typedef struct TagStats
 } TagStats;
 
 /*
- * Counts one job as its owner; fills stats[] per tag.  blocked_sql counts
- * the due rows the run would leave (NULL: none).
+ * Counts one job as its owner; fills stats[] per tag.  jobs are the whole
+ * run's: a referencing row that one of them deletes first does not block.
  */
 static void
-count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
-		  bool with_times, const char *blocked_sql, TagStats *stats)
+count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_hold,
+		  bool with_times, TagStats *stats)
 {
 	int			ntags = list_length(job->tags);
 	StringInfoData sql;
@@ -165,13 +165,11 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 	}
 	for (int t = 0; t < ntags; t++)
 		stats[t].held = held;
-	if (blocked_sql && !whole_hold)
+	if (job->blocked_scan_sql && !whole_hold)
 	{
-		int64		blocked;
+		/* each referencing table is read as its owner, never as this one's */
+		int64		blocked = retention_count_blocked(job, holds, jobs);
 
-		if (retention_execute_job_sql(blocked_sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "preview blocked count failed");
-		blocked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		for (int t = 0; t < ntags; t++)
 			stats[t].blocked = Min(blocked, stats[t].due);
 	}
@@ -239,7 +237,6 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 	RetentionHolds holds;
 	List	   *jobs;
 	List	   *invalid;
-	List	   *tags;
 	ListCell   *lc;
 	int			nestlevel;
 	Oid			save_userid;
@@ -253,7 +250,6 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 	retention_load_holds(&holds, as_of);
 	retention_begin_as_owner(InvalidOid, &nestlevel, &save_userid, &save_sec);
 	jobs = retention_plan_jobs(InvalidOid, NULL, &holds, as_of, &invalid);
-	tags = retention_read_tags(true, true);
 	retention_end_as_owner(nestlevel, save_userid, save_sec);
 
 	foreach(lc, jobs)
@@ -272,10 +268,7 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 		BeginInternalSubTransaction(NULL);
 		PG_TRY();
 		{
-			char	   *blocked_sql = job->is_delete && !whole_hold
-				? retention_blocked_in_run_sql(job, jobs, tags, &holds) : NULL;
-
-			count_job(job, &holds, whole_hold, with_times, blocked_sql, stats);
+			count_job(job, jobs, &holds, whole_hold, with_times, stats);
 			ReleaseCurrentSubTransaction();
 		}
 		PG_CATCH();
