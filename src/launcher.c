@@ -263,11 +263,14 @@ start_worker(Oid dboid, BackgroundWorkerHandle **handle)
 	return ok;
 }
 
-/* Logs a database's entering or leaving "no slot" (called without the lock). */
+/*
+ * Logs a database's entering "no slot", once until it is served again
+ * (called without the lock; warned is what the entry said before).
+ */
 static void
-log_no_slot(Oid dboid, RetentionDbState old, bool registration_failed)
+log_no_slot(Oid dboid, bool warned, bool registration_failed)
 {
-	if (old == DBSTATE_NO_SLOT)
+	if (warned)
 		return;
 	if (registration_failed)
 		ereport(WARNING,
@@ -297,7 +300,7 @@ start_due_workers(TimestampTz now)
 		RetentionDb *db;
 		Oid			dboid;
 		int			free_slot = -1;
-		RetentionDbState old;
+		bool		warned;
 
 		for (int i = 0; i < retention_max_workers && free_slot < 0; i++)
 			if (slots[i].handle == NULL)
@@ -315,7 +318,7 @@ start_due_workers(TimestampTz now)
 		{
 			/* every slot busy: say so for those waiting too long */
 			Oid			late[RETENTION_MAX_DATABASES];
-			RetentionDbState olds[RETENTION_MAX_DATABASES];
+			bool		warneds[RETENTION_MAX_DATABASES];
 			int			nlate = 0;
 
 			for (int i = 0; i < RETENTION_MAX_DATABASES; i++)
@@ -326,17 +329,18 @@ start_due_workers(TimestampTz now)
 					d->state == DBSTATE_NEW || d->state == DBSTATE_NO_EXTENSION ||
 					!TimestampDifferenceExceeds(d->next_due, now, retention_naptime * 1000))
 					continue;
-				olds[nlate] = retention_set_db_state(d, DBSTATE_NO_SLOT,
-													 "all retention.max_workers workers are busy");
+				retention_set_db_state(d, DBSTATE_NO_SLOT,
+									   "all retention.max_workers workers are busy");
+				warneds[nlate] = d->no_slot_warned;
+				d->no_slot_warned = true;
 				late[nlate++] = d->dboid;
 			}
 			LWLockRelease(retention_shared->lock);
 			for (int i = 0; i < nlate; i++)
-				log_no_slot(late[i], olds[i], false);
+				log_no_slot(late[i], warneds[i], false);
 			return true;
 		}
 		db->launched = true;
-		old = db->state;
 		LWLockRelease(retention_shared->lock);
 
 		if (!start_worker(dboid, &slots[free_slot].handle))
@@ -344,16 +348,19 @@ start_due_workers(TimestampTz now)
 			slots[free_slot].handle = NULL;
 			LWLockAcquire(retention_shared->lock, LW_EXCLUSIVE);
 			db = retention_find_db(dboid);
+			warned = true;
 			if (db)
 			{
 				db->launched = false;
 				/* not shown until known to have the extension */
 				if (db->state != DBSTATE_NEW)
-					old = retention_set_db_state(db, DBSTATE_NO_SLOT,
-												 "no background worker slot: raise max_worker_processes");
+					retention_set_db_state(db, DBSTATE_NO_SLOT,
+										   "no background worker slot: raise max_worker_processes");
+				warned = db->no_slot_warned;
+				db->no_slot_warned = true;
 			}
 			LWLockRelease(retention_shared->lock);
-			log_no_slot(dboid, old, true);
+			log_no_slot(dboid, warned, true);
 			return false;
 		}
 		slots[free_slot].dboid = dboid;

@@ -289,6 +289,7 @@ typedef struct RetentionDb
 	int			last_sqlstate;	/* of the last failure */
 	bool		launched;		/* a worker is registered or running */
 	bool		listed;			/* seen in pg_database in the last pass */
+	bool		no_slot_warned; /* WARNING given; cleared when served */
 	bool		orphan;			/* its worker was started by an earlier
 								 * launcher: it frees the entry itself */
 	pid_t		pid;			/* its running worker, 0 none */
@@ -316,6 +317,7 @@ extern RetentionDbState retention_set_db_state(RetentionDb *db, RetentionDbState
 											   const char *message);
 extern const char *retention_db_state_name(RetentionDbState state);
 extern uint32 retention_wait_event(void);
+extern void retention_wake_launcher_at_commit(bool this_database);
 
 /* launcher.c */
 extern void retention_worker_init(void);

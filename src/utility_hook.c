@@ -11,6 +11,9 @@
  * condition variable, at most PAUSE_SECONDS) until it has left, and keeps
  * the launcher away from the database for PAUSE_SECONDS.
  *
+ * After CREATE DATABASE the launcher is woken at commit: the new database
+ * may have the extension from its template.
+ *
  * Only a role that may run the command is given that: the hook checks the
  * same privileges PostgreSQL checks afterwards (owner of the database or
  * superuser; CREATEDB where PostgreSQL demands it; owner of the
@@ -208,6 +211,10 @@ retention_process_utility(PlannedStmt *pstmt, const char *queryString,
 	else
 		standard_ProcessUtility(pstmt, queryString, readOnlyTree, context,
 								params, queryEnv, dest, qc);
+
+	/* a new database may have the extension (from its template): look now */
+	if (IsA(pstmt->utilityStmt, CreatedbStmt))
+		retention_wake_launcher_at_commit(false);
 }
 
 /*

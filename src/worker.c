@@ -13,9 +13,10 @@
  *	  asked again only after a while, or when CREATE EXTENSION runs);
  *	- runs CALL retention.enforce(), which commits batch by batch;
  *	- records the result in the database's shared entry: "idle" (completed),
- *	  "failing" (an error: retried after retention.naptime), "cancelled"
- *	  (pg_cancel_backend), or, from its exit callback, "terminated"
- *	  (SIGTERM: pg_terminate_backend, the kill switch, DDL on the database);
+ *	  "failing" (an error: retried after retention.naptime), or, from its
+ *	  exit callback, "cancelled" (SIGINT: pg_cancel_backend ends the cycle
+ *	  and the worker) or "terminated" (SIGTERM: pg_terminate_backend, the
+ *	  kill switch, DDL on the database);
  *	- logs a WARNING when its database starts failing, and a LOG when it
  *	  recovers: not at every cycle.
  *
@@ -23,6 +24,7 @@
  */
 #include "postgres.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include "access/xact.h"
@@ -52,6 +54,7 @@
 #define RECHECK_NAPTIMES	10	/* databases without the extension */
 
 static RetentionDb *my_db = NULL;
+static volatile sig_atomic_t cancel_requested = false;
 static char *my_dbname = NULL;	/* for messages */
 
 /*
@@ -69,7 +72,10 @@ worker_exit(int code, Datum arg)
 		my_db->pid = 0;
 		if (my_db->state == DBSTATE_ENFORCING || my_db->state == DBSTATE_STARTING)
 		{
-			retention_set_db_state(my_db, DBSTATE_TERMINATED, "the cycle was terminated");
+			if (cancel_requested)
+				retention_set_db_state(my_db, DBSTATE_CANCELLED, "the cycle was cancelled");
+			else
+				retention_set_db_state(my_db, DBSTATE_TERMINATED, "the cycle was terminated");
 			my_db->last_cycle_end = now;
 			my_db->next_due = TimestampTzPlusMilliseconds(now, retention_naptime * 1000L);
 		}
@@ -145,6 +151,10 @@ worker_cycle(MemoryContext cxt)
 		CommitTransactionCommand();
 		return -1;
 	}
+	LWLockAcquire(retention_shared->lock, LW_EXCLUSIVE);
+	retention_set_db_state(my_db, DBSTATE_ENFORCING, "");
+	my_db->no_slot_warned = false;
+	LWLockRelease(retention_shared->lock);
 	pgstat_report_activity(STATE_RUNNING, "CALL retention.enforce()");
 	run_toplevel("CALL retention.enforce()", CMDTAG_CALL, cxt);
 	CommitTransactionCommand();
@@ -171,6 +181,18 @@ worker_cycle(MemoryContext cxt)
 }
 
 /*
+ * SIGINT (pg_cancel_backend): cancels the cycle.  The worker exists for this
+ * one cycle, so it ends as for SIGTERM (the batch in progress rolls back),
+ * and its database shows "cancelled".
+ */
+static void
+worker_sigint(SIGNAL_ARGS)
+{
+	cancel_requested = true;
+	die(postgres_signal_arg);
+}
+
+/*
  * record_cycle_end
  *
  * Records how the cycle ended in the database's entry (state, message, next
@@ -190,8 +212,6 @@ record_cycle_end(RetentionDbState state, int64 run_id, int sqlstate)
 	if (state == DBSTATE_FAILING)
 		snprintf(message, sizeof(message), "last cycle failed: SQLSTATE %s; retrying after retention.naptime",
 				 unpack_sql_state(sqlstate));
-	else if (state == DBSTATE_CANCELLED)
-		snprintf(message, sizeof(message), "the cycle was cancelled");
 	else if (state == DBSTATE_NO_EXTENSION)
 	{
 		snprintf(message, sizeof(message), "extension pg_retention is not installed");
@@ -245,10 +265,10 @@ retention_worker_main(Datum main_arg)
 	MemoryContext old;
 	int64		run_id = 0;
 	int			sqlstate = 0;
-	bool		cancelled = false;
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
+	pqsignal(SIGINT, worker_sigint);
 	BackgroundWorkerUnblockSignals();
 
 	LWLockAcquire(retention_shared->lock, LW_EXCLUSIVE);
@@ -279,11 +299,6 @@ retention_worker_main(Datum main_arg)
 		proc_exit(0);
 	}
 
-	LWLockAcquire(retention_shared->lock, LW_EXCLUSIVE);
-	if (my_db->state != DBSTATE_NEW)
-		retention_set_db_state(my_db, DBSTATE_ENFORCING, "");
-	LWLockRelease(retention_shared->lock);
-
 	cycle_cxt = AllocSetContextCreate(TopMemoryContext, "pg_retention worker cycle",
 									  ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(cycle_cxt);
@@ -300,10 +315,9 @@ retention_worker_main(Datum main_arg)
 		FlushErrorState();
 		AbortOutOfAnyTransaction();
 		sqlstate = edata->sqlerrcode;
-		cancelled = sqlstate == ERRCODE_QUERY_CANCELED;
 		ereport(LOG,
-				(errmsg("pg_retention worker: enforcement cycle %s (SQLSTATE %s)",
-						cancelled ? "cancelled" : "failed", unpack_sql_state(sqlstate)),
+				(errmsg("pg_retention worker: enforcement cycle failed (SQLSTATE %s)",
+						unpack_sql_state(sqlstate)),
 				 retention_log_error_details ? errdetail_internal("%s", edata->message) : 0));
 		pgstat_report_activity(STATE_IDLE, NULL);
 	}
@@ -312,8 +326,6 @@ retention_worker_main(Datum main_arg)
 
 	if (run_id < 0)
 		record_cycle_end(DBSTATE_NO_EXTENSION, 0, 0);
-	else if (cancelled)
-		record_cycle_end(DBSTATE_CANCELLED, 0, 0);
 	else if (sqlstate != 0)
 		record_cycle_end(DBSTATE_FAILING, 0, sqlstate);
 	else

@@ -190,6 +190,7 @@ retention_wait_event(void)
  * started earlier would not see the extension yet.
  */
 static bool wake_registered = false;
+static bool wake_this_database = false;
 
 static void
 wake_at_commit(XactEvent event, void *arg)
@@ -201,9 +202,12 @@ wake_at_commit(XactEvent event, void *arg)
 	UnregisterXactCallback(wake_at_commit, NULL);
 	wake_registered = false;
 	if (event != XACT_EVENT_COMMIT || retention_shared == NULL)
+	{
+		wake_this_database = false;
 		return;
+	}
 	LWLockAcquire(retention_shared->lock, LW_EXCLUSIVE);
-	db = retention_add_db(MyDatabaseId);
+	db = wake_this_database ? retention_add_db(MyDatabaseId) : NULL;
 	if (db)
 	{
 		db->next_due = 0;
@@ -212,8 +216,29 @@ wake_at_commit(XactEvent event, void *arg)
 			retention_set_db_state(db, DBSTATE_NEW, "");
 	}
 	LWLockRelease(retention_shared->lock);
+	wake_this_database = false;
 	if (retention_shared->launcher_latch)
 		SetLatch(retention_shared->launcher_latch);
+}
+
+/*
+ * retention_wake_launcher_at_commit
+ *
+ * Wakes the launcher when the transaction commits, so that it lists the
+ * databases again (CREATE DATABASE); with this_database, also makes this
+ * database due at once (CREATE EXTENSION).
+ */
+void
+retention_wake_launcher_at_commit(bool this_database)
+{
+	if (retention_shared == NULL)
+		return;
+	wake_this_database |= this_database;
+	if (!wake_registered)
+	{
+		RegisterXactCallback(wake_at_commit, NULL);
+		wake_registered = true;
+	}
 }
 
 /*
@@ -228,11 +253,7 @@ PG_FUNCTION_INFO_V1(retention_worker_wake);
 Datum
 retention_worker_wake(PG_FUNCTION_ARGS)
 {
-	if (retention_shared != NULL && !wake_registered)
-	{
-		RegisterXactCallback(wake_at_commit, NULL);
-		wake_registered = true;
-	}
+	retention_wake_launcher_at_commit(true);
 	PG_RETURN_VOID();
 }
 
