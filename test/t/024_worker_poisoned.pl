@@ -126,15 +126,15 @@ SELECT string_agg(DISTINCT status, ', ') FROM retention.run
  WHERE run_id >= $first_run AND finished_at IS NOT NULL}),
 	'completed with errors', 'the runs complete, with errors');
 
-# retention.status
-is( $node->safe_psql(
-		'app', q{
+# retention.status (between two runs: during one, the job in progress is 'running')
+ok( poll_until(
+		$node, 'app', q{
 SELECT string_agg(table_name::text || ': ' || coalesce(last_outcome, '-') || ' / ' || coalesce(last_error, '-'),
                   E'\n' ORDER BY table_name::text)
-  FROM retention.status}),
+  FROM retention.status},
 	"account_note: error / 42501: the table owner lacks a privilege the batch needs (for a foreign-key anchor: SELECT on the parent table)\n"
 	  . "healthy: done / -\n"
-	  . "stubborn: error / P0001: a trigger or rule raised an exception",
+	  . "stubborn: error / P0001: a trigger or rule raised an exception", 10),
 	'retention.status: last_error for the poisoned tags, none for the healthy one');
 is( $node->safe_psql(
 		'app', q{SELECT last_error_at IS NOT NULL FROM retention.status WHERE table_name = 'stubborn'::regclass}),
