@@ -203,8 +203,8 @@ static void
 record_cycle_end(RetentionDbState state, int64 run_id, int sqlstate)
 {
 	TimestampTz now = GetCurrentTimestamp();
-	RetentionDbState old;
 	int			old_sqlstate;
+	int			old_failures;
 	int			failures;
 	char		message[96];
 	long		wait_ms = retention_naptime * 1000L;
@@ -222,7 +222,8 @@ record_cycle_end(RetentionDbState state, int64 run_id, int sqlstate)
 
 	LWLockAcquire(retention_shared->lock, LW_EXCLUSIVE);
 	old_sqlstate = my_db->last_sqlstate;
-	old = retention_set_db_state(my_db, state, message);
+	old_failures = my_db->failures;
+	retention_set_db_state(my_db, state, message);
 	my_db->last_cycle_end = now;
 	my_db->next_due = TimestampTzPlusMilliseconds(now, wait_ms);
 	if (state == DBSTATE_IDLE)
@@ -246,7 +247,7 @@ record_cycle_end(RetentionDbState state, int64 run_id, int sqlstate)
 				(errmsg("pg_retention worker: enforcement in database \"%s\" is failing (SQLSTATE %s); retrying after retention.naptime",
 						my_dbname, unpack_sql_state(sqlstate)),
 				 errhint("See retention.worker_status() and the action log; retention.log_error_details = on logs the error text.")));
-	else if (state == DBSTATE_IDLE && old == DBSTATE_FAILING)
+	else if (state == DBSTATE_IDLE && old_failures > 0)
 		ereport(LOG,
 				(errmsg("pg_retention worker: enforcement in database \"%s\" completed again",
 						my_dbname)));

@@ -1,5 +1,5 @@
--- Metrics for monitoring (postgres_exporter: contrib/postgres_exporter/
--- queries.yaml): numbers only, never row values.  Readable by pg_monitor,
+-- Metrics for monitoring (postgres_exporter: monitoring/postgres_exporter.yaml):
+-- numbers only, never row values.  Readable by pg_monitor,
 -- the role monitoring agents are given, without retention_admin.
 
 CREATE FUNCTION retention.metrics_database(
