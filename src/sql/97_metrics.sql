@@ -14,7 +14,7 @@ LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT c.finished_at,
-           pg_catalog.extract(epoch FROM pg_catalog.now() OPERATOR(pg_catalog.-) c.finished_at)::double precision,
+           pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) c.finished_at),
            d.runs, d.failed,
            w.failures, w.state
       FROM (SELECT pg_catalog.max(r.finished_at) AS finished_at
@@ -47,7 +47,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT s.table_name::text, s.column_name::text, s.category::text,
            s.rows_overdue,
-           pg_catalog.extract(epoch FROM s.oldest_overdue_age)::double precision,
+           pg_catalog.date_part('epoch', s.oldest_overdue_age),
            s.rows_held, s.rows_blocked,
            (s.last_outcome OPERATOR(pg_catalog.=) 'error')::integer
       FROM retention.status s
