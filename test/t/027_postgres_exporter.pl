@@ -61,7 +61,7 @@ CREATE TABLE event (id integer PRIMARY KEY, created_at timestamptz NOT NULL, ema
 SECURITY LABEL FOR retention ON TABLE event IS 'category=short_lived anchor=created_at';
 CREATE TABLE ticket (id integer PRIMARY KEY, created_at timestamptz NOT NULL);
 SECURITY LABEL FOR retention ON TABLE ticket IS 'category=short_lived anchor=created_at';
-SELECT retention.place_hold('litigation', table_name => 'ticket');
+SELECT retention.place_hold('litigation', table_name => 'public.ticket');
 INSERT INTO ticket SELECT i, now() - interval '10 days' FROM generate_series(1, 7) i;
 });
 $node->safe_psql('shop', 'CALL retention.enforce()');
@@ -119,20 +119,20 @@ sub metric
 
 like($metrics, qr/^pg_up 1$/m, 'the exporter scraped the cluster');
 is(metric('pg_exporter_user_queries_load_error'), '0', 'the query file loads without error');
-is(metric('pg_retention_tag_rows_overdue', datname => 'shop', table_name => 'event'),
+is(metric('pg_retention_tag_rows_overdue', datname => 'shop', table_name => 'public.event'),
 	'40', 'per tag: the 40 overdue rows of event');
-is(metric('pg_retention_tag_rows_overdue', datname => 'shop', table_name => 'stubborn'),
+is(metric('pg_retention_tag_rows_overdue', datname => 'shop', table_name => 'public.stubborn'),
 	'5', '... the 5 of stubborn, which the failed run left');
-is(metric('pg_retention_tag_errors_last_run', datname => 'shop', table_name => 'stubborn'),
+is(metric('pg_retention_tag_errors_last_run', datname => 'shop', table_name => 'public.stubborn'),
 	'1', '... whose last job ended in an error');
-is(metric('pg_retention_tag_rows_overdue', datname => 'shop', table_name => 'ticket'),
+is(metric('pg_retention_tag_rows_overdue', datname => 'shop', table_name => 'public.ticket'),
 	'0', '... none for ticket, which is held');
-is(metric('pg_retention_tag_rows_held', datname => 'shop', table_name => 'ticket'),
+is(metric('pg_retention_tag_rows_held', datname => 'shop', table_name => 'public.ticket'),
 	'7', '... its 7 due rows counted as held');
-my $age = metric('pg_retention_tag_oldest_overdue_seconds', datname => 'shop', table_name => 'event', category => 'short_lived');
+my $age = metric('pg_retention_tag_oldest_overdue_seconds', datname => 'shop', table_name => 'public.event', category => 'short_lived');
 ok(defined $age && $age > 8 * 86400 && $age < 11 * 86400,
 	"per tag: the oldest overdue row of event is 9 to 10 days overdue ($age s)");
-is(metric('pg_retention_tag_rows_blocked', datname => 'shop', table_name => 'event'),
+is(metric('pg_retention_tag_rows_blocked', datname => 'shop', table_name => 'public.event'),
 	'0', 'per tag: no row blocked');
 is(metric('pg_retention_database_runs_24h', datname => 'shop'), '1', 'per database: shop had one run');
 is(metric('pg_retention_database_runs_failed_24h', datname => 'shop'), '1', '... which failed');

@@ -47,7 +47,7 @@ AS $$
            (SELECT pg_catalog.count(*) AS runs,
                    pg_catalog.count(*) FILTER (WHERE r.status OPERATOR(pg_catalog.=) ANY ('{"completed with errors",interrupted}'::text[])) AS failed
               FROM retention.run r
-             WHERE r.finished_at OPERATOR(pg_catalog.>) pg_catalog.now() OPERATOR(pg_catalog.-) '1 day'::interval) d
+             WHERE r.finished_at OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) '1 day'::interval)) d
       LEFT JOIN retention.worker_status() w
         ON w.role OPERATOR(pg_catalog.=) 'worker' AND w.database OPERATOR(pg_catalog.=) pg_catalog.current_database()
 $$;
@@ -73,7 +73,7 @@ AS $$
            s.rows_overdue,
            pg_catalog.date_part('epoch', s.oldest_overdue_age),
            s.rows_held, s.rows_blocked,
-           (s.last_outcome OPERATOR(pg_catalog.=) 'error')::integer
+           pg_catalog.coalesce(s.last_outcome OPERATOR(pg_catalog.=) 'error', false)::integer
       FROM retention.status s
 $$;
 COMMENT ON FUNCTION retention.metrics_tags() IS
