@@ -73,7 +73,7 @@ AS $$
            s.rows_overdue,
            pg_catalog.date_part('epoch', s.oldest_overdue_age),
            s.rows_held, s.rows_blocked,
-           pg_catalog.coalesce(s.last_outcome OPERATOR(pg_catalog.=) 'error', false)::integer
+           COALESCE(s.last_outcome OPERATOR(pg_catalog.=) 'error', false)::integer
       FROM retention.status s
 $$;
 COMMENT ON FUNCTION retention.metrics_tags() IS
