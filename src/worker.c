@@ -116,11 +116,7 @@ run_toplevel(const char *sql, CommandTag tag, MemoryContext cxt)
 	parsetrees = pg_parse_query(sql);
 	raw = linitial_node(RawStmt, parsetrees);
 	PushActiveSnapshot(GetTransactionSnapshot());
-#if PG_VERSION_NUM >= 150000
 	querytrees = pg_analyze_and_rewrite_fixedparams(raw, sql, NULL, 0, NULL);
-#else
-	querytrees = pg_analyze_and_rewrite(raw, sql, NULL, 0, NULL);
-#endif
 	plantrees = pg_plan_queries(querytrees, sql, CURSOR_OPT_PARALLEL_OK, NULL);
 	PopActiveSnapshot();
 	MemoryContextSwitchTo(old);
