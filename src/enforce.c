@@ -20,9 +20,9 @@
  *	   own transaction, so after a crash the evidence says exactly what was
  *	   committed.
  *
- * Evidence never holds row values: errors are recorded by SQLSTATE and in
- * our own words (retention.log_error_details sends the full text to the
- * server log, for a DBA who accepts that risk).
+ * The statements come from deparse.c, the as-owner context and the
+ * executor's token from as_owner.c, the evidence from evidence.c and the
+ * legal holds from holds.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -65,18 +65,6 @@
 #define ENFORCE_LOCK_KEY1	0x7265746e
 #define ENFORCE_LOCK_KEY2	1
 
-/*
- * State visible to the functions that run inside a batch.  The keyed
- * functions also demand a random token that our statements pass as bound
- * parameter $1: the table owner's triggers run inside the batch too, and
- * must not use them as an oracle.  A bound value appears in no query text
- * or error context they could read.
- */
-static bool executor_active = false;
-static int64 executor_token = 0;
-static uint8 executor_key[RETENTION_KEY_BYTES];
-static const RetentionHolds *executor_holds = NULL;
-
 typedef struct RunState
 {
 	int64		run_id;
@@ -84,199 +72,19 @@ typedef struct RunState
 	TimestampTz deadline;		/* 0: no budget */
 	bool		nonatomic;
 	RetentionHolds holds;
-	int64		rows_deleted;
-	int64		values_anonymized;
-	int64		rows_held;
-	int64		rows_blocked;
-	int64		batches;
-	int64		errors;
-	int64		wal_bytes;
+	RetentionRunTotals totals;
 	bool		partial;
 } RunState;
-
-typedef struct JobResult
-{
-	int64		rows;			/* rows deleted or updated */
-	int64	   *values;			/* per tag: values anonymized */
-	int64		held;
-	int64		blocked;
-	int64		batches;
-	int64		wal_bytes;
-	const char *outcome;
-	const char *error_sqlstate;
-	const char *error;
-} JobResult;
-
-/*
- * retention_executor_key
- *
- * The key, for the keyed functions; only inside a batch and only with the
- * batch's token (they would otherwise be an oracle for the key).
- */
-const uint8 *
-retention_executor_key(int64 token)
-{
-	if (!executor_active || token != executor_token)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("this function can only run inside pg_retention enforcement"),
-				 errhint("Use CALL retention.enforce() or retention.preview().")));
-	return executor_key;
-}
-
-void
-retention_set_executor_active(bool active, const RetentionHolds *holds)
-{
-	if (active)
-	{
-		retention_load_key(executor_key);
-		if (!pg_strong_random(&executor_token, sizeof(executor_token)))
-			elog(ERROR, "could not generate a random token");
-	}
-	else
-	{
-		explicit_bzero(executor_key, sizeof(executor_key));
-		executor_token = 0;
-	}
-	executor_holds = holds;
-	executor_active = active;
-}
-
-/*
- * retention_execute_job_sql
- *
- * Runs a statement built by enforce_plan.c (or subject.c): $1 is the
- * executor's token, the caller's own arguments follow as $2...
- */
-int
-retention_execute_job_sql(const char *sql, int nargs, Oid *types, Datum *values,
-						  bool read_only, long tcount)
-{
-	Oid		   *alltypes = palloc(sizeof(Oid) * (nargs + 1));
-	Datum	   *allvalues = palloc(sizeof(Datum) * (nargs + 1));
-
-	alltypes[0] = INT8OID;
-	allvalues[0] = Int64GetDatum(executor_token);
-	for (int i = 0; i < nargs; i++)
-	{
-		alltypes[i + 1] = types[i];
-		allvalues[i + 1] = values[i];
-	}
-	return SPI_execute_with_args(sql, nargs + 1, alltypes, allvalues, NULL, read_only, tcount);
-}
-
-/*
- * retention._subject_held(kind text, value text, token bigint) RETURNS boolean
- *
- * Whether an active legal hold protects this identifier; only inside
- * enforcement.
- */
-PG_FUNCTION_INFO_V1(retention_subject_held);
-
-Datum
-retention_subject_held(PG_FUNCTION_ARGS)
-{
-	const uint8 *key = retention_executor_key(PG_GETARG_INT64(2));
-	uint8		hash[PG_SHA256_DIGEST_LENGTH];
-	bool		found = false;
-
-	if (executor_holds == NULL || executor_holds->subject_hashes == NULL)
-		PG_RETURN_BOOL(false);
-	retention_identifier_hash(key, text_to_cstring(PG_GETARG_TEXT_PP(0)),
-							  text_to_cstring(PG_GETARG_TEXT_PP(1)), hash);
-	hash_search(executor_holds->subject_hashes, hash, HASH_FIND, &found);
-	PG_RETURN_BOOL(found);
-}
-
-/*
- * retention_begin_as_owner / retention_end_as_owner
- *
- * Become owner (InvalidOid: stay who we are) in a security-restricted
- * operation with search_path = pg_catalog, pg_temp and the batch timeouts,
- * as VACUUM and REFRESH MATERIALIZED VIEW do.  An error in between is
- * undone by (sub)transaction abort.
- */
-void
-retention_begin_as_owner(Oid owner, int *nestlevel, Oid *save_userid,
-						 int *save_sec_context)
-{
-	char		buf[32];
-
-	GetUserIdAndSecContext(save_userid, save_sec_context);
-	if (OidIsValid(owner))
-		SetUserIdAndSecContext(owner, *save_sec_context |
-							   SECURITY_LOCAL_USERID_CHANGE |
-							   SECURITY_RESTRICTED_OPERATION);
-	*nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	snprintf(buf, sizeof(buf), "%d", retention_lock_timeout);
-	(void) set_config_option("lock_timeout", buf,
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-}
-
-void
-retention_end_as_owner(int nestlevel, Oid save_userid, int save_sec_context)
-{
-	/* false: settings the owner's code made in between are discarded too */
-	AtEOXact_GUC(false, nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec_context);
-}
-
-/* Arm the statement timeout for one batch; returns the caller's own. */
-static TimestampTz
-arm_statement_timeout(void)
-{
-	TimestampTz outer = get_timeout_active(STATEMENT_TIMEOUT)
-		? get_timeout_finish_time(STATEMENT_TIMEOUT) : 0;
-
-	if (retention_statement_timeout > 0)
-	{
-		TimestampTz fin = TimestampTzPlusMilliseconds(GetCurrentTimestamp(),
-													  retention_statement_timeout);
-
-		enable_timeout_at(STATEMENT_TIMEOUT, (outer && outer < fin) ? outer : fin);
-	}
-	return outer;
-}
-
-static void
-disarm_statement_timeout(TimestampTz outer)
-{
-	if (retention_statement_timeout <= 0)
-		return;
-	disable_timeout(STATEMENT_TIMEOUT, false);
-	if (outer)
-		enable_timeout_at(STATEMENT_TIMEOUT, outer);
-}
-
-/* The owner of the extension's tables (the role that created it). */
-static Oid
-extension_owner(void)
-{
-	Oid			relid = get_relname_relid("run", get_namespace_oid(RETENTION_SCHEMA, false));
-	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	Oid			owner;
-
-	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "retention.run is missing");
-	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
-	ReleaseSysCache(tuple);
-	return owner;
-}
-
-/* Run one evidence statement as the extension's owner (it owns the logs). */
-
 
 /*
  * Pacing: stop starting batches once the run wrote retention.max_wal_per_run
  * or while a standby replays more than retention.max_replay_lag behind.
  */
 static bool
-pacing_stop(RunState *run, JobResult *result)
+pacing_stop(RunState *run, RetentionJobResult *result)
 {
 	if (retention_max_wal_per_run > 0 &&
-		run->wal_bytes + result->wal_bytes >= (int64) retention_max_wal_per_run * 1024)
+		run->totals.wal_bytes + result->wal_bytes >= (int64) retention_max_wal_per_run * 1024)
 	{
 		result->outcome = "partial: retention.max_wal_per_run reached";
 		return true;
@@ -287,7 +95,7 @@ pacing_stop(RunState *run, JobResult *result)
 		Datum		lag;
 
 		/* as the extension's owner: pg_stat_replication hides lag from others */
-		retention_evidence_exec("SELECT pg_catalog.max(pg_catalog.date_part('epoch', replay_lag))"
+		retention_exec_as_extension_owner("SELECT pg_catalog.max(pg_catalog.date_part('epoch', replay_lag))"
 					  " OPERATOR(pg_catalog.*) 1000 FROM pg_catalog.pg_stat_replication",
 					  0, NULL, NULL, NULL, SPI_OK_SELECT);
 		lag = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
@@ -300,39 +108,6 @@ pacing_stop(RunState *run, JobResult *result)
 	return false;
 }
 
-/* Run one evidence statement as the extension's owner (it owns the logs). */
-void
-retention_evidence_exec(const char *sql, int nargs, Oid *types, Datum *values, const char *nulls,
-			  int expected)
-{
-	Oid			owner = extension_owner();
-	int			nestlevel;
-	Oid			save_userid;
-	int			save_sec;
-	int			rc;
-
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	nestlevel = NewGUCNestLevel();
-	(void) set_config_option("search_path", "pg_catalog, pg_temp",
-							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
-	AtEOXact_GUC(false, nestlevel);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	if (rc != expected)
-		elog(ERROR, "evidence statement failed: %s", SPI_result_code_string(rc));
-}
-
-int64
-retention_evidence_insert(const char *sql, int nargs, Oid *types, Datum *values,
-							 const char *nulls)
-{
-	bool		isnull;
-
-	retention_evidence_exec(sql, nargs, types, values, nulls, SPI_OK_INSERT_RETURNING);
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-}
-
 /* Commit the batch (or, inside a transaction block, keep going). */
 static void
 end_batch_transaction(RunState *run)
@@ -340,126 +115,6 @@ end_batch_transaction(RunState *run)
 	if (!run->nonatomic)
 		return;
 	SPI_commit();
-#if PG_VERSION_NUM < 150000
-	SPI_start_transaction();
-#endif
-}
-
-/* Words for an error, without anything it may quote from a row. */
-const char *
-retention_error_in_words(int sqlerrcode)
-{
-	switch (sqlerrcode)
-	{
-		case ERRCODE_QUERY_CANCELED:
-			return "batch cancelled (statement timeout: retention.statement_timeout)";
-		case ERRCODE_LOCK_NOT_AVAILABLE:
-			return "table lock not available within retention.lock_timeout";
-		case ERRCODE_T_R_DEADLOCK_DETECTED:
-			return "deadlock";
-		case ERRCODE_T_R_SERIALIZATION_FAILURE:
-			return "serialization failure";
-		case ERRCODE_INSUFFICIENT_PRIVILEGE:
-			return "the table owner lacks a privilege the batch needs (for a foreign-key anchor: SELECT on the parent table)";
-		case ERRCODE_FOREIGN_KEY_VIOLATION:
-			return "a foreign key of another table still references the rows";
-		case ERRCODE_RAISE_EXCEPTION:
-			return "a trigger or rule raised an exception";
-		default:
-			return "the batch failed";
-	}
-}
-
-static Datum
-int64_array(int64 *values, int n)
-{
-	Datum	   *datums = palloc(sizeof(Datum) * Max(n, 1));
-
-	for (int i = 0; i < n; i++)
-		datums[i] = Int64GetDatum(values[i]);
-	return PointerGetDatum(construct_array(datums, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
-
-static Datum
-text_array(List *strings)
-{
-	int			n = list_length(strings);
-	Datum	   *datums = palloc(sizeof(Datum) * Max(n, 1));
-	int			i = 0;
-	ListCell   *lc;
-
-	foreach(lc, strings)
-		datums[i++] = CStringGetTextDatum((char *) lfirst(lc));
-	return PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
-}
-
-/* Inserts the evidence row of a job (outcome running) and returns its id. */
-static int64
-start_job_evidence(RunState *run, EnforceJob *job)
-{
-	List	   *columns = NIL;
-	List	   *categories = NIL;
-	List	   *methods = NIL;
-	ListCell   *lc;
-	Oid			types[7] = {INT8OID, TEXTOID, TEXTOID, TEXTOID, TEXTARRAYOID, TEXTARRAYOID, TEXTARRAYOID};
-	Datum		values[7];
-	char		nulls[8] = "       ";
-
-	foreach(lc, job->tags)
-	{
-		RetentionTag *tag = lfirst(lc);
-
-		categories = lappend(categories, tag->category->name);
-		if (!job->is_delete)
-		{
-			columns = lappend(columns, retention_live_attname(tag->relid, tag->attnum));
-			methods = lappend(methods, (char *) retention_action_name(tag->action));
-		}
-	}
-	values[0] = Int64GetDatum(run->run_id);
-	values[1] = CStringGetTextDatum(job->table_name);
-	values[2] = CStringGetTextDatum(job->relation_name);
-	values[3] = CStringGetTextDatum(job->is_delete ? "delete" : "anonymize");
-	values[4] = text_array(columns);
-	values[5] = text_array(categories);
-	values[6] = text_array(methods);
-	if (job->is_delete)
-		nulls[4] = nulls[6] = 'n';
-	return retention_evidence_insert(
-										"INSERT INTO retention.action_log (run_id, table_name, relation_name, action, columns, categories, methods)"
-										" VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING action_id",
-										7, types, values, nulls);
-}
-
-static void
-update_job_evidence(int64 action_id, JobResult *result, int ntags, bool finished)
-{
-	Oid			types[10] = {INT8OID, INT8OID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID};
-	Datum		values[10];
-	char		nulls[11] = "          ";
-
-	values[0] = Int64GetDatum(action_id);
-	values[1] = Int64GetDatum(result->rows);
-	values[2] = int64_array(result->values, ntags);
-	values[3] = Int64GetDatum(result->held);
-	values[4] = Int64GetDatum(result->batches);
-	values[5] = Int64GetDatum(result->wal_bytes);
-	values[6] = CStringGetTextDatum(finished ? result->outcome : "running");
-	if (result->error_sqlstate)
-		values[7] = CStringGetTextDatum(result->error_sqlstate);
-	else
-		nulls[7] = 'n';
-	if (result->error)
-		values[8] = CStringGetTextDatum(result->error);
-	else
-		nulls[8] = 'n';
-	values[9] = Int64GetDatum(result->blocked);
-	retention_evidence_exec("UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
-				  " rows_held = $4, batches = $5, wal_bytes = $6, outcome = $7, rows_blocked = $10,"
-				  " error_sqlstate = $8, error = $9,"
-				  " finished_at = CASE WHEN $7 OPERATOR(pg_catalog.<>) 'running' THEN pg_catalog.clock_timestamp() END"
-				  " WHERE action_id OPERATOR(pg_catalog.=) $1",
-				  10, types, values, nulls, SPI_OK_UPDATE);
 }
 
 /* Run a counting query as the job's owner. */
@@ -487,7 +142,7 @@ count_as_owner(EnforceJob *job, const char *sql, const RetentionHolds *holds)
  * candidate rows (0: nothing left).  Raises on error.
  */
 static int64
-run_batch(EnforceJob *job, RunState *run, JobResult *result)
+run_batch(EnforceJob *job, RunState *run, RetentionJobResult *result)
 {
 	int			ntags = list_length(job->tags);
 	Datum		args2[2];
@@ -584,7 +239,7 @@ run_batch(EnforceJob *job, RunState *run, JobResult *result)
 
 /* Drop or detach a wholly expired partition; false if it does not apply. */
 static bool
-try_partition_step(EnforceJob *job, RunState *run, JobResult *result)
+try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 {
 	RetentionTag *tag = linitial(job->tags);
 	Datum		bound;
@@ -610,11 +265,7 @@ try_partition_step(EnforceJob *job, RunState *run, JobResult *result)
 		: DatumGetInt64(bound) > DatumGetInt64(job->cutoffs[0]))
 		return false;
 
-	count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s", job->relation_name);
-	if (mode == RETENTION_PARTITIONS_DETACH)
-		sql = psprintf("ALTER TABLE %s DETACH PARTITION %s", job->table_name, job->relation_name);
-	else
-		sql = psprintf("DROP TABLE %s", job->relation_name);
+	retention_deparse_partition_step(job, mode == RETENTION_PARTITIONS_DETACH, &count_sql, &sql);
 
 	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
 	wal_before = pgWalUsage.wal_bytes;
@@ -641,7 +292,7 @@ static void
 run_job(EnforceJob *job, RunState *run)
 {
 	int			ntags = list_length(job->tags);
-	JobResult	result = {0};
+	RetentionJobResult	result = {0};
 	int64		action_id;
 	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
 													"pg_retention batch",
@@ -650,14 +301,14 @@ run_job(EnforceJob *job, RunState *run)
 
 	result.values = palloc0(sizeof(int64) * ntags);
 	result.outcome = "done";
-	action_id = start_job_evidence(run, job);
+	action_id = retention_evidence_start_job(run->run_id, job);
 	end_batch_transaction(run);
 
 	/* the relation may have gone (a partition dropped since planning) */
-	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(job->relid)))
+	if (job->changed || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(job->relid)))
 	{
-		result.outcome = "skipped: relation dropped";
-		update_job_evidence(action_id, &result, ntags, true);
+		result.outcome = job->changed ? "skipped: relation changed since planning" : "skipped: relation dropped";
+		retention_evidence_update_job(action_id, &result, ntags, true);
 		end_batch_transaction(run);
 		return;
 	}
@@ -666,8 +317,8 @@ run_job(EnforceJob *job, RunState *run)
 	{
 		result.held = count_as_owner(job, job->due_count_sql, &run->holds);
 		result.outcome = "held";
-		run->rows_held += result.held;
-		update_job_evidence(action_id, &result, ntags, true);
+		run->totals.rows_held += result.held;
+		retention_evidence_update_job(action_id, &result, ntags, true);
 		end_batch_transaction(run);
 		return;
 	}
@@ -680,6 +331,7 @@ run_job(EnforceJob *job, RunState *run)
 	{
 		volatile int64 n = 0;
 		TimestampTz outer;
+		TimestampTz fin;
 		bool		failed = false;
 		ResourceOwner batch_owner = CurrentResourceOwner;
 
@@ -697,7 +349,7 @@ run_job(EnforceJob *job, RunState *run)
 		CHECK_FOR_INTERRUPTS();
 		MemoryContextSwitchTo(batch_cxt);
 		BeginInternalSubTransaction(NULL);
-		outer = arm_statement_timeout();
+		outer = retention_arm_statement_timeout(&fin);
 		PG_TRY();
 		{
 			int			nestlevel;
@@ -714,7 +366,7 @@ run_job(EnforceJob *job, RunState *run)
 				retention_set_executor_active(false, NULL);
 				retention_end_as_owner(nestlevel, save_userid, save_sec);
 			}
-			disarm_statement_timeout(outer);
+			retention_disarm_statement_timeout(outer);
 			ReleaseCurrentSubTransaction();
 		}
 		PG_CATCH();
@@ -722,7 +374,7 @@ run_job(EnforceJob *job, RunState *run)
 			ErrorData  *edata;
 
 			retention_set_executor_active(false, NULL);
-			disarm_statement_timeout(outer);
+			retention_disarm_statement_timeout(outer);
 			MemoryContextSwitchTo(batch_cxt);
 			edata = CopyErrorData();
 			FlushErrorState();
@@ -740,12 +392,12 @@ run_job(EnforceJob *job, RunState *run)
 		MemoryContextSwitchTo(job_cxt);
 		CurrentResourceOwner = batch_owner;
 
-		update_job_evidence(action_id, &result, ntags, failed || n <= 0 || n < retention_batch_size);
+		retention_evidence_update_job(action_id, &result, ntags, failed || n <= 0 || n < retention_batch_size);
 		end_batch_transaction(run);
 		MemoryContextReset(batch_cxt);
 		if (failed)
 		{
-			run->errors++;
+			run->totals.errors++;
 			break;
 		}
 		if (n < 0 || n < retention_batch_size)
@@ -760,123 +412,18 @@ run_job(EnforceJob *job, RunState *run)
 		}
 	}
 
-	run->batches += result.batches;
-	run->wal_bytes += result.wal_bytes;
+	run->totals.batches += result.batches;
+	run->totals.wal_bytes += result.wal_bytes;
 	if (job->is_delete)
-		run->rows_deleted += result.rows;
+		run->totals.rows_deleted += result.rows;
 	else
 		for (int t = 0; t < ntags; t++)
-			run->values_anonymized += result.values[t];
-	run->rows_held += result.held;
-	run->rows_blocked += result.blocked;
+			run->totals.values_anonymized += result.values[t];
+	run->totals.rows_held += result.held;
+	run->totals.rows_blocked += result.blocked;
 	if (strncmp(result.outcome, "partial", 7) == 0)
-		update_job_evidence(action_id, &result, ntags, true);
+		retention_evidence_update_job(action_id, &result, ntags, true);
 	MemoryContextDelete(batch_cxt);
-}
-
-/* Records tags that do not resolve: they are reported, never enforced. */
-static void
-report_invalid_tag(RunState *run, RetentionTag *tag)
-{
-	JobResult	result = {0};
-	EnforceJob	job = {0};
-	int64		action_id;
-
-	job.table_name = psprintf("%s", retention_describe_tag(tag));
-	job.relation_name = job.table_name;
-	job.is_delete = true;
-	job.tags = NIL;
-	action_id = retention_evidence_insert(
-											 "INSERT INTO retention.action_log (run_id, table_name, relation_name, action, categories)"
-											 " VALUES ($1, $2, $2, 'none', pg_catalog.array_remove(ARRAY[$3], NULL)) RETURNING action_id",
-											 3, (Oid[]) {INT8OID, TEXTOID, TEXTOID},
-											 (Datum[]) {Int64GetDatum(run->run_id), CStringGetTextDatum(job.table_name),
-				tag->label.category ? CStringGetTextDatum(tag->label.category) : (Datum) 0},
-											 tag->label.category ? "   " : "  n");
-	result.outcome = "error";
-	result.error_sqlstate = unpack_sql_state(tag->problem.sqlerrcode);
-	result.error = psprintf("tag is not valid: %s", tag->problem.message);
-	result.values = NULL;
-	update_job_evidence(action_id, &result, 0, true);
-	run->errors++;
-}
-
-/*
- * retention_load_holds
- *
- * Active holds as of now: category and table holds by name and OID, subject
- * holds as a set of keyed hashes.
- */
-void
-retention_load_holds(RetentionHolds *holds, TimestampTz now)
-{
-	MemoryContext caller = CurrentMemoryContext;
-	Oid			type = TIMESTAMPTZOID;
-	Datum		arg = TimestampTzGetDatum(now);
-	HASHCTL		ctl;
-
-	memset(holds, 0, sizeof(*holds));
-	/* as the extension's owner: callers (retention_dsr) cannot read holds */
-	retention_evidence_exec("SELECT scope, category, table_name::pg_catalog.oid, subject_kind, subject_hash"
-							"  FROM retention.legal_hold"
-							" WHERE released_at IS NULL"
-							"   AND (ends_at IS NULL OR ends_at OPERATOR(pg_catalog.>) $1)",
-							1, &type, &arg, NULL, SPI_OK_SELECT);
-
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = PG_SHA256_DIGEST_LENGTH;
-	ctl.entrysize = PG_SHA256_DIGEST_LENGTH;
-	ctl.hcxt = caller;
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		HeapTuple	tuple = SPI_tuptable->vals[i];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		char	   *scope = SPI_getvalue(tuple, desc, 1);
-		MemoryContext old = MemoryContextSwitchTo(caller);
-
-		if (strcmp(scope, "category") == 0)
-			holds->categories = lappend(holds->categories, makeString(SPI_getvalue(tuple, desc, 2)));
-		else if (strcmp(scope, "table") == 0)
-		{
-			bool		isnull;
-
-			holds->tables = lappend_oid(holds->tables,
-										DatumGetObjectId(SPI_getbinval(tuple, desc, 3, &isnull)));
-		}
-		else
-		{
-			bool		isnull;
-			bytea	   *hash = DatumGetByteaPP(SPI_getbinval(tuple, desc, 5, &isnull));
-			char	   *kind = SPI_getvalue(tuple, desc, 4);
-
-			if (holds->subject_hashes == NULL)
-				holds->subject_hashes = hash_create("pg_retention subject holds", 64, &ctl,
-													HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-			if (VARSIZE_ANY_EXHDR(hash) == PG_SHA256_DIGEST_LENGTH)
-				hash_search(holds->subject_hashes, VARDATA_ANY(hash), HASH_ENTER, NULL);
-			if (!list_member(holds->subject_kinds, makeString(kind)))
-				holds->subject_kinds = lappend(holds->subject_kinds, makeString(kind));
-		}
-		MemoryContextSwitchTo(old);
-	}
-}
-
-/*
- * retention_expire_evidence
- *
- * Deletes runs (and their actions) that the retention_evidence category
- * says are due.
- */
-void
-retention_expire_evidence(TimestampTz now)
-{
-	Oid			type = TIMESTAMPTZOID;
-	Datum		arg = TimestampTzGetDatum(now);
-
-	retention_evidence_exec("DELETE FROM retention.run r USING retention.category c"
-				  " WHERE c.name OPERATOR(pg_catalog.=) 'retention_evidence' AND r.finished_at IS NOT NULL"
-				  "   AND retention.due_time(r.finished_at, c.period, c.starts, c.time_zone) OPERATOR(pg_catalog.<=) $1",
-				  1, &type, &arg, NULL, SPI_OK_DELETE);
 }
 
 /* Session advisory lock: one enforcement per database. */
@@ -939,37 +486,13 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		int			nestlevel;
 		Oid			save_userid;
 		int			save_sec;
-		Oid			types[2] = {TIMESTAMPTZOID, TEXTOID};
-		Datum		values[2];
 
 		run.nonatomic = nonatomic;
 		run.now = GetCurrentTransactionStartTimestamp();
 		run.deadline = budget_ms > 0 ? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), budget_ms) : 0;
 
 		/* we hold the lock: a "running" run left over was interrupted */
-		retention_evidence_exec("UPDATE retention.run r SET status = 'interrupted', finished_at = pg_catalog.clock_timestamp(),"
-								" rows_deleted = t.deleted, values_anonymized = t.anonymized, rows_held = t.held,"
-								" batches = t.batches, wal_bytes = t.wal, errors = t.errors"
-								"  FROM (SELECT a.run_id,"
-								"               coalesce(pg_catalog.sum(a.rows_processed) FILTER (WHERE a.action OPERATOR(pg_catalog.<>) 'anonymize'), 0)::bigint AS deleted,"
-								"               coalesce(pg_catalog.sum((SELECT pg_catalog.sum(v) FROM pg_catalog.unnest(a.values_processed) v))"
-								"                        FILTER (WHERE a.action OPERATOR(pg_catalog.=) 'anonymize'), 0)::bigint AS anonymized,"
-								"               coalesce(pg_catalog.sum(a.rows_held), 0)::bigint AS held,"
-								"               coalesce(pg_catalog.sum(a.batches), 0)::bigint AS batches,"
-								"               coalesce(pg_catalog.sum(a.wal_bytes), 0)::bigint AS wal,"
-								"               pg_catalog.count(*) FILTER (WHERE a.outcome OPERATOR(pg_catalog.=) 'error') AS errors"
-								"          FROM retention.action_log a GROUP BY a.run_id) t"
-								" WHERE r.status OPERATOR(pg_catalog.=) 'running' AND t.run_id OPERATOR(pg_catalog.=) r.run_id",
-								0, NULL, NULL, NULL, SPI_OK_UPDATE);
-		retention_evidence_exec("UPDATE retention.run SET status = 'interrupted', finished_at = pg_catalog.clock_timestamp()"
-								" WHERE status OPERATOR(pg_catalog.=) 'running'",
-								0, NULL, NULL, NULL, SPI_OK_UPDATE);
-		retention_evidence_exec("UPDATE retention.action_log SET outcome = 'interrupted' WHERE outcome OPERATOR(pg_catalog.=) 'running'",
-					  0, NULL, NULL, NULL, SPI_OK_UPDATE);
-		values[0] = TimestampTzGetDatum(run.now);
-		values[1] = CStringGetTextDatum(run_origin());
-		run.run_id = retention_evidence_insert("INSERT INTO retention.run (as_of, origin) VALUES ($1, $2) RETURNING run_id",
-												  2, types, values, NULL);
+		run.run_id = retention_evidence_start_run(run.now, run_origin());
 		end_batch_transaction(&run);
 
 		retention_load_holds(&run.holds, run.now);
@@ -979,10 +502,13 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		retention_end_as_owner(nestlevel, save_userid, save_sec);
 
 		foreach(lc, invalid)
-			report_invalid_tag(&run, lfirst(lc));
+		{
+			retention_evidence_invalid_tag(run.run_id, lfirst(lc));
+			run.totals.errors++;
+		}
 		foreach(lc, jobs)
 		{
-			JobResult	none = {0};
+			RetentionJobResult	none = {0};
 
 			if ((run.deadline && GetCurrentTimestamp() >= run.deadline) ||
 				pacing_stop(&run, &none))
@@ -994,25 +520,10 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		}
 		retention_expire_evidence(run.now);
 
-		{
-			Oid			t[10] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT8OID};
-			Datum		v[10];
-
-			v[0] = Int64GetDatum(run.run_id);
-			v[1] = CStringGetTextDatum(run.errors ? "completed with errors" : run.partial ? "partial" : "completed");
-			v[2] = Int64GetDatum(run.rows_deleted);
-			v[3] = Int64GetDatum(run.values_anonymized);
-			v[4] = Int64GetDatum(run.rows_held);
-			v[5] = Int64GetDatum(run.batches);
-			v[6] = Int64GetDatum(run.errors);
-			v[7] = Int64GetDatum(run.wal_bytes);
-			v[8] = Int32GetDatum(list_length(jobs));
-			v[9] = Int64GetDatum(run.rows_blocked);
-			retention_evidence_exec("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
-						  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
-						  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10 WHERE run_id OPERATOR(pg_catalog.=) $1",
-						  10, t, v, NULL, SPI_OK_UPDATE);
-		}
+		run.totals.jobs = list_length(jobs);
+		retention_evidence_finish_run(run.run_id,
+									  run.totals.errors ? "completed with errors" : run.partial ? "partial" : "completed",
+									  &run.totals);
 		end_batch_transaction(&run);
 	}
 	PG_FINALLY();

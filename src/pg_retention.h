@@ -155,8 +155,40 @@ typedef struct EnforceJob
 								 * order, $3 = where the last batch ended */
 	Datum		resume_from;	/* of the anchor's (pass-by-value) type */
 	char	   *apply_sql;		/* delete: $2 = tid[]; update: $2 tid[], $3.. bool[] */
-	/* in every job statement $1 is the executor's token (see enforce.c) */
+	/* in every job statement $1 is the executor's token (see as_owner.c) */
+
+	/* the names the statements were built with, checked before each batch */
+	char	  **column_names;	/* per tag: the tagged column (NULL: table tag) */
+	char	  **anchor_names;	/* per tag: the anchor (or FK) column */
+	bool		changed;		/* a name no longer resolved when planning */
 } EnforceJob;
+
+/* What a job did, for its evidence (see evidence.c). */
+typedef struct RetentionJobResult
+{
+	int64		rows;			/* rows deleted or updated */
+	int64	   *values;			/* per tag: values anonymized */
+	int64		held;
+	int64		blocked;
+	int64		batches;
+	int64		wal_bytes;
+	const char *outcome;
+	const char *error_sqlstate;
+	const char *error;
+} RetentionJobResult;
+
+/* What a run did, for its evidence. */
+typedef struct RetentionRunTotals
+{
+	int64		rows_deleted;
+	int64		values_anonymized;
+	int64		rows_held;
+	int64		rows_blocked;
+	int64		batches;
+	int64		errors;
+	int64		wal_bytes;
+	int			jobs;
+} RetentionRunTotals;
 
 /* label_grammar.c */
 extern bool retention_parse_label(const char *text, RetentionLabel *label,
@@ -187,33 +219,69 @@ extern List *retention_plan_jobs(Oid only_relid, const char *only_category,
 								 List **invalid);
 extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
 											Datum *bound);
-extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
-											char **pending);
+
+/* deparse.c */
+extern void retention_raise_changed(void) pg_attribute_noreturn();
+extern char *retention_deparse_relation_or_null(Oid relid);
+extern char *retention_deparse_relation(Oid relid);
+extern char *retention_deparse_relation_or_oid(Oid relid);
+extern const char *retention_deparse_column(Oid relid, AttrNumber attnum);
+extern char *retention_deparse_due(RetentionTag *tag, TimestampTz now,
+								   Datum *cutoff, Datum *exact);
 extern char *retention_referenced_sql(Oid tagged_relid, List *tags,
 									  const RetentionHolds *holds);
+extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
+											char **pending);
+extern char *retention_anchor_sql(RetentionTag *tag);
+extern char *retention_anchor_instant_sql(RetentionTag *tag);
+extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
+								  const RetentionHolds *holds, TimestampTz now,
+								  List *all_tags);
+extern void retention_deparse_partition_step(const EnforceJob *job, bool detach,
+											 char **count_sql, char **step_sql);
 
-/* enforce.c */
+/* as_owner.c */
 extern const uint8 *retention_executor_key(int64 token);
+extern const RetentionHolds *retention_executor_holds(void);
+extern void retention_set_executor_active(bool active, const RetentionHolds *holds);
 extern int	retention_execute_job_sql(const char *sql, int nargs, Oid *types,
 									  Datum *values, bool read_only, long tcount);
-extern void retention_load_holds(RetentionHolds *holds, TimestampTz now);
+extern Oid	retention_relation_owner(Oid relid);
 extern void retention_begin_as_owner(Oid owner, int *nestlevel,
 									 Oid *save_userid, int *save_sec_context);
+extern bool retention_begin_as_probe_owner(Oid relid, int *nestlevel,
+										   Oid *save_userid, int *save_sec_context);
 extern void retention_end_as_owner(int nestlevel, Oid save_userid,
 								   int save_sec_context);
-extern void retention_set_executor_active(bool active, const RetentionHolds *holds);
-extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
-									   int budget_ms, bool nonatomic);
-extern void retention_expire_evidence(TimestampTz now);
-extern const char *retention_error_in_words(int sqlerrcode);
-extern void retention_evidence_exec(const char *sql, int nargs, Oid *types,
-									Datum *values, const char *nulls, int expected);
+extern TimestampTz retention_arm_statement_timeout(TimestampTz *fin);
+extern void retention_disarm_statement_timeout(TimestampTz outer);
+
+/* holds.c */
+extern void retention_load_holds(RetentionHolds *holds, TimestampTz now);
+
+/* evidence.c */
+extern void retention_exec_as_extension_owner(const char *sql, int nargs,
+											  Oid *types, Datum *values,
+											  const char *nulls, int expected);
 extern int64 retention_evidence_insert(const char *sql, int nargs, Oid *types,
 									   Datum *values, const char *nulls);
+extern const char *retention_error_in_words(int sqlerrcode);
+extern int64 retention_evidence_start_run(TimestampTz now, const char *origin);
+extern void retention_evidence_finish_run(int64 run_id, const char *status,
+										  const RetentionRunTotals *totals);
+extern int64 retention_evidence_start_job(int64 run_id, const EnforceJob *job);
+extern void retention_evidence_update_job(int64 action_id,
+										  const RetentionJobResult *result,
+										  int ntags, bool finished);
+extern void retention_evidence_invalid_tag(int64 run_id, RetentionTag *tag);
+extern void retention_expire_evidence(TimestampTz now);
+
+/* enforce.c */
+extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
+									   int budget_ms, bool nonatomic);
 
 /* preview.c */
 extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
-extern char *retention_anchor_sql(RetentionTag *tag);
 
 /* category.c */
 extern List *retention_load_categories(void);
@@ -228,6 +296,8 @@ extern bool retention_resolve_tag(RetentionTag *tag, List *categories,
 extern char *retention_describe_tag(const RetentionTag *tag);
 extern char *retention_live_attname(Oid relid, AttrNumber attnum);
 extern struct Node *retention_column_default(Oid relid, AttrNumber attnum);
+
+/* problem.c */
 extern void retention_raise_problem(const RetentionProblem *problem);
 extern void retention_set_problem(RetentionProblem *problem, int sqlerrcode,
 								  const char *message, const char *detail,

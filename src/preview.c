@@ -78,37 +78,6 @@ retention_anchor_indexed(RetentionTag *tag, Oid relid)
 	return index_leads_with(relid, get_attnum(relid, retention_live_attname(tag->relid, tag->anchor_attnum)));
 }
 
-/*
- * retention_anchor_sql
- *
- * The anchor of a tag as an SQL expression on alias r, in its own type (a
- * scalar subquery on the parent for a foreign-key anchor).
- */
-char *
-retention_anchor_sql(RetentionTag *tag)
-{
-	const char *column = quote_identifier(retention_live_attname(tag->relid, tag->anchor_attnum));
-
-	if (!OidIsValid(tag->fk_conoid))
-		return psprintf("r.%s", column);
-	return psprintf("(SELECT p.%s FROM %s p WHERE p.%s OPERATOR(pg_catalog.=) r.%s)",
-					quote_identifier(retention_live_attname(tag->parent_relid, tag->parent_attnum)),
-					quote_qualified_identifier(get_namespace_name(get_rel_namespace(tag->parent_relid)),
-											   get_rel_name(tag->parent_relid)),
-					quote_identifier(retention_live_attname(tag->parent_relid, tag->parent_key_attnum)),
-					column);
-}
-
-/* The same as an instant: a local (date, timestamp) anchor read in the category's zone. */
-static char *
-anchor_instant(RetentionTag *tag)
-{
-	if (tag->anchor_type == TIMESTAMPTZOID)
-		return retention_anchor_sql(tag);
-	return psprintf("pg_catalog.timezone(%s, %s::pg_catalog.timestamp)",
-					quote_literal_cstr(tag->category->rule.time_zone), retention_anchor_sql(tag));
-}
-
 typedef struct TagStats
 {
 	int64		due;
@@ -144,7 +113,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 
 		appendStringInfo(&sql, ", pg_catalog.count(*) FILTER (WHERE %s)", cond);
 		if (with_times)
-			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", anchor_instant(tag), cond);
+			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", retention_anchor_instant_sql(tag), cond);
 	}
 	appendStringInfo(&sql, " FROM ONLY %s r WHERE %s", job->relation_name,
 					 whole_hold ? "true" : job->where_due_all);
@@ -282,6 +251,9 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 		MemoryContext old = CurrentMemoryContext;
 		ResourceOwner owner = CurrentResourceOwner;
 
+		/* changed since its tags were read: nothing to count */
+		if (job->changed)
+			continue;
 		BeginInternalSubTransaction(NULL);
 		PG_TRY();
 		{

@@ -646,7 +646,7 @@ log_request(const char *kind, Search *search, bool dry_run, Jsonb *tables,
 	values[3] = JsonbPGetDatum(tables);
 	values[4] = Int64GetDatum(rows);
 	values[5] = CStringGetTextDatum(outcome);
-	retention_evidence_exec("INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
+	retention_exec_as_extension_owner("INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
 							" VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.session_user())",
 							6, types, values, NULL, SPI_OK_INSERT);
 }
@@ -1398,7 +1398,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 			values[0] = CStringGetTextDatum(id->kind);
 			values[1] = PointerGetDatum(hash);
 			values[2] = CStringGetTextDatum("erasure");
-			retention_evidence_exec("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+			retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
 									" ON CONFLICT (kind, identifier_hash) DO NOTHING",
 									3, types, values, NULL, SPI_OK_INSERT);
 		}
@@ -1472,7 +1472,7 @@ retention_suppress(PG_FUNCTION_ARGS)
 	values[2] = PG_ARGISNULL(2) ? CStringGetTextDatum("opt-out") : PG_GETARG_DATUM(2);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	retention_evidence_exec("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
 							" ON CONFLICT (kind, identifier_hash) DO NOTHING",
 							3, types, values, NULL, SPI_OK_INSERT);
 	SPI_finish();
@@ -1493,7 +1493,7 @@ retention_is_suppressed(PG_FUNCTION_ARGS)
 													  text_to_cstring(PG_GETARG_TEXT_PP(1))));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	retention_evidence_exec("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
+	retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
 							" AND identifier_hash OPERATOR(pg_catalog.=) $2",
 							2, types, values, NULL, SPI_OK_SELECT);
 	found = SPI_processed > 0;

@@ -43,47 +43,6 @@
 #define MIN_HASH_LENGTH 16
 
 /*
- * retention_set_problem
- *
- * Records a problem unless one is recorded already (the first one wins).
- */
-void
-retention_set_problem(RetentionProblem *problem, int sqlerrcode,
-					  const char *message, const char *detail,
-					  const char *hint)
-{
-	if (problem->sqlerrcode != 0)
-		return;
-	problem->sqlerrcode = sqlerrcode;
-	problem->message = pstrdup(message);
-	problem->detail = detail ? pstrdup(detail) : NULL;
-	problem->hint = hint ? pstrdup(hint) : NULL;
-}
-
-/* Raises a recorded problem as an ERROR. */
-void
-retention_raise_problem(const RetentionProblem *problem)
-{
-	Assert(problem->sqlerrcode != 0);
-	ereport(ERROR,
-			(errcode(problem->sqlerrcode),
-			 errmsg_internal("%s", problem->message),
-			 problem->detail ? errdetail_internal("%s", problem->detail) : 0,
-			 problem->hint ? errhint("%s", problem->hint) : 0));
-}
-
-static char *
-qualified_relname(Oid relid)
-{
-	char	   *relname = get_rel_name(relid);
-	char	   *nspname = get_namespace_name(get_rel_namespace(relid));
-
-	if (relname == NULL || nspname == NULL)
-		return psprintf("relation with OID %u", relid);
-	return quote_qualified_identifier(nspname, relname);
-}
-
-/*
  * retention_live_attname
  *
  * The name of a user column that exists and is not dropped, else NULL
@@ -114,7 +73,7 @@ retention_live_attname(Oid relid, AttrNumber attnum)
 char *
 retention_describe_tag(const RetentionTag *tag)
 {
-	char	   *rel = qualified_relname(tag->relid);
+	char	   *rel = retention_deparse_relation_or_oid(tag->relid);
 	char	   *attname;
 
 	if (tag->attnum == 0)
@@ -197,7 +156,7 @@ check_object(RetentionTag *tag, Form_pg_attribute *column)
 		return false;
 	}
 	rel = (Form_pg_class) GETSTRUCT(tuple);
-	relname = qualified_relname(tag->relid);
+	relname = retention_deparse_relation_or_oid(tag->relid);
 
 	if (rel->relkind != RELKIND_RELATION && rel->relkind != RELKIND_PARTITIONED_TABLE)
 		retention_set_problem(p, ERRCODE_FEATURE_NOT_SUPPORTED,
@@ -410,7 +369,7 @@ check_fk_anchor(RetentionTag *tag, Form_pg_attribute fkcol)
 	{
 		retention_set_problem(p, ERRCODE_INVALID_FOREIGN_KEY,
 							  psprintf("no foreign key on column \"%s\" of %s references table \"%s\"",
-									   NameStr(fkcol->attname), qualified_relname(tag->relid),
+									   NameStr(fkcol->attname), retention_deparse_relation_or_oid(tag->relid),
 									   l->anchor_schema ? quote_qualified_identifier(l->anchor_schema, l->anchor_table)
 									   : l->anchor_table),
 							  "An anchor of the form fkcol->table.column follows a declared single-column foreign key.",
@@ -418,7 +377,7 @@ check_fk_anchor(RetentionTag *tag, Form_pg_attribute fkcol)
 		return false;
 	}
 
-	parent_name = qualified_relname(tag->parent_relid);
+	parent_name = retention_deparse_relation_or_oid(tag->parent_relid);
 	parent_col = fetch_column(tag->parent_relid, l->anchor_parent_column, 0);
 	if (parent_col == NULL)
 	{
@@ -443,7 +402,7 @@ check_anchor(RetentionTag *tag)
 
 	if (l->anchor_column == NULL)
 		return true;
-	relname = qualified_relname(tag->relid);
+	relname = retention_deparse_relation_or_oid(tag->relid);
 	att = fetch_column(tag->relid, l->anchor_column, 0);
 	if (att == NULL)
 	{

@@ -1,0 +1,104 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/holds.c
+ *	  Legal holds as enforcement and erasure see them: loaded once per run,
+ *	  subject holds as a set of keyed hashes.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "common/sha2.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "nodes/value.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/timestamp.h"
+
+#include "pg_retention.h"
+
+/*
+ * retention_load_holds
+ *
+ * Active holds as of now: category and table holds by name and OID, subject
+ * holds as a set of keyed hashes.
+ */
+void
+retention_load_holds(RetentionHolds *holds, TimestampTz now)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	Oid			type = TIMESTAMPTZOID;
+	Datum		arg = TimestampTzGetDatum(now);
+	HASHCTL		ctl;
+
+	memset(holds, 0, sizeof(*holds));
+	/* as the extension's owner: callers (retention_dsr) cannot read holds */
+	retention_exec_as_extension_owner("SELECT scope, category, table_name::pg_catalog.oid, subject_kind, subject_hash"
+									  "  FROM retention.legal_hold"
+									  " WHERE released_at IS NULL"
+									  "   AND (ends_at IS NULL OR ends_at OPERATOR(pg_catalog.>) $1)",
+									  1, &type, &arg, NULL, SPI_OK_SELECT);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = PG_SHA256_DIGEST_LENGTH;
+	ctl.entrysize = PG_SHA256_DIGEST_LENGTH;
+	ctl.hcxt = caller;
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[i];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		char	   *scope = SPI_getvalue(tuple, desc, 1);
+		MemoryContext old = MemoryContextSwitchTo(caller);
+
+		if (strcmp(scope, "category") == 0)
+			holds->categories = lappend(holds->categories, makeString(SPI_getvalue(tuple, desc, 2)));
+		else if (strcmp(scope, "table") == 0)
+		{
+			bool		isnull;
+
+			holds->tables = lappend_oid(holds->tables,
+										DatumGetObjectId(SPI_getbinval(tuple, desc, 3, &isnull)));
+		}
+		else
+		{
+			bool		isnull;
+			bytea	   *hash = DatumGetByteaPP(SPI_getbinval(tuple, desc, 5, &isnull));
+			char	   *kind = SPI_getvalue(tuple, desc, 4);
+
+			if (holds->subject_hashes == NULL)
+				holds->subject_hashes = hash_create("pg_retention subject holds", 64, &ctl,
+													HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+			if (VARSIZE_ANY_EXHDR(hash) == PG_SHA256_DIGEST_LENGTH)
+				hash_search(holds->subject_hashes, VARDATA_ANY(hash), HASH_ENTER, NULL);
+			if (!list_member(holds->subject_kinds, makeString(kind)))
+				holds->subject_kinds = lappend(holds->subject_kinds, makeString(kind));
+		}
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * retention._subject_held(kind text, value text, token bigint) RETURNS boolean
+ *
+ * Whether an active legal hold protects this identifier; only inside
+ * enforcement.
+ */
+PG_FUNCTION_INFO_V1(retention_subject_held);
+
+Datum
+retention_subject_held(PG_FUNCTION_ARGS)
+{
+	const uint8 *key = retention_executor_key(PG_GETARG_INT64(2));
+	const RetentionHolds *holds = retention_executor_holds();
+	uint8		hash[PG_SHA256_DIGEST_LENGTH];
+	bool		found = false;
+
+	if (holds == NULL || holds->subject_hashes == NULL)
+		PG_RETURN_BOOL(false);
+	retention_identifier_hash(key, text_to_cstring(PG_GETARG_TEXT_PP(0)),
+							  text_to_cstring(PG_GETARG_TEXT_PP(1)), hash);
+	hash_search(holds->subject_hashes, hash, HASH_FIND, &found);
+	PG_RETURN_BOOL(found);
+}
