@@ -287,13 +287,24 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 	return true;
 }
 
+/*
+ * The job's evidence row, inserted the first time the job has something to
+ * record (issue 11: a run writes evidence for what it did, not a row per
+ * job whether or not anything was due).
+ */
+static int64
+job_evidence(int64 action_id, RunState *run, EnforceJob *job)
+{
+	return action_id != 0 ? action_id : retention_evidence_start_job(run->run_id, job);
+}
+
 /* Runs one job to completion, the time budget, or an error. */
 static void
 run_job(EnforceJob *job, RunState *run)
 {
 	int			ntags = list_length(job->tags);
 	RetentionJobResult	result = {0};
-	int64		action_id;
+	int64		action_id = 0;
 	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
 													"pg_retention batch",
 													ALLOCSET_DEFAULT_SIZES);
@@ -301,13 +312,12 @@ run_job(EnforceJob *job, RunState *run)
 
 	result.values = palloc0(sizeof(int64) * ntags);
 	result.outcome = "done";
-	action_id = retention_evidence_start_job(run->run_id, job);
-	end_batch_transaction(run);
 
 	/* the relation may have gone (a partition dropped since planning) */
 	if (job->changed || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(job->relid)))
 	{
 		result.outcome = job->changed ? "skipped: relation changed since planning" : "skipped: relation dropped";
+		action_id = job_evidence(action_id, run, job);
 		retention_evidence_update_job(action_id, &result, ntags, true);
 		end_batch_transaction(run);
 		return;
@@ -318,7 +328,11 @@ run_job(EnforceJob *job, RunState *run)
 		result.held = count_as_owner(job, job->due_count_sql, &run->holds);
 		result.outcome = "held";
 		run->totals.rows_held += result.held;
-		retention_evidence_update_job(action_id, &result, ntags, true);
+		if (result.held > 0)
+		{
+			action_id = job_evidence(action_id, run, job);
+			retention_evidence_update_job(action_id, &result, ntags, true);
+		}
 		end_batch_transaction(run);
 		return;
 	}
@@ -392,7 +406,11 @@ run_job(EnforceJob *job, RunState *run)
 		MemoryContextSwitchTo(job_cxt);
 		CurrentResourceOwner = batch_owner;
 
-		retention_evidence_update_job(action_id, &result, ntags, failed || n <= 0 || n < retention_batch_size);
+		if (action_id != 0 || failed || n != 0 || result.held > 0 || result.blocked > 0)
+		{
+			action_id = job_evidence(action_id, run, job);
+			retention_evidence_update_job(action_id, &result, ntags, failed || n <= 0 || n < retention_batch_size);
+		}
 		end_batch_transaction(run);
 		MemoryContextReset(batch_cxt);
 		if (failed)
@@ -406,7 +424,7 @@ run_job(EnforceJob *job, RunState *run)
 		if (retention_batch_delay > 0)
 		{
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 retention_batch_delay, PG_WAIT_EXTENSION);
+							 retention_batch_delay, retention_wait_event());
 			ResetLatch(MyLatch);
 			CHECK_FOR_INTERRUPTS();
 		}
@@ -422,7 +440,10 @@ run_job(EnforceJob *job, RunState *run)
 	run->totals.rows_held += result.held;
 	run->totals.rows_blocked += result.blocked;
 	if (strncmp(result.outcome, "partial", 7) == 0)
+	{
+		action_id = job_evidence(action_id, run, job);
 		retention_evidence_update_job(action_id, &result, ntags, true);
+	}
 	MemoryContextDelete(batch_cxt);
 }
 

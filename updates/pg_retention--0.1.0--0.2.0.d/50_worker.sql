@@ -80,3 +80,9 @@ COMMENT ON FUNCTION retention.metrics_tags() IS
     'For monitoring (pg_monitor): per tag, the rows (or values) overdue, the age in seconds of the oldest overdue one, rows held, rows blocked, and whether the tag''s last job ended in an error. Counts only.';
 REVOKE ALL ON FUNCTION retention.metrics_tags() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retention.metrics_tags() TO pg_monitor, retention_admin;
+
+-- The evidence's own cost stays constant as it grows (issue 11, item 4):
+-- runs and jobs left running, and each table's last error, by index.
+CREATE INDEX run_running ON retention.run (run_id) WHERE status = 'running';
+CREATE INDEX action_log_running ON retention.action_log (run_id) WHERE outcome = 'running';
+CREATE INDEX action_log_error ON retention.action_log (table_name, action_id) WHERE outcome = 'error';
