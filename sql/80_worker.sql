@@ -1,0 +1,52 @@
+-- The workers' SQL surface: retention.worker_status() and the metrics
+-- functions for monitoring (postgres_exporter), and who may call them.
+-- The regression instance preloads the library with retention.enabled = off.
+\set VERBOSITY terse
+-- worker_status(): the launcher says the kill switch is off
+SELECT role, state, message FROM retention.worker_status() WHERE role = 'launcher';  -- ok
+SELECT pg_catalog.array_to_string(proargnames, ', ') AS columns
+  FROM pg_catalog.pg_proc WHERE oid = 'retention.worker_status()'::pg_catalog.regprocedure;  -- ok
+
+-- a table with a known backlog, and a held one
+SELECT name FROM retention.define_category('regress_w_short', '1 day');    -- ok
+CREATE TABLE regress_w_event (id integer PRIMARY KEY, created_at timestamptz NOT NULL, email text);  -- ok
+SELECT retention.tag_table('regress_w_event', 'regress_w_short', 'created_at');  -- ok
+INSERT INTO regress_w_event
+SELECT i, now() - interval '10 days', 'w' || i || '@example.org' FROM generate_series(1, 12) i;  -- ok
+CREATE TABLE regress_w_kept (id integer PRIMARY KEY, created_at timestamptz NOT NULL);  -- ok
+SELECT retention.tag_table('regress_w_kept', 'regress_w_short', 'created_at');  -- ok
+SELECT retention.place_hold('regress: litigation', table_name => 'regress_w_kept') > 0 AS held;  -- ok
+INSERT INTO regress_w_kept SELECT i, now() - interval '10 days' FROM generate_series(1, 3) i;  -- ok
+
+CREATE ROLE regress_monitor IN ROLE pg_monitor;   -- ok
+CREATE ROLE regress_nobody;                       -- ok
+
+-- pg_monitor reads the metrics, counts only
+SET ROLE regress_monitor;
+SELECT table_name, column_name, category, rows_overdue, oldest_overdue_seconds > 8 * 86400 AS old,
+       rows_held, rows_blocked, errors_last_run
+  FROM retention.metrics_tags() WHERE table_name LIKE 'public.regress_w_%' ORDER BY 1;  -- ok
+SELECT runs_24h >= 0 AS runs_known, worker_failures, worker_state
+  FROM retention.metrics_database();  -- ok: no worker row while disabled
+-- but not the worker's details, nor the evidence itself
+SELECT count(*) FROM retention.worker_status();   -- fails: retention_admin only
+SELECT count(*) FROM retention.run;               -- fails: retention_admin only
+RESET ROLE;
+
+-- after a run on the table: the backlog is gone, the run counted
+CALL retention.enforce(table_name => 'regress_w_event');  -- ok
+SET ROLE regress_monitor;
+SELECT table_name, rows_overdue, oldest_overdue_seconds FROM retention.metrics_tags()
+ WHERE table_name = 'public.regress_w_event';  -- ok
+SELECT runs_24h >= 1 AS ran, seconds_since_completed BETWEEN 0 AND 600 AS recent
+  FROM retention.metrics_database();  -- ok
+RESET ROLE;
+
+-- a role without pg_monitor gets nothing
+SET ROLE regress_nobody;
+SELECT * FROM retention.metrics_database();   -- fails: permission denied
+SELECT * FROM retention.metrics_tags();       -- fails: permission denied
+RESET ROLE;
+
+DROP TABLE regress_w_event, regress_w_kept;   -- ok
+DROP ROLE regress_monitor, regress_nobody;    -- ok
