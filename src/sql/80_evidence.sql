@@ -49,9 +49,10 @@ COMMENT ON TABLE retention.action_log IS
     'One row per enforcement job: the tagged table, the relation acted on (the table or a partition), action (delete, anonymize), the columns, categories and methods, rows processed (deleted or updated) and values anonymized per column, rows held, rows blocked (due but still referenced by a foreign key that forbids the delete), batches, WAL bytes, start and end, outcome (done, held, partial, error, dropped/detached partition, interrupted) and, for errors, the SQLSTATE and a description in the extension''s own words. Never row values or identifiers.';
 CREATE INDEX action_log_run ON retention.action_log (run_id);
 CREATE INDEX action_log_table ON retention.action_log (table_name, action_id);
--- jobs left running, and each table's last error (retention.status)
+-- jobs left running, and each table's last error: retention.status compares
+-- table_name with a name built from the catalogs (collation "C")
 CREATE INDEX action_log_running ON retention.action_log (run_id) WHERE outcome = 'running';
-CREATE INDEX action_log_error ON retention.action_log (table_name, action_id) WHERE outcome = 'error';
+CREATE INDEX action_log_error ON retention.action_log (table_name COLLATE "C", action_id) WHERE outcome = 'error';
 
 -- dumped with the database: the evidence must outlive a restore
 SELECT pg_catalog.pg_extension_config_dump('retention.run', '');

@@ -85,4 +85,4 @@ GRANT EXECUTE ON FUNCTION retention.metrics_tags() TO pg_monitor, retention_admi
 -- runs and jobs left running, and each table's last error, by index.
 CREATE INDEX run_running ON retention.run (run_id) WHERE status = 'running';
 CREATE INDEX action_log_running ON retention.action_log (run_id) WHERE outcome = 'running';
-CREATE INDEX action_log_error ON retention.action_log (table_name, action_id) WHERE outcome = 'error';
+CREATE INDEX action_log_error ON retention.action_log (table_name COLLATE "C", action_id) WHERE outcome = 'error';
