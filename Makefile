@@ -41,7 +41,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 # every C file includes the internal header: rebuild them all when it changes
-$(OBJS): src/pg_retention.h
+$(OBJS): src/pg_retention.h src/subject.h src/unicode_lower_table.h
 
 pg_retention--$(EXTVERSION).sql: $(SQL_SOURCES) pg_retention.control
 	cat $(SQL_SOURCES) > $@
@@ -68,14 +68,15 @@ check-meta:
 
 # TAP tests (PostgreSQL::Test::Cluster): each boots its own servers.
 TAP_DIR = test/t
-TAP_TESTS ?= $(TAP_DIR)/*.pl
+# (not TAP_TESTS: PGXS reads that name as "run t/*.pl in installcheck")
+TAP_FILES ?= $(TAP_DIR)/*.pl
 .PHONY: check-tap
 check-tap:
 	rm -rf '$(CURDIR)'/tmp_check
 	$(MKDIR_P) '$(CURDIR)'/tmp_check
 	TESTDIR='$(CURDIR)' PATH="$(bindir):$$PATH" PGPORT='65432' \
 	  PG_REGRESS='$(pgxsdir)/src/test/regress/pg_regress' \
-	  $(PROVE) -I '$(pgxsdir)/src/test/perl' -I $(TAP_DIR) $(PROVE_FLAGS) $(TAP_TESTS)
+	  $(PROVE) -I '$(pgxsdir)/src/test/perl' -I $(TAP_DIR) $(PROVE_FLAGS) $(TAP_FILES)
 
 # pgTAP suites: run by pg_prove against a throwaway preloaded cluster.
 .PHONY: check-pgtap

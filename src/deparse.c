@@ -235,45 +235,57 @@ retention_deparse_due(RetentionTag *tag, TimestampTz now, Datum *cutoff, Datum *
 }
 
 /*
- * The "held" predicate of the table's subject columns, or NULL when no
- * active subject hold concerns a kind the table carries.
+ * retention_held_sql
+ *
+ * "Row alias is protected by an active subject hold on one of its
+ * identifier columns" (subject_columns: tags with subject=kind on its
+ * table), parenthesized, or NULL when no active hold concerns a kind the
+ * columns carry.  A NULL identifier matches no hold.  The one copy that
+ * enforcement and erasure use.
  */
-static char *
-held_clause(List *subject_columns, const RetentionHolds *holds)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, subject_columns)
-	{
-		RetentionTag *tag = lfirst(lc);
-		if (!list_member(holds->subject_kinds, makeString(tag->label.subject)))
-			continue;
-		/* a NULL identifier matches no hold */
-		appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, r.%s::pg_catalog.text, $1), false)",
-						 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
-						 retention_deparse_column(tag->relid, tag->attnum));
-	}
-	return buf.len ? psprintf("(%s)", buf.data) : NULL;
-}
-
-/*
- * Is a row of relid (alias c) held?  true for a hold on its table or on the
- * category of one of its tags, a subject-hold test for its identifier
- * columns, NULL when no active hold can touch it.
- */
-static char *
-child_held_sql(Oid relid, List *tags, const RetentionHolds *holds)
+char *
+retention_held_sql(List *subject_columns, const RetentionHolds *holds,
+				   const char *alias)
 {
 	StringInfoData buf;
 	ListCell   *lc;
 
 	if (holds == NULL)
 		return NULL;
+	initStringInfo(&buf);
+	foreach(lc, subject_columns)
+	{
+		RetentionTag *tag = lfirst(lc);
+
+		if (tag->label.subject == NULL ||
+			!list_member(holds->subject_kinds, makeString(tag->label.subject)))
+			continue;
+		appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, %s.%s::pg_catalog.text, $1), false)",
+						 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
+						 alias, retention_deparse_column(tag->relid, tag->attnum));
+	}
+	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+}
+
+/*
+ * retention_row_held_sql
+ *
+ * Is row alias of relid (a table carrying tags) held?  "true" for a hold
+ * on its table or on the category of one of its tags, the subject-hold
+ * test of its identifier columns, NULL when no active hold can touch it.
+ * tags: every tag (others are skipped).
+ */
+char *
+retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
+					   const char *alias)
+{
+	List	   *subject_columns = NIL;
+	ListCell   *lc;
+
+	if (holds == NULL)
+		return NULL;
 	if (list_member_oid(holds->tables, relid))
 		return "true";
-	initStringInfo(&buf);
 	foreach(lc, tags)
 	{
 		RetentionTag *tag = lfirst(lc);
@@ -282,13 +294,10 @@ child_held_sql(Oid relid, List *tags, const RetentionHolds *holds)
 			continue;
 		if (tag->category && list_member(holds->categories, makeString(tag->category->name)))
 			return "true";
-		if (tag->attnum != 0 && tag->label.subject &&
-			list_member(holds->subject_kinds, makeString(tag->label.subject)))
-			appendStringInfo(&buf, "%scoalesce(retention._subject_held(%s, c.%s::pg_catalog.text, $1), false)",
-							 buf.len ? " OR " : "", quote_literal_cstr(tag->label.subject),
-							 retention_deparse_column(tag->relid, tag->attnum));
+		if (tag->attnum != 0 && tag->label.subject)
+			subject_columns = lappend(subject_columns, tag);
 	}
-	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+	return retention_held_sql(subject_columns, holds, alias);
 }
 
 /*
@@ -325,7 +334,7 @@ retention_referenced_sql(Oid tagged_relid, List *tags, const RetentionHolds *hol
 			continue;
 		if (con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT)
 		{
-			held = child_held_sql(con->conrelid, tags, holds);
+			held = retention_row_held_sql(con->conrelid, tags, holds, "c");
 			if (held == NULL)
 				continue;
 		}
@@ -498,7 +507,7 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	List	   *tags = job->tags;
 	bool		is_delete = job->is_delete;
 	char	   *name = job->relation_name;
-	char	   *held = held_clause(subject_columns, holds);
+	char	   *held = retention_held_sql(subject_columns, holds, "r");
 	char	   *referenced;
 	StringInfoData due_any;
 	StringInfoData flags;

@@ -83,7 +83,9 @@ retention_load_holds(RetentionHolds *holds, TimestampTz now)
  * retention._subject_held(kind text, value text, token bigint) RETURNS boolean
  *
  * Whether an active legal hold protects this identifier; only inside
- * enforcement.
+ * enforcement.  A value that names nobody once normalized (an empty
+ * address, a phone number without digits) is protected by no hold
+ * (retention_identifier_is_meaningful).
  */
 PG_FUNCTION_INFO_V1(retention_subject_held);
 
@@ -94,11 +96,17 @@ retention_subject_held(PG_FUNCTION_ARGS)
 	const RetentionHolds *holds = retention_executor_holds();
 	uint8		hash[PG_SHA256_DIGEST_LENGTH];
 	bool		found = false;
+	char	   *kind;
+	char	   *value;
 
 	if (holds == NULL || holds->subject_hashes == NULL)
 		PG_RETURN_BOOL(false);
-	retention_identifier_hash(key, text_to_cstring(PG_GETARG_TEXT_PP(0)),
-							  text_to_cstring(PG_GETARG_TEXT_PP(1)), hash);
+	kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	value = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	/* a stored value that names nobody ("withheld") matches no hold */
+	if (!retention_identifier_is_meaningful(kind, retention_normalize_identifier(kind, value)))
+		PG_RETURN_BOOL(false);
+	retention_identifier_hash(key, kind, value, hash);
 	hash_search(holds->subject_hashes, hash, HASH_FIND, &found);
 	PG_RETURN_BOOL(found);
 }

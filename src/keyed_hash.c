@@ -26,8 +26,11 @@
 #include "access/tableam.h"
 #include "catalog/namespace.h"
 #include "common/hmac.h"
+#include "common/unicode_norm.h"
 #include "common/sha2.h"
 #include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "parser/scansup.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -35,6 +38,7 @@
 #include "utils/uuid.h"
 
 #include "pg_retention.h"
+#include "unicode_lower_table.h"
 
 #define CHECK_HEX_CHARS		8	/* hex pseudonyms: trailing check digits */
 #define CHECK_BYTES			4	/* binary pseudonyms: trailing check bytes */
@@ -105,12 +109,178 @@ retention_hmac(const uint8 *key, const char *prefix, const void *data,
 }
 
 /*
+ * Unicode white space (the White_Space property) and the invisible
+ * characters that copy and paste leaves around an address (zero-width
+ * space, word joiner, byte order mark, Mongolian vowel separator).
+ */
+static bool
+is_trimmed_char(pg_wchar c)
+{
+	return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 ||
+		c == 0x1680 || c == 0x180E || (c >= 0x2000 && c <= 0x200B) ||
+		c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+		c == 0x2060 || c == 0x3000 || c == 0xFEFF;
+}
+
+/* Simple Unicode lower case of a code point (unicode_lower_table.h). */
+static pg_wchar
+unicode_lower(pg_wchar c)
+{
+	int			lo = 0;
+	int			hi = lengthof(unicode_lower_ranges) - 1;
+
+	if (c < 0x80)
+		return (c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c;
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+		const UnicodeLowerRange *r = &unicode_lower_ranges[mid];
+
+		if (c < r->first)
+			hi = mid - 1;
+		else if (c > r->last)
+			lo = mid + 1;
+		else
+			return ((c - r->first) % r->step == 0) ? (pg_wchar) ((int32) c + r->delta) : c;
+	}
+	return c;
+}
+
+/* value as a zero-terminated array of code points (UTF-8 input) */
+static pg_wchar *
+utf8_to_wchars(const char *value, int *len)
+{
+	int			bytes = strlen(value);
+	pg_wchar   *out = palloc(sizeof(pg_wchar) * (bytes + 1));
+
+	*len = pg_encoding_mb2wchar_with_len(PG_UTF8, value, out, bytes);
+	out[*len] = 0;
+	return out;
+}
+
+static pg_wchar *
+normalize_wchars(UnicodeNormalizationForm form, pg_wchar *in, int *len)
+{
+	pg_wchar   *out;
+	int			n = 0;
+
+	/* most input is normalized already: the quick check says so cheaply */
+	if (unicode_is_normalized_quickcheck(form, in) == UNICODE_NORM_QC_YES)
+	{
+		while (in[n])
+			n++;
+		*len = n;
+		return in;
+	}
+	out = unicode_normalize(form, in);
+
+	if (out == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_OUT_OF_MEMORY),
+				 errmsg("out of memory")));
+	while (out[n])
+		n++;
+	*len = n;
+	return out;
+}
+
+/*
+ * The UTF-8 steps of retention_normalize_identifier (see there); appends
+ * the result to buf.
+ */
+static void
+normalize_utf8(const char *kind, const char *value, StringInfo buf)
+{
+	bool		phone = strcmp(kind, "phone") == 0;
+	bool		email = strcmp(kind, "email") == 0;
+	int			len;
+	pg_wchar   *w;
+	int			start = 0;
+	int			end;
+	const unsigned char *p;
+
+	/*
+	 * ASCII only (most identifiers): every normal form is the text itself,
+	 * and only ASCII white space and letters are involved.  Same result as
+	 * below, much faster (index builds call this once per row).
+	 */
+	for (p = (const unsigned char *) value; *p && !IS_HIGHBIT_SET(*p); p++)
+		;
+	if (*p == '\0')
+	{
+		const char *b = value;
+		const char *e = (const char *) p;
+
+		while (b < e && is_trimmed_char((unsigned char) *b))
+			b++;
+		while (e > b && is_trimmed_char((unsigned char) e[-1]))
+			e--;
+		if (phone)
+		{
+			appendStringInfoChar(buf, '+');
+			if (e - b >= 2 && b[0] == '0' && b[1] == '0')
+				b += 2;
+			for (; b < e; b++)
+				if (*b >= '0' && *b <= '9')
+					appendStringInfoChar(buf, *b);
+		}
+		else if (email)
+			for (; b < e; b++)
+				appendStringInfoChar(buf, pg_ascii_tolower((unsigned char) *b));
+		else
+			appendBinaryStringInfo(buf, b, e - b);
+		return;
+	}
+
+	w = utf8_to_wchars(value, &len);
+	w = normalize_wchars((phone || email) ? UNICODE_NFKC : UNICODE_NFC, w, &len);
+	end = len;
+	while (start < end && is_trimmed_char(w[start]))
+		start++;
+	while (end > start && is_trimmed_char(w[end - 1]))
+		end--;
+	if (phone)
+	{
+		appendStringInfoChar(buf, '+');
+		if (end - start >= 2 && w[start] == '0' && w[start + 1] == '0')
+			start += 2;
+		for (int i = start; i < end; i++)
+			if (w[i] >= '0' && w[i] <= '9')
+				appendStringInfoChar(buf, (char) w[i]);
+		return;
+	}
+	if (email)
+	{
+		/* lower-casing can leave a string that is not NFKC: normalize again */
+		for (int i = start; i < end; i++)
+			w[i] = unicode_lower(w[i]);
+		w[end] = 0;
+		w = normalize_wchars(UNICODE_NFKC, w + start, &len);
+		start = 0;
+		end = len;
+	}
+	for (int i = start; i < end; i++)
+	{
+		unsigned char utf8[8];
+
+		unicode_to_utf8(w[i], utf8);
+		appendBinaryStringInfo(buf, (char *) utf8, pg_utf_mblen(utf8));
+	}
+}
+
+/*
  * retention_normalize_identifier
  *
- * The form in which identifiers of a kind are compared: e-mail addresses
- * trimmed and lower-cased; phone numbers reduced to their digits with a
- * leading "+" (a leading "00" is the international prefix); anything else
- * trimmed.
+ * The form in which identifiers of a kind are compared (and hashed), the
+ * same in every UTF-8 database whatever its collation:
+ *	- email: Unicode NFKC, Unicode white space trimmed, every letter
+ *	  lower-cased with Unicode's simple case mapping, NFKC again;
+ *	- phone: NFKC (full-width digits become digits), trimmed, then "+" and
+ *	  the ASCII digits (a leading "00" is the international prefix);
+ *	- any other kind: NFC, trimmed.
+ * In a database of another encoding only ASCII letters are lower-cased and
+ * only ASCII white space is trimmed.  The result may be meaningless ("",
+ * "+"): see retention_identifier_is_meaningful.
  */
 char *
 retention_normalize_identifier(const char *kind, const char *value)
@@ -119,11 +289,16 @@ retention_normalize_identifier(const char *kind, const char *value)
 	const char *p = value;
 	const char *end = value + strlen(value);
 
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-		p++;
-	while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\n' || end[-1] == '\r'))
-		end--;
 	initStringInfo(&buf);
+	if (GetDatabaseEncoding() == PG_UTF8)
+	{
+		normalize_utf8(kind, value, &buf);
+		return buf.data;
+	}
+	while (p < end && scanner_isspace(*p))
+		p++;
+	while (end > p && scanner_isspace(end[-1]))
+		end--;
 	if (strcmp(kind, "phone") == 0)
 	{
 		appendStringInfoChar(&buf, '+');
@@ -141,6 +316,56 @@ retention_normalize_identifier(const char *kind, const char *value)
 	else
 		appendBinaryStringInfo(&buf, p, end - p);
 	return buf.data;
+}
+
+/*
+ * retention_identifier_is_meaningful
+ *
+ * Whether a normalized identifier can name one person: not empty; a phone
+ * number has at least one digit; an e-mail address has exactly one "@"
+ * with text on both sides.  The one rule of export, erasure, holds and the
+ * suppression list: a request with a meaningless identifier is refused
+ * (retention_check_identifier), and a stored value that normalizes to
+ * something meaningless never equals a meaningful one.
+ */
+bool
+retention_identifier_is_meaningful(const char *kind, const char *normalized)
+{
+	if (normalized[0] == '\0')
+		return false;
+	if (strcmp(kind, "phone") == 0)
+		return strspn(normalized + 1, "0123456789") > 0;
+	if (strcmp(kind, "email") == 0)
+	{
+		const char *at = strchr(normalized, '@');
+
+		return at != NULL && at != normalized && at[1] != '\0' &&
+			strchr(at + 1, '@') == NULL;
+	}
+	return true;
+}
+
+/*
+ * retention_check_identifier
+ *
+ * Normalizes a requested identifier and returns it, or raises 22023 if it
+ * is meaningless (never quoting the value).
+ */
+char *
+retention_check_identifier(const char *kind, const char *value)
+{
+	char	   *normalized = retention_normalize_identifier(kind, value);
+
+	if (!retention_identifier_is_meaningful(kind, normalized))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("identifier of kind \"%s\" names nobody", kind),
+				 errdetail("%s",
+						   normalized[0] == '\0' ? "The value is empty once white space is trimmed." :
+						   strcmp(kind, "phone") == 0 ? "A phone number needs at least one digit." :
+						   "An e-mail address needs exactly one \"@\" with text on both sides."),
+				 errhint("Pass the identifier as the person gave it, e.g. '{\"email\": \"ana@example.com\"}' or '{\"phone\": \"+385 91 123 4567\"}'.")));
+	return normalized;
 }
 
 /* The keyed hash of a subject identifier: 32 bytes. */

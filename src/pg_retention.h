@@ -210,6 +210,9 @@ extern void retention_load_key(uint8 *key);
 extern void retention_hmac(const uint8 *key, const char *prefix,
 						   const void *data, size_t len, uint8 *out);
 extern char *retention_normalize_identifier(const char *kind, const char *value);
+extern bool retention_identifier_is_meaningful(const char *kind,
+											   const char *normalized);
+extern char *retention_check_identifier(const char *kind, const char *value);
 extern void retention_identifier_hash(const uint8 *key, const char *kind,
 									  const char *value, uint8 *out);
 
@@ -230,6 +233,11 @@ extern char *retention_deparse_due(RetentionTag *tag, TimestampTz now,
 								   Datum *cutoff, Datum *exact);
 extern char *retention_referenced_sql(Oid tagged_relid, List *tags,
 									  const RetentionHolds *holds);
+extern char *retention_held_sql(List *subject_columns,
+								const RetentionHolds *holds, const char *alias);
+extern char *retention_row_held_sql(Oid relid, List *tags,
+									const RetentionHolds *holds,
+									const char *alias);
 extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
 											char **pending);
 extern char *retention_anchor_sql(RetentionTag *tag);

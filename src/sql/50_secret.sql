@@ -45,7 +45,7 @@ RETURNS text
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE
 AS 'MODULE_PATHNAME', 'retention_normalize_identifier_sql';
 COMMENT ON FUNCTION retention.normalize_identifier(text, text) IS
-    'The form in which identifiers of a kind are matched: email trimmed and lower-cased; phone as "+" and digits (a leading 00 is the international prefix); other kinds trimmed.';
+    'The form in which identifiers of a kind are matched (UTF-8 databases): email in Unicode NFKC, white space trimmed, lower-cased by Unicode''s case mapping whatever the collation; phone as "+" and digits (NFKC first, so full-width digits count; a leading 00 is the international prefix); other kinds NFC and trimmed. Identical in every UTF-8 database, so an expression index on it stays valid.';
 
 CREATE FUNCTION retention._identifier_hash(kind text, value text)
 RETURNS bytea

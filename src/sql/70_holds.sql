@@ -83,6 +83,10 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'A subject kind is a lower-case word such as email, phone or customer_id.';
     END IF;
+    -- a kind some tag declares, a value that names somebody: as export and erasure
+    IF place_hold.subject_kind IS NOT NULL THEN
+        PERFORM retention._check_identifier(place_hold.subject_kind, place_hold.subject_value);
+    END IF;
     INSERT INTO retention.legal_hold AS h (scope, category, table_name, subject_kind, subject_hash, reason, ends_at, placed_by)
     VALUES (CASE WHEN place_hold.category IS NOT NULL THEN 'category'
                  WHEN place_hold.table_name IS NOT NULL THEN 'table' ELSE 'subject' END,
@@ -95,7 +99,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION retention.place_hold(text, text, regclass, text, text, timestamptz) IS
-    'Places a legal hold on one category, one table, or one data subject (identifier kind and value, stored as a keyed hash), with a reason and an optional end. Returns the hold id. Members of retention_admin only.';
+    'Places a legal hold on one category, one table, or one data subject (identifier kind and value, stored as a keyed hash; the kind must be one a tag declares and the value must name somebody, as for export and erasure), with a reason and an optional end. Returns the hold id. Members of retention_admin only.';
 
 CREATE FUNCTION retention.release_hold(hold_id bigint, reason text DEFAULT NULL)
 RETURNS void

@@ -122,6 +122,14 @@ AS 'MODULE_PATHNAME', 'retention_erase_subject';
 COMMENT ON FUNCTION retention.erase_subject(jsonb, boolean) IS
     'Erasure: deletes the person''s rows where their table deletes rows (a table tag, or no tag at all), anonymizes the tagged columns (and removes identifiers) where it keeps them, children before parents, in the caller''s transaction; data under a legal hold is reported and left alone; then the identifiers go on the suppression list. dry_run reports and changes nothing. Members of retention_dsr only.';
 
+CREATE FUNCTION retention._check_identifier(kind text, value text)
+RETURNS void
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_check_subject_identifier';
+COMMENT ON FUNCTION retention._check_identifier(text, text) IS
+    'Internal: raises the error export and erasure raise for this identifier (a kind no tag declares, 22023 with the declared kinds; a value that names nobody once normalized, 22023), never quoting the value. Used by place_hold().';
+REVOKE ALL ON FUNCTION retention._check_identifier(text, text) FROM PUBLIC;
+
 CREATE FUNCTION retention.suppress(kind text, value text, reason text DEFAULT 'opt-out')
 RETURNS void
 LANGUAGE C VOLATILE

@@ -145,8 +145,6 @@ INSERT INTO h_my_hold (hold_id, kind, norm) VALUES
     (retention.place_hold('case 18', subject_kind => 'email', subject_value => ' ANA@Example.com '), 'email', 'ana@example.com'),
     (retention.place_hold('case 19', subject_kind => 'email', subject_value => 'ana@example.com'), 'email', 'ana@example.com'),
     (retention.place_hold('case 18', subject_kind => 'phone', subject_value => '0038591123'), 'phone', '+38591123'),
-    -- a kind no table carries: harmless
-    (retention.place_hold('case 20', subject_kind => 'customer_id', subject_value => '4711'), 'customer_id', '4711'),
     -- a hold that ends tomorrow still protects today
     (retention.place_hold('case 21', subject_kind => 'email', subject_value => 'USER77@example.com',
                           ends_at => now() + interval '1 day'), 'email', 'user77@example.com');

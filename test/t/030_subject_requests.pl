@@ -3,7 +3,9 @@
 #
 # Sentinel identifiers (e-mail and phone, in several spellings) are used in
 # every data subject function: export_subject(_rows, _csv), erase_subject
-# (dry run, real, again: NOTICE), suppress, is_suppressed, an erasure of a
+# (dry run, real, again: NOTICE), suppress, is_suppressed, export and
+# erasure with a 15-digit identifier for an integer column (matches nothing,
+# no error), a phone number without digits (refused), an erasure of a
 # subject under a legal hold, an erasure refused for an unknown kind, and an
 # erasure that fails on a foreign key whose key is the sentinel e-mail
 # address.  The server logs every message from NOTICE up, but not the
@@ -68,6 +70,7 @@ CREATE TABLE customer (id int PRIMARY KEY, email text, phone text, created_at ti
 SECURITY LABEL FOR retention ON TABLE customer IS 'category=customer_data anchor=created_at';
 SECURITY LABEL FOR retention ON COLUMN customer.email IS 'subject=email';
 SECURITY LABEL FOR retention ON COLUMN customer.phone IS 'subject=phone';
+SECURITY LABEL FOR retention ON COLUMN customer.id IS 'subject=customer_id';
 CREATE TABLE orders (id int PRIMARY KEY, customer_id int NOT NULL REFERENCES customer, total int);
 CREATE TABLE message (id int PRIMARY KEY, sent_at timestamptz NOT NULL, end_user_phone text, body text);
 SECURITY LABEL FOR retention ON COLUMN message.end_user_phone
@@ -109,7 +112,11 @@ foreach my $q (
 	qq{SELECT * FROM retention.erase_subject('{"email": "$held_email"}')},
 	qq{SELECT retention.suppress('email', '$optout')},
 	qq{SELECT retention.is_suppressed('email', '\U$optout\E')},
-	qq{SELECT retention.is_suppressed('email', '\L$email\E')})
+	qq{SELECT retention.is_suppressed('email', '\L$email\E')},
+	# identifiers that cannot be an integer column's value: no match, no
+	# error quoting them, and the request is logged
+	qq{SELECT * FROM retention.export_subject_rows('{"customer_id": "385997319713000"}')},
+	qq{SELECT * FROM retention.erase_subject('{"customer_id": 385997319713000}')})
 {
 	my ($ret, $stdout, $stderr) = $node->psql('app', $q);
 	is($ret, 0, "succeeds: " . substr($q, 0, 60) . '...');
@@ -122,6 +129,10 @@ my ($ret, $stdout, $stderr) =
   $node->psql('app', qq{SELECT * FROM retention.erase_subject('{"iban": "$email"}')});
 like($stderr, qr/no tag declares subject kind "iban"/, 'unknown kind refused');
 ($ret, $stdout, $stderr) =
+  $node->psql('app', q{SELECT * FROM retention.erase_subject('{"phone": "Sentinel, withheld"}')});
+like($stderr, qr/identifier of kind "phone" names nobody/, 'a phone number without digits refused');
+is(join(',', sentinels_in($stderr)), '', 'the refusal does not quote the value');
+($ret, $stdout, $stderr) =
   $node->psql('app', qq{SELECT * FROM retention.erase_subject('{"email": "$fk_email"}')});
 like($stderr, qr/erasure failed: a foreign key of another table still references the rows/,
 	'an erasure blocked by a NOT NULL key fails, in the extension\'s words (no key values)');
@@ -133,7 +144,10 @@ is($node->safe_psql('app', 'SELECT end_user_phone IS NULL FROM message WHERE id 
 	'the sentinel phone number was removed from the message');
 is($node->safe_psql('app', qq{SELECT retention.is_suppressed('email', '$email')}), 't',
 	'the sentinel is on the suppression list');
-is($node->safe_psql('app', 'SELECT count(*) FROM retention.dsr_request'), '7', 'seven requests logged');
+is($node->safe_psql('app', 'SELECT count(*) FROM retention.dsr_request'), '9', 'nine requests logged');
+is($node->safe_psql('app', q{SELECT string_agg(kind || ' ' || outcome, ',' ORDER BY request_id) FROM retention.dsr_request
+                              WHERE identifier_hashes[1] LIKE 'customer_id:%'}),
+	'export done,erase nothing found', 'the requests with a 15-digit customer_id are logged');
 
 # The retention schema, dumped, and the server log.
 my $dump = $node->safe_psql('app', q{

@@ -1,0 +1,903 @@
+/*-------------------------------------------------------------------------
+ *
+ * src/subject_erase.c
+ *	  Erasure: delete or anonymize one person's rows now, honouring legal
+ *	  holds, then put their identifiers on the suppression list and log the
+ *	  request.
+ *
+ * retention_erase_subject runs named steps over the groups of rows the
+ * search found (subject_search.c), all in the caller's transaction:
+ *	 classify			what each group gets: deleted, anonymized, or held as
+ *						a whole; rows other people's holds protect;
+ *	 anonymize_kept		tagged columns and identifiers of kept rows, and
+ *						their nullable keys to rows this erasure deletes;
+ *	 delete_to_fixpoint	deletes, children first, repeated while they make
+ *						progress; a row still referenced by a row that
+ *						stays (a RESTRICT key, or a held row a cascade would
+ *						reach) waits or stays;
+ *	 settle_remaining	rows that could not go: kept as they are next to
+ *						held rows that reference them, else anonymized;
+ *	 account			what actually changed, counted from the rows;
+ *	 suppress_and_log	the suppression list and the request log;
+ *	 report				one result row per tagged table.
+ *
+ * Rows are identified by TID, and a TID is only good until the row is next
+ * written: a DELETE's ON DELETE SET NULL / SET DEFAULT action rewrites rows
+ * of other groups, CASCADE removes them.  Before every statement that uses
+ * a group's TIDs they are followed to the rows' current versions
+ * (refresh_tids), and every count is taken from the rows, never derived
+ * from TIDs taken before a write.
+ *
+ * Every statement reads or writes one table, as its owner, with row
+ * security bypassed (subject_begin_as_owner).  Whether a row is still
+ * referenced is asked of each referencing table as that table's owner,
+ * with the row's key values bound as parameters, as ri_triggers.c does.
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/partition.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_constraint.h"
+#include "catalog/pg_type.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "parser/parse_coerce.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/json.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
+
+#include "subject.h"
+
+/* Per tagged table, what an erasure found and did. */
+typedef struct EraseReport
+{
+	Oid			root;
+	int64		found;
+	int64		deleted;
+	int64		anonymized;
+	int64		held;
+	char	   *note;
+} EraseReport;
+
+/* One erasure request. */
+typedef struct Erasure
+{
+	SubjectSearch *search;
+	RetentionHolds holds;
+	bool		dry_run;
+	bool		subject_held;	/* the person is under a legal hold */
+	List	   *ordered;		/* SubjectGroup *, deepest first */
+	List	   *reports;		/* EraseReport * */
+	int64		found;
+} Erasure;
+
+static EraseReport *
+report_for(Erasure *e, Oid root)
+{
+	ListCell   *lc;
+	EraseReport *r;
+
+	foreach(lc, e->reports)
+	{
+		r = lfirst(lc);
+		if (r->root == root)
+			return r;
+	}
+	r = palloc0(sizeof(EraseReport));
+	r->root = root;
+	e->reports = lappend(e->reports, r);
+	return r;
+}
+
+static bool
+category_held(const RetentionHolds *holds, const char *category)
+{
+	return list_member(holds->categories, makeString((char *) category));
+}
+
+static int
+compare_depth_desc(const ListCell *a, const ListCell *b)
+{
+	return ((SubjectGroup *) lfirst(b))->depth - ((SubjectGroup *) lfirst(a))->depth;
+}
+
+/*
+ * Follows every TID of a group to the current version of its row (the end
+ * of its update chain, as seen by this transaction now).  A row deleted
+ * since keeps its old TID, which no statement finds any more.
+ */
+static void
+refresh_tids(SubjectGroup *group)
+{
+	Relation	rel;
+	Snapshot	snapshot;
+	TableScanDesc scan;
+	ListCell   *lc;
+
+	if (group->tids == NIL || get_rel_relkind(group->relid) != RELKIND_RELATION)
+		return;
+	CommandCounterIncrement();
+	rel = table_open(group->relid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan_tid(rel, snapshot);
+	foreach(lc, group->tids)
+		table_tuple_get_latest_tid(scan, (ItemPointer) lfirst(lc));
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+}
+
+/*
+ * Runs a statement on a group's rows as the leaf's owner, inside the
+ * executor (holds, token as $1); $2 is tids (NIL: the group's current
+ * TIDs).  Returns the rows processed, or a count's value.
+ */
+static uint64
+group_statement(Erasure *e, SubjectGroup *group, const char *sql, List *tids,
+				int expected)
+{
+	int			nestlevel;
+	Oid			save_userid;
+	int			save_sec;
+	Oid			argtype = TIDARRAYOID;
+	Datum		arg;
+	int			rc;
+	uint64		n;
+
+	if (tids == NIL)
+	{
+		refresh_tids(group);
+		tids = group->tids;
+	}
+	arg = subject_tid_array(tids);
+	subject_begin_as_owner(group->relid, &nestlevel, &save_userid, &save_sec);
+	retention_set_executor_active(true, &e->holds);
+	rc = retention_execute_job_sql(sql, 1, &argtype, &arg, false, 0);
+	if (rc != expected)
+		elog(ERROR, "erasure statement failed: %s", SPI_result_code_string(rc));
+	n = SPI_processed;
+	if (rc == SPI_OK_SELECT && n == 1)
+	{
+		bool		isnull;
+
+		n = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+	retention_set_executor_active(false, NULL);
+	retention_end_as_owner(nestlevel, save_userid, save_sec);
+	return n;
+}
+
+/* The group's rows that still exist and no other person's hold protects. */
+static int64
+rows_left(Erasure *e, SubjectGroup *group)
+{
+	return (int64) group_statement(e, group,
+								   psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s",
+											subject_qualified_name(group->relid),
+											group->held ? " AND NOT " : "", group->held ? group->held : ""),
+								   NIL, SPI_OK_SELECT);
+}
+
+/*
+ * Step: classify.  What each group gets -- its table's rule decides
+ * (deleted where the table deletes rows: a table tag, or no category tag;
+ * else its tagged columns anonymized), except for a group found through an
+ * identifier column with its own anonymization rule (an end user's number
+ * in someone else's record: only that value goes).  Held as a whole: the
+ * person, the table or the categories are under a legal hold.  Rows other
+ * people's subject holds protect are counted (group->held).
+ */
+static void
+classify(Erasure *e)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->ordered)
+	{
+		SubjectGroup *group = lfirst(lc);
+		EraseReport *report = report_for(e, group->root);
+		RetentionTag *table_tag;
+		List	   *subject_columns;
+		bool		deleting;
+		bool		whole_held;
+		int64		rows = list_length(group->tids);
+
+		subject_tags_of(e->search, group->root, &table_tag, &group->column_tags, &subject_columns);
+		group->subject_columns = subject_columns;
+		if (group->matched_attnum != 0)
+		{
+			ListCell   *tc;
+			List	   *own = NIL;
+
+			foreach(tc, group->column_tags)
+				if (((RetentionTag *) lfirst(tc))->attnum == group->matched_attnum)
+					own = lappend(own, lfirst(tc));
+			group->column_tags = own;
+			group->subject_columns = NIL;
+			deleting = false;
+		}
+		else
+			deleting = (table_tag != NULL || group->column_tags == NIL);
+		report->found += rows;
+		e->found += rows;
+
+		whole_held = e->subject_held || list_member_oid(e->holds.tables, group->root) ||
+			(deleting && table_tag && category_held(&e->holds, table_tag->category->name));
+		if (!deleting && !whole_held)
+		{
+			ListCell   *tc;
+
+			whole_held = true;
+			foreach(tc, group->column_tags)
+				if (!category_held(&e->holds, ((RetentionTag *) lfirst(tc))->category->name))
+					whole_held = false;
+		}
+		if (whole_held)
+		{
+			group->action = SUBJECT_HELD;
+			report->held += rows;
+			report->note = e->subject_held ? "the subject is under a legal hold: nothing was changed"
+				: "held by a legal hold on the category or table";
+			continue;
+		}
+		group->action = deleting ? SUBJECT_DELETE : SUBJECT_ANONYMIZE;
+		/* a shared row: any identifier column of the table may be held */
+		group->held = retention_held_sql(subject_columns, &e->holds, "r");
+		if (group->held)
+			group->held_rows = (int64) group_statement(e, group,
+													   psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND %s",
+																subject_qualified_name(group->relid), group->held),
+													   NIL, SPI_OK_SELECT);
+		report->held += group->held_rows;
+		if (e->dry_run)
+		{
+			if (deleting)
+				report->deleted += rows - group->held_rows;
+			else
+				report->anonymized += rows - group->held_rows;
+		}
+	}
+}
+
+/* Is the leaf (or an ancestor) the referenced table of a key? */
+static bool
+references_group(Oid confrelid, SubjectGroup *g)
+{
+	return g->root == confrelid || g->relid == confrelid ||
+		list_member_oid(get_partition_ancestors(g->relid), confrelid);
+}
+
+/*
+ * SET list for a kept row: every column tag's method (unless its category
+ * is held), and identifiers of subject-only columns removed (NULL, or a
+ * pseudonym where NOT NULL).  NULL when there is nothing to set.
+ */
+static char *
+kept_row_set_list(SubjectGroup *group, List *column_tags, List *subject_columns,
+				  const RetentionHolds *holds)
+{
+	Relation	rel = table_open(group->relid, AccessShareLock);
+	StringInfoData buf;
+	ListCell   *lc;
+	List	   *done = NIL;
+
+	initStringInfo(&buf);
+	foreach(lc, column_tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *pending;
+		char	   *name = subject_attname(tag->relid, tag->attnum);
+		char	   *value;
+
+		if (category_held(holds, tag->category->name))
+			continue;
+		/* the method's expression reads the leaf's own column */
+		value = retention_anonymized_value_sql(tag, group->relid, &pending);
+		appendStringInfo(&buf, "%s%s = %s", buf.len ? ", " : "", quote_identifier(name), value);
+		done = lappend(done, makeString(name));
+	}
+	foreach(lc, subject_columns)
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *name = subject_attname(tag->relid, tag->attnum);
+		AttrNumber	attnum = get_attnum(group->relid, name);
+		Form_pg_attribute att;
+
+		if (list_member(done, makeString(name)) || tag->category || attnum <= 0)
+			continue;
+		att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+		if (!att->attnotnull)
+			appendStringInfo(&buf, "%s%s = NULL", buf.len ? ", " : "", quote_identifier(name));
+		else if (TypeCategory(getBaseType(att->atttypid)) == TYPCATEGORY_STRING)
+			appendStringInfo(&buf, "%s%s = retention._pseudonym(r.%s::pg_catalog.text, %d, $1)::%s",
+							 buf.len ? ", " : "", quote_identifier(name), quote_identifier(name),
+							 att->atttypmod > VARHDRSZ ? att->atttypmod - VARHDRSZ : 0,
+							 format_type_extended(att->atttypid, att->atttypmod,
+												  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+	}
+	table_close(rel, AccessShareLock);
+	return buf.len ? buf.data : NULL;
+}
+
+/*
+ * A kept row's nullable RESTRICT / NO ACTION keys to rows this erasure
+ * deletes are set NULL (they would block the delete), and only those:
+ * which of the group's rows point at a deleted row is asked per key, with
+ * the deleted rows' key values read as their table's owner.
+ */
+static void
+cut_keys_to_deleted(Erasure *e, SubjectGroup *group)
+{
+	Relation	rel = table_open(group->relid, AccessShareLock);
+	List	   *fks = list_copy(RelationGetFKeyList(rel));
+	TupleDesc	desc = CreateTupleDescCopyConstr(RelationGetDescr(rel));
+	ListCell   *lc;
+
+	table_close(rel, AccessShareLock);
+	foreach(lc, fks)
+	{
+		ForeignKeyCacheInfo *fk = lfirst(lc);
+		HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(fk->conoid));
+		char		deltype;
+		bool		nullable = true;
+		ListCell   *gc;
+		StringInfoData set;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		deltype = ((Form_pg_constraint) GETSTRUCT(tuple))->confdeltype;
+		ReleaseSysCache(tuple);
+		if (deltype != FKCONSTR_ACTION_NOACTION && deltype != FKCONSTR_ACTION_RESTRICT)
+			continue;
+		for (int k = 0; k < fk->nkeys; k++)
+			if (TupleDescAttr(desc, fk->conkey[k] - 1)->attnotnull)
+				nullable = false;
+		if (!nullable)
+			continue;
+		initStringInfo(&set);
+		for (int k = 0; k < fk->nkeys; k++)
+			appendStringInfo(&set, "%s%s = NULL", k ? ", " : "",
+							 quote_identifier(NameStr(TupleDescAttr(desc, fk->conkey[k] - 1)->attname)));
+		foreach(gc, e->ordered)
+		{
+			SubjectGroup *g = lfirst(gc);
+			AttrNumber	parentkey[INDEX_MAX_KEYS];
+			Datum		arrays[INDEX_MAX_KEYS];
+			Oid			types[INDEX_MAX_KEYS];
+			char	   *sql;
+			List	   *cut = NIL;
+
+			if (g->action != SUBJECT_DELETE || !references_group(fk->confrelid, g))
+				continue;
+			for (int k = 0; k < fk->nkeys; k++)
+				parentkey[k] = get_attnum(g->relid, subject_attname(fk->confrelid, fk->confkey[k]));
+			refresh_tids(g);
+			if (!subject_fetch_keys(e->search, g->relid, g->tids, fk->nkeys, parentkey, false, arrays, types))
+				continue;
+			/* the group's rows that point at one of them, read as its owner */
+			refresh_tids(group);
+			{
+				Oid			argtypes[INDEX_MAX_KEYS + 1];
+				Datum		args[INDEX_MAX_KEYS + 1];
+
+				argtypes[0] = TIDARRAYOID;
+				args[0] = subject_tid_array(group->tids);
+				for (int k = 0; k < fk->nkeys; k++)
+				{
+					argtypes[k + 1] = types[k];
+					args[k + 1] = arrays[k];
+				}
+				sql = psprintf("SELECT c.ctid FROM ONLY %s c WHERE c.ctid OPERATOR(pg_catalog.=) ANY ($1) AND %s",
+							   subject_qualified_name(group->relid),
+							   subject_key_match_sql(group->relid, fk->nkeys, fk->conkey, fk->conpfeqop, 2));
+				subject_query(e->search, group->relid, sql, fk->nkeys + 1, argtypes, args);
+			}
+			for (uint64 i = 0; i < SPI_processed; i++)
+			{
+				bool		isnull;
+				ItemPointer tid = palloc(sizeof(ItemPointerData));
+
+				*tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+				cut = lappend(cut, tid);
+			}
+			if (cut != NIL)
+				group_statement(e, group,
+								psprintf("UPDATE ONLY %s r SET %s WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s",
+										 subject_qualified_name(group->relid), set.data,
+										 group->held ? " AND NOT " : "", group->held ? group->held : ""),
+								cut, SPI_OK_UPDATE);
+		}
+	}
+}
+
+/*
+ * Step: anonymize_kept.  Kept rows: their tagged columns anonymized and
+ * identifiers removed, then their keys to deleted rows cut.
+ */
+static void
+anonymize_kept(Erasure *e)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->ordered)
+	{
+		SubjectGroup *group = lfirst(lc);
+		char	   *set;
+
+		if (group->action != SUBJECT_ANONYMIZE)
+			continue;
+		set = kept_row_set_list(group, group->column_tags, group->subject_columns, &e->holds);
+		if (set)
+			group->changed += group_statement(e, group,
+											  psprintf("UPDATE ONLY %s r SET %s WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s",
+													   subject_qualified_name(group->relid), set,
+													   group->held ? " AND NOT " : "", group->held ? group->held : ""),
+											  NIL, SPI_OK_UPDATE);
+		cut_keys_to_deleted(e, group);
+	}
+}
+
+/*
+ * The group's rows that another row still references so that they cannot
+ * go now: through a key that refuses the delete (NO ACTION, RESTRICT), or
+ * held rows through a key that would delete or change them (CASCADE, SET
+ * NULL, SET DEFAULT: a delete must not reach held data by cascade).  Each
+ * referencing table is asked as its owner, row security bypassed, with the
+ * rows' key values bound as parameters.
+ */
+static List *
+blocked_rows(Erasure *e, SubjectGroup *group)
+{
+	List	   *blocked = NIL;
+	ListCell   *fc;
+
+	foreach(fc, subject_referencing_keys(group->relid, true))
+	{
+		HeapTuple	ctup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(lfirst_oid(fc)));
+		Form_pg_constraint con;
+		AttrNumber	conkey[INDEX_MAX_KEYS];
+		AttrNumber	confkey[INDEX_MAX_KEYS];
+		AttrNumber	leafkey[INDEX_MAX_KEYS];
+		Oid			pf_eq[INDEX_MAX_KEYS];
+		Datum		arrays[INDEX_MAX_KEYS + 1];
+		Oid			types[INDEX_MAX_KEYS + 1];
+		int			nkeys;
+		Oid			child;
+		Oid			referenced;
+		char	   *held = NULL;
+		StringInfoData sql;
+		int			nestlevel;
+		Oid			save_userid;
+		int			save_sec;
+
+		if (!HeapTupleIsValid(ctup))
+			continue;
+		con = (Form_pg_constraint) GETSTRUCT(ctup);
+		child = con->conrelid;
+		referenced = con->confrelid;
+		if (con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT)
+		{
+			held = retention_row_held_sql(subject_tag_root(child), e->search->tags, &e->holds, "c");
+			if (held == NULL)
+			{
+				ReleaseSysCache(ctup);
+				continue;
+			}
+		}
+		DeconstructFkConstraintRow(ctup, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+		ReleaseSysCache(ctup);
+		for (int k = 0; k < nkeys; k++)
+			leafkey[k] = get_attnum(group->relid, subject_attname(referenced, confkey[k]));
+		if (!subject_fetch_keys(e->search, group->relid, group->tids, nkeys, leafkey, true, arrays, types))
+			continue;
+
+		/* $1 is the executor's token, $2 the TIDs, $3... the key values */
+		initStringInfo(&sql);
+		appendStringInfoString(&sql, "SELECT k.tid FROM ROWS FROM (pg_catalog.unnest($2)");
+		for (int k = 0; k < nkeys; k++)
+			appendStringInfo(&sql, ", pg_catalog.unnest($%d)", k + 3);
+		appendStringInfoString(&sql, ") k(tid");
+		for (int k = 0; k < nkeys; k++)
+			appendStringInfo(&sql, ", v%d", k);
+		appendStringInfo(&sql, ") WHERE EXISTS (SELECT 1 FROM %s c WHERE ", subject_qualified_name(child));
+		for (int k = 0; k < nkeys; k++)
+			appendStringInfo(&sql, "%sk.v%d %s c.%s", k ? " AND " : "", k, subject_operator_sql(pf_eq[k]),
+							 quote_identifier(subject_attname(child, conkey[k])));
+		if (held)
+			appendStringInfo(&sql, " AND %s", held);
+		appendStringInfoChar(&sql, ')');
+
+		subject_begin_as_owner(child, &nestlevel, &save_userid, &save_sec);
+		retention_set_executor_active(true, &e->holds);
+		if (retention_execute_job_sql(sql.data, nkeys + 1, types, arrays, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "erasure probe failed");
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			ItemPointer tid = palloc(sizeof(ItemPointerData));
+
+			*tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			blocked = lappend(blocked, tid);
+		}
+		retention_set_executor_active(false, NULL);
+		retention_end_as_owner(nestlevel, save_userid, save_sec);
+	}
+	return blocked;
+}
+
+static int
+compare_tids(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
+}
+
+/* tids without those in minus */
+static List *
+tids_except(List *tids, List *minus)
+{
+	List	   *result = NIL;
+	ItemPointerData *sorted;
+	int			n = 0;
+	ListCell   *lc;
+
+	if (minus == NIL)
+		return tids;
+	sorted = palloc(sizeof(ItemPointerData) * list_length(minus));
+	foreach(lc, minus)
+		sorted[n++] = *(ItemPointer) lfirst(lc);
+	qsort(sorted, n, sizeof(ItemPointerData), compare_tids);
+	foreach(lc, tids)
+		if (bsearch(lfirst(lc), sorted, n, sizeof(ItemPointerData), compare_tids) == NULL)
+			result = lappend(result, lfirst(lc));
+	pfree(sorted);
+	return result;
+}
+
+/*
+ * Step: delete_to_fixpoint.  Deletes, children first, repeated while they
+ * make progress: a row referenced by a row deleted later in the same
+ * erasure goes in a later round; a row that kept rows (held, or kept by
+ * their table's rule) still reference stays.  Each round starts from the
+ * rows' current versions.
+ */
+static void
+delete_to_fixpoint(Erasure *e)
+{
+	bool		progress = true;
+
+	while (progress)
+	{
+		ListCell   *lc;
+
+		progress = false;
+		foreach(lc, e->ordered)
+		{
+			SubjectGroup *group = lfirst(lc);
+			List	   *deletable;
+
+			if (group->action != SUBJECT_DELETE)
+				continue;
+			refresh_tids(group);
+			deletable = tids_except(group->tids, blocked_rows(e, group));
+			if (deletable == NIL)
+				continue;
+			if (group_statement(e, group,
+								psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s",
+										 subject_qualified_name(group->relid),
+										 group->held ? " AND NOT " : "", group->held ? group->held : ""),
+								deletable, SPI_OK_DELETE) > 0)
+				progress = true;
+		}
+	}
+}
+
+/*
+ * Does a foreign key lead from a table with held rows in this erasure to
+ * root?  Then root's rows that cannot be deleted are kept as they are.
+ */
+static bool
+referenced_by_held(Erasure *e, Oid root)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	bool		found = false;
+
+	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		ListCell   *lc;
+
+		if (con->contype != CONSTRAINT_FOREIGN || con->confrelid != root)
+			continue;
+		foreach(lc, e->reports)
+		{
+			EraseReport *r = lfirst(lc);
+
+			if (r->held > 0 && r->root == subject_tag_root(con->conrelid))
+				found = true;
+		}
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return found;
+}
+
+/*
+ * Step: settle_remaining.  Rows of deleted groups that are still there:
+ * next to held rows that reference them they are kept as they are (and
+ * reported held); otherwise kept rows still reference them, so they are
+ * anonymized instead, so that they identify nobody.
+ */
+static void
+settle_remaining(Erasure *e)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->ordered)
+	{
+		SubjectGroup *group = lfirst(lc);
+		EraseReport *report = report_for(e, group->root);
+		int64		remaining;
+		RetentionTag *table_tag;
+		List	   *column_tags;
+		List	   *subject_columns;
+		char	   *set;
+
+		if (group->action != SUBJECT_DELETE)
+			continue;
+		remaining = rows_left(e, group);
+		if (remaining == 0)
+			continue;
+		if (referenced_by_held(e, group->root))
+		{
+			report->held += remaining;
+			report->note = "kept: held rows still reference them";
+			group->held_rows += remaining;
+			continue;
+		}
+		subject_tags_of(e->search, group->root, &table_tag, &column_tags, &subject_columns);
+		set = kept_row_set_list(group, column_tags, subject_columns, &e->holds);
+		if (set)
+			group_statement(e, group,
+							psprintf("UPDATE ONLY %s r SET %s WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s",
+									 subject_qualified_name(group->relid), set,
+									 group->held ? " AND NOT " : "", group->held ? group->held : ""),
+							NIL, SPI_OK_UPDATE);
+		group->changed += remaining;
+		report->note = "anonymized instead of deleted: rows that are kept still reference them";
+	}
+}
+
+/*
+ * Step: account.  What actually changed, counted from the rows as they are
+ * now: a found row that no longer exists was deleted (by this erasure's
+ * statements or by their cascades); rows still there were anonymized as
+ * counted, or held.
+ */
+static void
+account(Erasure *e)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->ordered)
+	{
+		SubjectGroup *group = lfirst(lc);
+		EraseReport *report = report_for(e, group->root);
+		int64		rows = list_length(group->tids);
+		int64		gone;
+
+		if (group->action == SUBJECT_HELD)
+			continue;
+		gone = rows - (int64) group_statement(e, group,
+											  psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)",
+													   subject_qualified_name(group->relid)),
+											  NIL, SPI_OK_SELECT);
+		report->deleted += gone;
+		/* anonymized rows a later cascade deleted count once, as deleted */
+		report->anonymized += Max(0, Min(group->changed, rows - gone - group->held_rows));
+	}
+}
+
+/* Step: suppress_and_log.  The suppression list and the request log. */
+static void
+suppress_and_log(Erasure *e)
+{
+	StringInfoData tables;
+	ListCell   *lc;
+
+	initStringInfo(&tables);
+	appendStringInfoChar(&tables, '{');
+	foreach(lc, e->reports)
+	{
+		EraseReport *r = lfirst(lc);
+
+		if (tables.len > 1)
+			appendStringInfoString(&tables, ", ");
+		escape_json(&tables, subject_qualified_name(r->root));
+		appendStringInfo(&tables, ": {\"found\": " INT64_FORMAT ", \"deleted\": " INT64_FORMAT
+						 ", \"anonymized\": " INT64_FORMAT ", \"held\": " INT64_FORMAT "}",
+						 r->found, r->deleted, r->anonymized, r->held);
+	}
+	appendStringInfoChar(&tables, '}');
+	if (!e->dry_run && !e->subject_held)
+	{
+		foreach(lc, e->search->identifiers)
+		{
+			SubjectIdentifier *id = lfirst(lc);
+			Oid			types[3] = {TEXTOID, BYTEAOID, TEXTOID};
+			Datum		values[3];
+			bytea	   *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+
+			SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+			memcpy(VARDATA(hash), id->hash, PG_SHA256_DIGEST_LENGTH);
+			values[0] = CStringGetTextDatum(id->kind);
+			values[1] = PointerGetDatum(hash);
+			values[2] = CStringGetTextDatum("erasure");
+			retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+									" ON CONFLICT (kind, identifier_hash) DO NOTHING",
+									3, types, values, NULL, SPI_OK_INSERT);
+		}
+	}
+	subject_log_request(e->dry_run ? "erase (dry run)" : "erase", e->search, e->dry_run,
+						DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum(tables.data))), e->found,
+						e->subject_held ? "held" : e->found == 0 ? "nothing found" : "done");
+	if (e->found == 0)
+		ereport(NOTICE,
+				(errmsg("no data of this subject was found"),
+				 errdetail("Nothing was changed. An erasure that ran before leaves nothing to find.")));
+}
+
+/* Step: report.  One result row per tagged table. */
+static void
+report(Erasure *e, ReturnSetInfo *rsinfo, MemoryContext cxt)
+{
+	ListCell   *lc;
+
+	foreach(lc, e->reports)
+	{
+		EraseReport *r = lfirst(lc);
+		Datum		values[6];
+		bool		nulls[6] = {false, false, false, false, false, false};
+		MemoryContext spi = MemoryContextSwitchTo(cxt);
+
+		values[0] = ObjectIdGetDatum(r->root);
+		values[1] = Int64GetDatum(r->found);
+		values[2] = Int64GetDatum(r->deleted);
+		values[3] = Int64GetDatum(r->anonymized);
+		values[4] = Int64GetDatum(r->held);
+		if (r->note)
+			values[5] = CStringGetTextDatum(r->note);
+		else
+			nulls[5] = true;
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		MemoryContextSwitchTo(spi);
+	}
+}
+
+/*
+ * Errors of the erasure's statements (constraints, the owner's triggers)
+ * can quote row values, the person's identifiers among them: they are
+ * raised again in the extension's words (the details go to the server log
+ * only with retention.log_error_details).
+ */
+static void
+raise_in_own_words(MemoryContext cxt)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	if (retention_log_error_details)
+		ereport(LOG,
+				(errmsg_internal("pg_retention: erasure failed: %s", edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
+	if (edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("erasure failed: a table or column changed while it ran"),
+				 errhint("Nothing was changed. Repeat the request.")));
+	ereport(ERROR,
+			(errcode(edata->sqlerrcode),
+			 errmsg("erasure failed: %s", retention_error_in_words(edata->sqlerrcode)),
+			 edata->constraint_name ?
+			 errdetail("Constraint \"%s\" of table \"%s\".", edata->constraint_name,
+					   edata->table_name ? edata->table_name : "?") : 0,
+			 errhint("Nothing was changed. Check the constraint or trigger named, then repeat the request.")));
+}
+
+/*
+ * retention_erase_subject
+ *
+ * retention.erase_subject(identifiers jsonb, dry_run boolean DEFAULT false)
+ * RETURNS TABLE(table_name regclass, rows_found bigint, rows_deleted bigint,
+ *               rows_anonymized bigint, rows_held bigint, note text)
+ *
+ * Deletes the person's rows where their table deletes rows (a table tag, or
+ * no tag at all), anonymizes their tagged columns where it keeps them,
+ * children before parents, all in the caller's transaction; honours legal
+ * holds; then puts the identifiers on the suppression list.  dry_run
+ * reports and changes nothing.  The counts are of rows that changed.
+ */
+PG_FUNCTION_INFO_V1(retention_erase_subject);
+
+Datum
+retention_erase_subject(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	uint8		key[RETENTION_KEY_BYTES];
+	Erasure		e;
+	ListCell   *lc;
+	MemoryContext cxt;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("identifiers must not be NULL"),
+				 errhint("Pass e.g. '{\"email\": \"ana@example.com\"}'.")));
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("dry_run must not be NULL"),
+				 errhint("Pass dry_run => true to see what would happen, or false to erase.")));
+	memset(&e, 0, sizeof(e));
+	e.dry_run = PG_GETARG_BOOL(1);
+	InitMaterializedSRF(fcinfo, 0);
+	cxt = CurrentMemoryContext;
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	e.search = subject_begin_search(PG_GETARG_JSONB_P(0), !e.dry_run, key);
+	retention_load_holds(&e.holds, GetCurrentTransactionStartTimestamp());
+	foreach(lc, e.search->identifiers)
+	{
+		SubjectIdentifier *id = lfirst(lc);
+
+		if (e.holds.subject_hashes && hash_search(e.holds.subject_hashes, id->hash, HASH_FIND, NULL))
+			e.subject_held = true;
+	}
+	if (e.subject_held)
+		e.search->lock = false;
+	subject_search_identifiers(e.search);
+	subject_search_children(e.search);
+
+	/* deepest children first: fewer keys block a delete */
+	e.ordered = list_copy(e.search->groups);
+	list_sort(e.ordered, compare_depth_desc);
+
+	PG_TRY();
+	{
+		classify(&e);
+		if (!e.dry_run)
+		{
+			anonymize_kept(&e);
+			delete_to_fixpoint(&e);
+			settle_remaining(&e);
+			account(&e);
+		}
+	}
+	PG_CATCH();
+	{
+		raise_in_own_words(cxt);
+	}
+	PG_END_TRY();
+
+	suppress_and_log(&e);
+	report(&e, rsinfo, cxt);
+	explicit_bzero(key, sizeof(key));
+	SPI_finish();
+	return (Datum) 0;
+}
