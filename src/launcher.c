@@ -111,7 +111,8 @@ list_databases(void)
  * Frees the slots of workers that have exited.  A worker records how its
  * cycle ended itself; one that exited before it could (it failed to start,
  * or its database went away) leaves its database "starting": that becomes
- * "terminated", due again after a naptime.
+ * "terminated", due again after a naptime, as does a database never served
+ * yet whose worker did not get that far.
  */
 static void
 reap_workers(TimestampTz now)
@@ -135,6 +136,8 @@ reap_workers(TimestampTz now)
 				retention_set_db_state(db, DBSTATE_TERMINATED, "the worker exited before its cycle ended");
 				db->next_due = TimestampTzPlusMilliseconds(now, retention_naptime * 1000L);
 			}
+			else if (db->state == DBSTATE_NEW && db->last_cycle_end == 0)
+				db->next_due = TimestampTzPlusMilliseconds(now, retention_naptime * 1000L);
 		}
 		LWLockRelease(retention_shared->lock);
 		pfree(slots[i].handle);

@@ -54,6 +54,7 @@
 #define RECHECK_NAPTIMES	10	/* databases without the extension */
 
 static RetentionDb *my_db = NULL;
+static bool cycle_recorded = false;
 static volatile sig_atomic_t cancel_requested = false;
 static char *my_dbname = NULL;	/* for messages */
 
@@ -70,6 +71,9 @@ worker_exit(int code, Datum arg)
 	if (my_db->pid == MyProcPid)
 	{
 		my_db->pid = 0;
+		/* ended before it could say how (FATAL, SIGTERM): not again at once */
+		if (!cycle_recorded)
+			my_db->next_due = TimestampTzPlusMilliseconds(now, retention_naptime * 1000L);
 		if (my_db->state == DBSTATE_ENFORCING || my_db->state == DBSTATE_STARTING)
 		{
 			if (cancel_requested)
@@ -236,6 +240,7 @@ record_cycle_end(RetentionDbState state, int64 run_id, int sqlstate)
 	if (run_id > 0)
 		my_db->last_run_id = run_id;
 	failures = my_db->failures;
+	cycle_recorded = true;
 	LWLockRelease(retention_shared->lock);
 
 	if (state == DBSTATE_FAILING && (failures == 1 || old_sqlstate != sqlstate))
