@@ -48,5 +48,34 @@ SELECT * FROM retention.metrics_database();   -- fails: permission denied
 SELECT * FROM retention.metrics_tags();       -- fails: permission denied
 RESET ROLE;
 
+-- The evidence's own cost stays flat as it grows: partial indexes for runs
+-- and jobs left running, and for each table's last error in the collation
+-- retention.status compares with
+SELECT indexname, indexdef FROM pg_catalog.pg_indexes
+ WHERE schemaname = 'retention' AND indexname IN ('run_running', 'action_log_running', 'action_log_error')
+ ORDER BY 1;  -- ok
+
+-- The evidence's expiry, with its cutoff computed once: exactly the runs
+-- whose due time (end of the month they finished in, UTC, plus 2 years) has
+-- passed go, with their actions
+SELECT name, starts FROM retention.alter_category('retention_evidence', starts => 'end_of_month');  -- ok
+CREATE TEMP TABLE regress_w_old AS
+WITH m AS (SELECT date_trunc('month', now() - interval '2 years', 'UTC') AS start)  -- the category's zone
+SELECT v.label, v.finished_at FROM m, LATERAL (VALUES
+    ('3 years ago', now() - interval '3 years'),
+    ('last second of the month 2 years ago', m.start - interval '1 second'),
+    ('first second of the month 2 years ago', m.start + interval '1 second'),
+    ('yesterday', now() - interval '1 day')) v(label, finished_at);  -- ok
+INSERT INTO retention.run (origin, as_of, started_at, finished_at, status)
+SELECT 'regress: ' || label, finished_at, finished_at, finished_at, 'completed' FROM regress_w_old;  -- ok
+INSERT INTO retention.action_log (run_id, table_name, relation_name, action, outcome)
+SELECT run_id, 'public.regress_w_gone', 'public.regress_w_gone', 'delete', 'done'
+  FROM retention.run WHERE origin LIKE 'regress: %';  -- ok
+CALL retention.enforce(table_name => 'regress_w_event');  -- ok
+SELECT substr(origin, 10) AS kept FROM retention.run WHERE origin LIKE 'regress: %' ORDER BY finished_at;  -- ok: the last two
+SELECT count(*) AS actions_kept FROM retention.action_log WHERE table_name = 'public.regress_w_gone';  -- ok: 2
+SELECT name, starts FROM retention.alter_category('retention_evidence', starts => 'exact');  -- ok
+DELETE FROM retention.run WHERE origin LIKE 'regress: %';  -- ok
+
 DROP TABLE regress_w_event, regress_w_kept;   -- ok
 DROP ROLE regress_monitor, regress_nobody;    -- ok
