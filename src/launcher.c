@@ -273,6 +273,8 @@ start_worker(Oid dboid, BackgroundWorkerHandle **handle)
 static void
 log_no_slot(Oid dboid, bool warned, bool registration_failed)
 {
+	if (registration_failed)
+		elog(DEBUG1, "pg_retention launcher: no background worker slot for database %u", dboid);
 	if (warned)
 		return;
 	if (registration_failed)
