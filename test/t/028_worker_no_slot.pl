@@ -42,6 +42,7 @@ ok( poll_until(
 		$node, 'idle', q{
 SELECT count(*) FROM retention.worker_status() WHERE database = 'idle' AND last_completed IS NOT NULL}, '1', 20),
 	'idle is served while the slot is free');
+my $offset = -s $node->logfile;
 $node->safe_psql(
 	'busy', q{
 BEGIN;
@@ -65,7 +66,6 @@ SELECT count(*) FROM pg_stat_activity
  WHERE backend_type = 'pg_retention worker' AND datname = 'busy' AND wait_event = 'PgSleep'}, '1', 20),
 	'busy: its worker holds the only slot, in a long cycle');
 
-my $offset = -s $node->logfile;
 $node->safe_psql('postgres', q{ALTER SYSTEM SET log_min_messages = debug1; SELECT pg_reload_conf()});
 ok( poll_until(
 		$node, 'busy', q{
