@@ -47,12 +47,12 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT s.table_name::text, s.column_name::text, s.category::text,
            s.rows_overdue,
-           pg_catalog.date_part('epoch', s.oldest_overdue_age),
+           pg_catalog.date_part('epoch', s.oldest_overdue_for),
            s.rows_held, s.rows_blocked,
            COALESCE(s.last_outcome OPERATOR(pg_catalog.=) 'error', false)::integer
       FROM retention.status s
 $$;
 COMMENT ON FUNCTION retention.metrics_tags() IS
-    'For monitoring (pg_monitor): per tag, the rows (or values) overdue, the age in seconds of the oldest overdue one, rows held, rows blocked, and whether the tag''s last job ended in an error. Counts only.';
+    'For monitoring (pg_monitor): per tag, the rows (or values) overdue, how long in seconds the oldest of them has been overdue, rows held, rows blocked, and whether the tag''s last job ended in an error. Counts only.';
 REVOKE ALL ON FUNCTION retention.metrics_tags() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retention.metrics_tags() TO pg_monitor, retention_admin;
