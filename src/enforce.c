@@ -254,6 +254,7 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 
 	if (!job->is_delete || job->relid == job->tagged_relid ||
 		mode == RETENTION_PARTITIONS_ROWS || OidIsValid(tag->fk_conoid) ||
+		tag->complex || tag->condition != NULL ||
 		result->held > 0 || job->held_sql != NULL || job->blocked_sql != NULL)
 		return false;
 	if (!retention_partition_upper_bound(job->relid,

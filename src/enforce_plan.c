@@ -61,9 +61,13 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	{
 		RetentionTag *tag = lfirst(lc);
 
-		job->anchor_names[i] = retention_live_attname(tag->relid, tag->anchor_attnum);
-		if (job->anchor_names[i] == NULL)
-			job->changed = true;
+		/* several anchors or latest(): no single anchor column */
+		if (tag->anchor_attnum != InvalidAttrNumber)
+		{
+			job->anchor_names[i] = retention_live_attname(tag->relid, tag->anchor_attnum);
+			if (job->anchor_names[i] == NULL)
+				job->changed = true;
+		}
 		if (tag->attnum != 0)
 		{
 			job->column_names[i] = retention_live_attname(tag->relid, tag->attnum);

@@ -73,6 +73,17 @@ index_leads_with(Oid relid, AttrNumber attnum)
 bool
 retention_anchor_indexed(RetentionTag *tag, Oid relid)
 {
+	if (tag->complex)
+	{
+		/* the first anchor item: the one a DBA indexes first */
+		RetentionItem *item = linitial(tag->label.anchor_items);
+
+		if (item->kind == RETENTION_ITEM_LATEST)
+			return index_leads_with(item->other_relid, item->key_attnum);
+		if (item->kind == RETENTION_ITEM_FK)
+			return index_leads_with(item->other_relid, item->other_attnum);
+		return index_leads_with(relid, get_attnum(relid, retention_live_attname(tag->relid, item->attnum)));
+	}
 	if (OidIsValid(tag->fk_conoid))
 		return index_leads_with(tag->parent_relid, tag->parent_attnum);
 	return index_leads_with(relid, get_attnum(relid, retention_live_attname(tag->relid, tag->anchor_attnum)));
@@ -88,6 +99,19 @@ typedef struct TagStats
 	bool		next_null;
 	TimestampTz next;
 } TagStats;
+
+/*
+ * What the next-due query orders by: the anchor (an index serves it), or
+ * for tags with several anchors, a rule from the row or a condition, the
+ * due time itself (NULL outside the tag).
+ */
+static char *
+retention_anchor_sql_or_due_at(RetentionTag *tag)
+{
+	if (tag->complex || tag->condition)
+		return retention_due_at_sql(tag);
+	return retention_anchor_sql(tag);
+}
 
 /* Counts one job as its owner; fills stats[] per tag. */
 static void
@@ -113,7 +137,8 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 
 		appendStringInfo(&sql, ", pg_catalog.count(*) FILTER (WHERE %s)", cond);
 		if (with_times)
-			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", retention_anchor_instant_sql(tag), cond);
+			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)",
+							 retention_anchor_instant_sql(tag), cond);
 	}
 	appendStringInfo(&sql, " FROM ONLY %s r WHERE %s", job->relation_name,
 					 whole_hold ? "true" : job->where_due_all);
@@ -172,7 +197,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 		RetentionTag *tag = list_nth(job->tags, t);
 		char	   *due = list_nth(job->due_sql, t);
 		char	   *pending = list_nth(job->pending_sql, t);
-		char	   *anchor = retention_anchor_sql(tag);
+		char	   *anchor = retention_anchor_sql_or_due_at(tag);
 
 		resetStringInfo(&sql);
 		appendStringInfo(&sql, "SELECT %s FROM ONLY %s r WHERE %s IS NOT NULL AND NOT %s%s%s ORDER BY 1 LIMIT 1",
@@ -186,7 +211,8 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 
 			if (!isnull)
 			{
-				stats[t].next = retention_due_time(d, tag->anchor_type, &tag->category->rule);
+				stats[t].next = (tag->complex || tag->condition) ? DatumGetTimestampTz(d)
+					: retention_due_time(d, tag->anchor_type, &tag->category->rule);
 				stats[t].next_null = false;
 			}
 		}
@@ -292,7 +318,11 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 				nulls[2] = true;
 			values[3] = CStringGetTextDatum(tag->category->name);
 			values[4] = CStringGetTextDatum(retention_action_name(tag->action));
-			values[5] = CStringGetTextDatum(cutoff_text(tag, job->exact_cutoffs[t]));
+			/* several anchors or a rule from the row: no single cutoff */
+			if (tag->complex)
+				nulls[5] = true;
+			else
+				values[5] = CStringGetTextDatum(cutoff_text(tag, job->exact_cutoffs[t]));
 			values[6] = Int64GetDatum(stats[t].due);
 			values[7] = Int64GetDatum(stats[t].held);
 			values[8] = BoolGetDatum(retention_anchor_indexed(tag, job->relid));

@@ -144,18 +144,9 @@ retention_tag_rows(PG_FUNCTION_ARGS)
 			values[4] = CStringGetTextDatum(l->category);
 			nulls[4] = false;
 		}
-		if (l->anchor_column)
+		if (l->anchor_items)
 		{
-			RetentionLabel anchor_only = {0};
-
-			anchor_only = *l;
-			anchor_only.category = NULL;
-			anchor_only.action = RETENTION_ACTION_NONE;
-			anchor_only.subject = NULL;
-			anchor_only.keep = -1;
-			anchor_only.bucket = 0;
-			/* "anchor=" is 7 bytes: show just the anchor expression */
-			values[5] = CStringGetTextDatum(retention_label_to_text(&anchor_only) + 7);
+			values[5] = CStringGetTextDatum(retention_anchor_to_text(l));
 			nulls[5] = false;
 		}
 		if (OidIsValid(tag->parent_relid))

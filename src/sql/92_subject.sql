@@ -67,7 +67,10 @@ AS $$
                        'description', c.description,
                        'purpose', c.purpose,
                        'legal_basis', c.legal_basis,
-                       'retention', retention.rule_in_words(c.period, c.starts, c.time_zone)))
+                       'retention', (SELECT s.kept FROM retention.schedule s
+                                      WHERE s.category OPERATOR(pg_catalog.=) c.name AND s.variant IS NULL),
+                       'variants', (SELECT jsonb_object_agg(s.variant, s.kept) FROM retention.schedule s
+                                     WHERE s.category OPERATOR(pg_catalog.=) c.name AND s.variant IS NOT NULL)))
               FROM retention.category c WHERE c.name IN (SELECT name FROM used)), '{}'),
         'tables', coalesce((
             SELECT jsonb_agg(t ORDER BY t ->> 'table')
