@@ -252,12 +252,12 @@ rule_sql(RetentionTag *tag, char **period, char **starts, char **zone)
 									 " AND v.variant OPERATOR(pg_catalog.=) (%s)::pg_catalog.text",
 									 category, item_value_sql(tag, tag->label.variant));
 
-		*period = psprintf("pg_catalog.coalesce((SELECT v.period %s), %s)", match, *period);
-		*starts = psprintf("pg_catalog.coalesce((SELECT v.starts %s), %s)", match, *starts);
-		*zone = psprintf("pg_catalog.coalesce((SELECT v.time_zone %s), %s)", match, *zone);
+		*period = psprintf("COALESCE((SELECT v.period %s), %s)", match, *period);
+		*starts = psprintf("COALESCE((SELECT v.starts %s), %s)", match, *starts);
+		*zone = psprintf("COALESCE((SELECT v.time_zone %s), %s)", match, *zone);
 	}
 	if (tag->label.period)
-		*period = psprintf("pg_catalog.GREATEST(pg_catalog.coalesce(%s, %s), '0'::pg_catalog.interval)",
+		*period = psprintf("GREATEST(COALESCE(%s, %s), '0'::pg_catalog.interval)",
 						   item_value_sql(tag, tag->label.period), *period);
 }
 
@@ -328,7 +328,7 @@ complex_due_sql(RetentionTag *tag, TimestampTz now)
 		bool		first = foreach_current_index(lc) == 0;
 
 		if (tag->label.anchor_mode == '|')
-			appendStringInfo(&buf, "%spg_catalog.coalesce(%s, false)", first ? "" : " OR ", due);
+			appendStringInfo(&buf, "%sCOALESCE(%s, false)", first ? "" : " OR ", due);
 		else
 		{
 			char	   *value = item_value_sql(tag, item);
@@ -373,7 +373,7 @@ retention_due_at_sql(RetentionTag *tag)
 							 foreach_current_index(lc) ? ", " : "",
 							 item_value_sql(tag, lfirst(lc)), period, starts, zone);
 		result = list_length(tag->label.anchor_items) == 1 ? buf.data
-			: psprintf("pg_catalog.%s(%s)", tag->label.anchor_mode == '|' ? "LEAST" : "GREATEST", buf.data);
+			: psprintf("%s(%s)", tag->label.anchor_mode == '|' ? "LEAST" : "GREATEST", buf.data);
 	}
 	condition = retention_condition_sql(tag, "r");
 	if (condition)
@@ -403,7 +403,7 @@ retention_deparse_due(RetentionTag *tag, TimestampTz now, Datum *cutoff, Datum *
 		/* no single cutoff: see complex_due_sql */
 		*cutoff = *exact = (Datum) 0;
 		check = complex_due_sql(tag, now);
-		return condition ? psprintf("(pg_catalog.coalesce(%s, false) AND %s)", condition, check) : check;
+		return condition ? psprintf("(COALESCE(%s, false) AND %s)", condition, check) : check;
 	}
 	retention_cutoff(tag->anchor_type, rule, now, exact, &safe, &upper);
 	*cutoff = safe;
@@ -433,7 +433,7 @@ retention_deparse_due(RetentionTag *tag, TimestampTz now, Datum *cutoff, Datum *
 					 prefix, column, deparse_literal(upper, tag->anchor_type),
 					 column, deparse_literal(safe, tag->anchor_type), check);
 	/* rows where the condition is not true are outside the tag */
-	return condition ? psprintf("(pg_catalog.coalesce(%s, false) AND %s)", condition, check) : check;
+	return condition ? psprintf("(COALESCE(%s, false) AND %s)", condition, check) : check;
 }
 
 /*
@@ -706,7 +706,7 @@ retention_anchor_instant_sql(RetentionTag *tag)
 								 quote_literal_cstr(tag->category->rule.time_zone), value);
 			appendStringInfo(&buf, "%s%s", foreach_current_index(lc) ? ", " : "", value);
 		}
-		return psprintf("pg_catalog.%s(%s)", tag->label.anchor_mode == '|' ? "LEAST" : "GREATEST", buf.data);
+		return psprintf("%s(%s)", tag->label.anchor_mode == '|' ? "LEAST" : "GREATEST", buf.data);
 	}
 	if (tag->anchor_type == TIMESTAMPTZOID)
 		return retention_anchor_sql(tag);
