@@ -795,3 +795,67 @@ retention_tag_model_rows(PG_FUNCTION_ARGS)
 	}
 	return (Datum) 0;
 }
+
+/*
+ * retention_tag_anchor_items
+ *
+ * retention._tag_anchor_items() RETURNS SETOF record (table_name regclass,
+ * column_name name, item text, index_relid oid, index_attnum smallint,
+ * index_columns text): per anchor item of every valid tag, the relation and
+ * column an index must lead with to serve it, and the columns of the index
+ * to suggest (for latest(): the child's foreign-key column, then the
+ * column).  Backs the anchor check of retention.lint().
+ */
+PG_FUNCTION_INFO_V1(retention_tag_anchor_items);
+
+Datum
+retention_tag_anchor_items(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ListCell   *lc;
+
+	InitMaterializedSRF(fcinfo, 0);
+	foreach(lc, retention_read_tags(true, true))
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *attname = NULL;
+		ListCell   *ic;
+
+		if (tag->problem.sqlerrcode != 0 || tag->category == NULL)
+			continue;
+		if (tag->attnum != 0 &&
+			(attname = retention_live_attname(tag->relid, tag->attnum)) == NULL)
+			continue;
+		foreach(ic, tag->label.anchor_items)
+		{
+			RetentionItem *item = lfirst(ic);
+			Datum		values[6];
+			bool		nulls[6] = {false, attname == NULL, false, false, false, false};
+			Oid			relid = item->kind == RETENTION_ITEM_COLUMN ? tag->relid : item->other_relid;
+			AttrNumber	lead = item->kind == RETENTION_ITEM_COLUMN ? item->attnum
+				: item->kind == RETENTION_ITEM_FK ? item->other_attnum : item->key_attnum;
+			char	   *lead_name = retention_live_attname(relid, lead);
+			char	   *columns;
+
+			if (lead_name == NULL)
+				continue;
+			columns = pstrdup(quote_identifier(lead_name));
+			if (item->kind == RETENTION_ITEM_LATEST)
+			{
+				char	   *other = retention_live_attname(relid, item->other_attnum);
+
+				if (other == NULL)
+					continue;
+				columns = psprintf("%s, %s", columns, quote_identifier(other));
+			}
+			values[0] = ObjectIdGetDatum(tag->relid);
+			values[1] = attname ? CStringGetDatum(attname) : (Datum) 0;
+			values[2] = CStringGetTextDatum(retention_item_to_text(item));
+			values[3] = ObjectIdGetDatum(relid);
+			values[4] = Int16GetDatum(lead);
+			values[5] = CStringGetTextDatum(columns);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
+	}
+	return (Datum) 0;
+}

@@ -68,9 +68,12 @@ AS $$
                        'purpose', c.purpose,
                        'legal_basis', c.legal_basis,
                        'retention', (SELECT s.kept FROM retention.schedule s
-                                      WHERE s.category OPERATOR(pg_catalog.=) c.name AND s.variant IS NULL),
-                       'variants', (SELECT jsonb_object_agg(s.variant, s.kept) FROM retention.schedule s
-                                     WHERE s.category OPERATOR(pg_catalog.=) c.name AND s.variant IS NOT NULL)))
+                                      WHERE s.category OPERATOR(pg_catalog.=) c.name AND s.variant IS NULL))
+                   -- a category with variants also lists their rules
+                   OPERATOR(pg_catalog.||) coalesce((SELECT jsonb_build_object('variants', jsonb_object_agg(s.variant, s.kept))
+                                                       FROM retention.schedule s
+                                                      WHERE s.category OPERATOR(pg_catalog.=) c.name AND s.variant IS NOT NULL
+                                                     HAVING count(*) OPERATOR(pg_catalog.>) 0), '{}'))
               FROM retention.category c WHERE c.name IN (SELECT name FROM used)), '{}'),
         'tables', coalesce((
             SELECT jsonb_agg(t ORDER BY t ->> 'table')
@@ -81,13 +84,20 @@ AS $$
                                        'data', r.row_data,
                                        'category', r.category,
                                        'due_at', r.due_at,
+                                       'variant', (SELECT cv.variant
+                                                     FROM retention.tags t
+                                                     JOIN retention.category_variant cv
+                                                       ON cv.category OPERATOR(pg_catalog.=) t.category
+                                                      AND cv.variant OPERATOR(pg_catalog.=) (r.row_data ->> t.variant_from)
+                                                    WHERE t.table_name OPERATOR(pg_catalog.=) r.table_name
+                                                      AND t.column_name IS NULL),
                                        'columns_due', r.columns_due,
                                        'found_by', r.found_by)
                                    ORDER BY r.row_key::text)) AS t
                       FROM r GROUP BY r.table_name) tables), '[]'))
 $$;
 COMMENT ON FUNCTION retention.export_subject(jsonb) IS
-    'Subject access and portability: one JSON document with all of a person''s tagged data across the database (and rows linked to it by foreign keys), taken in one snapshot; for every category the description, purpose, legal basis and retention rule in words; for every row the date it is due to be deleted, and for every anonymizable column its own due date. Members of retention_dsr only.';
+    'Subject access and portability: one JSON document with all of a person''s tagged data across the database (and rows linked to it by foreign keys), taken in one snapshot; for every category the description, purpose, legal basis and retention rule in words; for every row the date it is due to be deleted (and the category variant that applies to it, for a tag with variant=column), and for every anonymizable column its own due date. Members of retention_dsr only.';
 
 CREATE FUNCTION retention.export_subject_csv(
     identifiers      jsonb,

@@ -3,7 +3,7 @@
 -- latest(), when=, period= and variant=, one second either side of the due
 -- time; NULL items ignored, all NULL never due; the schedule in words.
 BEGIN;
-SELECT plan(32);
+SELECT plan(37);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -126,6 +126,22 @@ CALL retention.enforce();
 SELECT is(array(SELECT id FROM pm_user ORDER BY id), '{3}'::int[], 'a|b with a parent''s date: whichever falls due first');
 SELECT is((SELECT anchor FROM retention.tags WHERE object = 'pm_user'), 'acct->pm_acct.ended|withdrawn', 'tags: the anchor list as written');
 SELECT is((SELECT count(*) FROM retention.category_variant WHERE category = 'pm_year'), 1::bigint, 'variant stored');
+
+-- 12. lint names the index that makes latest() cheap
+SELECT ok(EXISTS (SELECT 1 FROM retention.lint() WHERE check_name = 'anchor_without_index'
+                     AND hint = 'CREATE INDEX ON public.pm_rental (customer_id, rented_at);'), 'lint: the index latest() needs');
+SELECT ok(NOT EXISTS (SELECT 1 FROM retention.lint() WHERE check_name = 'anchor_without_index'
+                         AND object = 'public.pm_parent' AND message LIKE '%latest%'), 'lint: an index on (parent_id, at) serves latest()');
+-- 13. the export: the variant that applies to each row, the rules in words
+ALTER TABLE pm_variant ADD COLUMN email text;
+UPDATE pm_variant SET email = 'ana@example.com';
+SECURITY LABEL FOR retention ON COLUMN pm_variant.email IS 'subject=email';
+CREATE TEMP TABLE ana AS SELECT retention.export_subject('{"email": "ana@example.com"}') AS d;
+SELECT is((SELECT array_agg(r ->> 'variant' ORDER BY r -> 'key' ->> 'id') FROM ana, jsonb_array_elements(d -> 'tables') t, jsonb_array_elements(t -> 'rows') r),
+          '{BR,BR}'::text[], 'export: each row with the variant that applies');
+SELECT is((SELECT array_agg((r ->> 'due_at')::timestamptz ORDER BY r -> 'key' ->> 'id') FROM ana, jsonb_array_elements(d -> 'tables') t, jsonb_array_elements(t -> 'rows') r),
+          (SELECT array_agg(a + interval '2 years' ORDER BY id) FROM pm_variant), 'export: due dates follow the variant');
+SELECT ok((SELECT d #>> '{categories,pm_year,variants,BR}' FROM ana) LIKE '2 years after %', 'export: the category''s variants in words');
 
 SELECT * FROM finish();
 ROLLBACK;
