@@ -1,8 +1,10 @@
 /*-------------------------------------------------------------------------
  *
  * src/tag_model.c
- *	  Resolving the keys of the 0.2.0 policy model: anchor lists and
- *	  latest() items, period= and variant= columns, and when= conditions.
+ *	  The keys of the 0.2.0 policy model: resolving anchor lists and
+ *	  latest() items, period= and variant= columns and when= conditions;
+ *	  following renames for the DDL guard; the normalized storage of
+ *	  conditions; and the rows that the tags view and lint read of them.
  *
  * Like tag_resolve.c, problems are returned as data (RetentionProblem),
  * never raised for user-caused trouble.  A when= condition is parsed by
@@ -18,17 +20,17 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/relation.h"
 #include "access/table.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/objectaddress.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
-#include "access/relation.h"
 #include "catalog/pg_type.h"
-#include "catalog/objectaddress.h"
 #include "commands/comment.h"
 #include "commands/event_trigger.h"
 #include "commands/seclabel.h"
@@ -690,6 +692,17 @@ retention_renamed_model(const RetentionTag *before, RetentionLabel *label,
 	return true;
 }
 
+/* Is the relation owned by the current user (or are we superuser)? */
+static bool
+relation_owned_by_user(Oid relid)
+{
+#if PG_VERSION_NUM >= 160000
+	return object_ownercheck(RelationRelationId, relid, GetUserId());
+#else
+	return pg_class_ownercheck(relid, GetUserId());
+#endif
+}
+
 /*
  * retention_normalize_labels
  *
@@ -721,7 +734,7 @@ retention_normalize_labels(PG_FUNCTION_ARGS)
 
 		/* only the caller's own tables: labels are their owner's to set */
 		if (tag->problem.sqlerrcode != 0 || tag->condition == NULL ||
-			!pg_class_ownercheck(tag->relid, GetUserId()))
+			!relation_owned_by_user(tag->relid))
 			continue;
 		label = tag->label;
 		label.when = retention_condition_text(tag);
