@@ -93,6 +93,13 @@ SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_customer IS '
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_rental IS 'category=m_rows anchor=rented_at variant=customer_id->regress_customer.country'$$); -- ok: through the key
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_rental IS 'category=m_rows anchor=rented_at variant=title->regress_customer.country'$$); -- fails: no such key
 
+-- partitions=drop|detach needs the due time to follow from the partition key
+CREATE TABLE regress_traffic (id integer, sent_at timestamptz, kind text, keep_for interval) PARTITION BY RANGE (sent_at); -- ok
+SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_traffic IS 'category=m_rows anchor=sent_at partitions=drop when=''kind = ''''sms'''''''$$); -- fails: a condition
+SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_traffic IS 'category=m_rows anchor=sent_at partitions=detach period=keep_for'$$); -- fails: period from the row
+SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_traffic IS 'category=m_rows anchor=sent_at partitions=rows when=''kind = ''''sms'''''''$$); -- ok: row by row
+DROP TABLE regress_traffic;                                      -- ok
+
 -- category variants
 SELECT category, variant, period FROM retention.define_category_variant('m_rows', 'BR', '5 years');               -- ok
 SELECT pg_temp.try($$SELECT retention.define_category_variant('nope', 'BR', '5 years')$$);                         -- fails: unknown category

@@ -492,14 +492,14 @@ retention_resolve_model(RetentionTag *tag)
 	}
 	tag->complex = list_length(l->anchor_items) > 1 || l->period || l->variant ||
 		((RetentionItem *) linitial(l->anchor_items))->kind == RETENTION_ITEM_LATEST;
-	if (tag->complex && tag->attnum == 0 &&
+	if ((tag->complex || tag->condition) && tag->attnum == 0 &&
 		tag->label.partitions != RETENTION_PARTITIONS_DEFAULT &&
 		tag->label.partitions != RETENTION_PARTITIONS_ROWS)
 	{
 		retention_set_problem(&tag->problem, ERRCODE_INVALID_PARAMETER_VALUE,
-							  "partitions=drop or detach needs one anchor column and the category's period",
-							  "A partition can be dropped whole only when every row's due time follows from the partition key.",
-							  "Write partitions=rows, or anchor on the partition key without period= or variant=.");
+							  "partitions=drop or detach needs one anchor column, the category's period and no condition",
+							  "A partition can be dropped whole only when every row in it is due by its partition key alone.",
+							  "Write partitions=rows, or anchor on the partition key without when=, period= or variant=.");
 		return false;
 	}
 	return true;

@@ -55,6 +55,10 @@ LANGUAGE sql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH r AS MATERIALIZED (SELECT * FROM retention.export_subject_rows(identifiers)),
+    -- table tags whose rule varies by a column of the row (read once)
+    vt AS MATERIALIZED (
+        SELECT t.table_name, t.category, t.variant_from FROM retention.tags t
+         WHERE t.column_name IS NULL AND t.variant_from IS NOT NULL),
     used AS (
         SELECT r.category AS name FROM r WHERE r.category IS NOT NULL
         UNION
@@ -84,15 +88,16 @@ AS $$
                                        'data', r.row_data,
                                        'category', r.category,
                                        'due_at', r.due_at,
-                                       'variant', (SELECT cv.variant
-                                                     FROM retention.tags t
-                                                     JOIN retention.category_variant cv
-                                                       ON cv.category OPERATOR(pg_catalog.=) t.category
-                                                      AND cv.variant OPERATOR(pg_catalog.=) (r.row_data ->> t.variant_from)
-                                                    WHERE t.table_name OPERATOR(pg_catalog.=) r.table_name
-                                                      AND t.column_name IS NULL),
                                        'columns_due', r.columns_due,
                                        'found_by', r.found_by)
+                                   -- the category variant the row follows, where one applies
+                                   OPERATOR(pg_catalog.||) coalesce(
+                                       (SELECT jsonb_build_object('variant', cv.variant)
+                                          FROM vt t
+                                          JOIN retention.category_variant cv
+                                            ON cv.category OPERATOR(pg_catalog.=) t.category
+                                           AND cv.variant OPERATOR(pg_catalog.=) (r.row_data ->> t.variant_from)
+                                         WHERE t.table_name OPERATOR(pg_catalog.=) r.table_name), '{}')
                                    ORDER BY r.row_key::text)) AS t
                       FROM r GROUP BY r.table_name) tables), '[]'))
 $$;
