@@ -164,7 +164,7 @@ my $source_variants = $node->safe_psql('source', $variants_sql);
 is($source_variants, 'support_data|BR|5 years||||Brazil', 'source: one category variant');
 like($source_tags, qr/^lead\|.*\|\(kind = 'person'::text\)\|keep_for\|country\|/m,
 	'source: the 0.2.0 keys are listed');
-like($source_tags, qr/^message\."CallerName"\|category=end_user_identifiers anchor="SentLocal"\|column\|end_user_identifiers\|1 year\|end_of_month\|Europe\/Zagreb\|nullify\|\|t$/m,
+like($source_tags, qr/^message\."CallerName"\|category=end_user_identifiers anchor="SentLocal"\|column\|end_user_identifiers\|1 year\|end_of_month\|Europe\/Zagreb\|nullify\|\|t\|\|\|\|SentLocal$/m,
 	'source: mixed-case column tag is listed with its quoted name');
 like($source_tags, qr/^event\|category=event_log anchor=created_at action=delete\|table\|/m,
 	'source: partitioned table tag is listed');
