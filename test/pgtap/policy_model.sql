@@ -7,7 +7,6 @@ SELECT plan(37);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
-SELECT FROM pg_advisory_xact_lock(x'7265746e'::int, 1);
 
 SELECT FROM retention.define_category('pm_year', '1 year');
 -- due 1 s ago / due in 1 s under a 1-year rule
