@@ -463,6 +463,22 @@ findings AS (
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE NOT t.valid
     UNION ALL
+    -- (4b) foreign-table partitions of tagged tables: enforcement skips them
+    SELECT 'warning', 'foreign_partition', fc.oid, NULL::name, NULL,
+           pg_catalog.format('%I.%I', fn.nspname, fc.relname),
+           pg_catalog.format('partition of tagged table %s is a foreign table: enforcement never deletes or anonymizes its rows',
+                             pg_catalog.format('%I.%I', n.nspname, c.relname)),
+           pg_catalog.format('Apply the retention rule where the data lives (tag the remote table in its own database), or detach the partition: ALTER TABLE %s DETACH PARTITION %I.%I; if its data is kept elsewhere under its own rule, record why: SELECT retention.lint_ignore(%L, NULL, ''<reason>'', ''foreign_partition'');',
+                             pt.parentrelid::pg_catalog.regclass, fn.nspname, fc.relname,
+                             pg_catalog.format('%I.%I', fn.nspname, fc.relname))
+      FROM (SELECT DISTINCT tt.relid FROM tags tt
+             WHERE tt.valid AND tt.kind IN ('table', 'column')) t
+      JOIN pg_catalog.pg_class c ON c.oid = t.relid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.relid) pt
+      JOIN pg_catalog.pg_class fc ON fc.oid = pt.relid AND fc.relkind = 'f'
+      JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+    UNION ALL
     -- (5) categories no tag uses (retention_evidence is the logs' own)
     SELECT 'notice', 'unused_category', NULL, NULL, cat.name, cat.name,
            'no retention tag uses this category',
@@ -513,4 +529,4 @@ SELECT r.severity, r.check_name, r.object, r.message, r.hint
           r.check_name COLLATE "C", r.object COLLATE "C", r.message COLLATE "C"
 $$;
 COMMENT ON FUNCTION retention.lint(name) IS
-    'What the retention policy misses (every schema, or one): untagged_personal_data (warning: a column that looks like personal data by name or type, with no tag and no table tag), subject_without_retention (warning: subject identifiers on a table with no retention rule), invalid_tag (warning: a tag that no longer resolves), anchor_without_index and subject_without_index (notice), unused_category (notice), stale_lint_exception (notice). Each finding has a hint saying what to change. Findings recorded with retention.lint_ignore() are not reported. Runs as the caller and reads only what every role can read.';
+    'What the retention policy misses (every schema, or one): untagged_personal_data (warning: a column that looks like personal data by name or type, with no tag and no table tag), subject_without_retention (warning: subject identifiers on a table with no retention rule), invalid_tag (warning: a tag that no longer resolves), foreign_partition (warning: a foreign-table partition of a tagged table, which enforcement never reaches), anchor_without_index and subject_without_index (notice), unused_category (notice), stale_lint_exception (notice). Each finding has a hint saying what to change. Findings recorded with retention.lint_ignore() are not reported. Runs as the caller and reads only what every role can read.';
