@@ -494,6 +494,36 @@ retention_anchor_instant_sql(RetentionTag *tag)
 }
 
 /*
+ * suppress=true on the job's table tag: " RETURNING" and the identifier
+ * columns of the table as text (job->suppress_kinds gets their kinds), so
+ * that the executor can put them on the suppression list in the batch's
+ * transaction; "" otherwise.
+ */
+static char *
+suppress_returning_sql(EnforceJob *job, List *subject_columns)
+{
+	RetentionTag *table_tag = linitial(job->tags);
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (table_tag->label.suppress != 1)
+		return "";
+	initStringInfo(&buf);
+	foreach(lc, subject_columns)
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *name = retention_live_attname(tag->relid, tag->attnum);
+
+		if (name == NULL)
+			retention_raise_changed();
+		appendStringInfo(&buf, "%sr.%s::pg_catalog.text", buf.len ? ", " : " RETURNING ",
+						 quote_identifier(name));
+		job->suppress_kinds = lappend(job->suppress_kinds, makeString(tag->label.subject));
+	}
+	return buf.data;
+}
+
+/*
  * retention_deparse_job
  *
  * Fills in the statements of a job (and its cutoffs) whose relation, tags,
@@ -516,6 +546,9 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	ListCell   *lc;
 	int			i = 0;
 
+	char	   *still_referenced = job->blocked_anonymize
+		? retention_referenced_sql(job->tagged_relid, all_tags, holds) : NULL;
+
 	initStringInfo(&due_any);
 	initStringInfo(&flags);
 	initStringInfo(&sets);
@@ -524,6 +557,10 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	{
 		RetentionTag *tag = lfirst(lc);
 		char	   *due = retention_deparse_due(tag, now, &job->cutoffs[i], &job->exact_cutoffs[i]);
+
+		/* blocked=anonymize: the table tag's due rows that cannot go */
+		if (still_referenced)
+			due = psprintf("(%s AND %s)", due, still_referenced);
 
 		job->due_sql = lappend(job->due_sql, due);
 		if (is_delete)
@@ -585,7 +622,8 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 		job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
 									   flags.data, name, job->where_due);
 	if (is_delete)
-		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)", name);
+		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s",
+								  name, suppress_returning_sql(job, subject_columns));
 	else
 	{
 		StringInfoData cols;

@@ -138,6 +138,66 @@ count_as_owner(EnforceJob *job, const char *sql, const RetentionHolds *holds)
 }
 
 /*
+ * suppress=true: the identifiers of the rows the batch just deleted (the
+ * RETURNING columns of job->apply_sql, in SPI_tuptable) go on the
+ * suppression list as keyed hashes with reason "retention", in the batch's
+ * transaction: rolled back with it.  Identifiers that name nobody once
+ * normalized are skipped.  Leaves SPI_processed as the delete set it.
+ */
+static void
+suppress_deleted(EnforceJob *job)
+{
+	SPITupleTable *deleted = SPI_tuptable;
+	uint64		n = SPI_processed;
+	uint8		key[RETENTION_KEY_BYTES];
+	Oid			types[3] = {TEXTOID, BYTEAOID, TEXTOID};
+	List	   *kinds = NIL;
+	List	   *hashes = NIL;
+	ListCell   *kc;
+	ListCell   *hc;
+
+	retention_load_key(key);
+	for (uint64 i = 0; i < n; i++)
+	{
+		int			col = 1;
+
+		foreach(kc, job->suppress_kinds)
+		{
+			const char *kind = strVal(lfirst(kc));
+			bool		isnull;
+			Datum		value = SPI_getbinval(deleted->vals[i], deleted->tupdesc, col++, &isnull);
+			char	   *normalized;
+			bytea	   *hash;
+
+			if (isnull)
+				continue;
+			normalized = retention_normalize_identifier(kind, TextDatumGetCString(value));
+			if (!retention_identifier_is_meaningful(kind, normalized))
+				continue;
+			hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+			SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+			retention_identifier_hash(key, kind, normalized, (uint8 *) VARDATA(hash));
+			kinds = lappend(kinds, (char *) kind);
+			hashes = lappend(hashes, hash);
+		}
+	}
+	explicit_bzero(key, sizeof(key));
+	forboth(kc, kinds, hc, hashes)
+	{
+		Datum		values[3];
+
+		values[0] = CStringGetTextDatum((char *) lfirst(kc));
+		values[1] = PointerGetDatum(lfirst(hc));
+		values[2] = CStringGetTextDatum("retention");
+		retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason)"
+										  " VALUES ($1, $2, $3)"
+										  " ON CONFLICT (kind, identifier_hash) DO NOTHING",
+										  3, types, values, NULL, SPI_OK_INSERT);
+	}
+	SPI_processed = n;
+}
+
+/*
  * One batch of a job: lock candidates, apply.  Returns the number of
  * candidate rows (0: nothing left).  Raises on error.
  */
@@ -212,8 +272,11 @@ run_batch(EnforceJob *job, RunState *run, RetentionJobResult *result)
 			args[t] = PointerGetDatum(construct_array(flags[t - 1], n, BOOLOID, 1, true, TYPALIGN_CHAR));
 		}
 		rc = retention_execute_job_sql(job->apply_sql, nargs, types, args, false, 0);
-		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE_RETURNING)
+		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE_RETURNING &&
+			!(rc == SPI_OK_DELETE_RETURNING && job->suppress_kinds != NIL))
 			elog(ERROR, "apply statement failed: %s", SPI_result_code_string(rc));
+		if (rc == SPI_OK_DELETE_RETURNING)
+			suppress_deleted(job);
 	}
 	/* an anonymized value must not look pending again, or we would loop */
 	for (uint64 i = 0; !job->is_delete && i < SPI_processed; i++)
@@ -254,6 +317,7 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 
 	if (!job->is_delete || job->relid == job->tagged_relid ||
 		mode == RETENTION_PARTITIONS_ROWS || OidIsValid(tag->fk_conoid) ||
+		tag->label.suppress == 1 ||	/* identifiers are read from each row */
 		result->held > 0 || job->held_sql != NULL || job->blocked_sql != NULL)
 		return false;
 	if (!retention_partition_upper_bound(job->relid,
@@ -324,7 +388,10 @@ run_job(EnforceJob *job, RunState *run)
 	}
 	if (job->held_sql)
 		result.held = count_as_owner(job, job->held_sql, &run->holds);
-	if (job->blocked_sql)
+	/* blocked=anonymize / expected: referenced due rows are no alarm */
+	if (job->blocked_sql &&
+		((RetentionTag *) linitial(job->tags))->label.blocked != RETENTION_BLOCKED_ANONYMIZE &&
+		((RetentionTag *) linitial(job->tags))->label.blocked != RETENTION_BLOCKED_EXPECTED)
 		result.blocked = count_as_owner(job, job->blocked_sql, &run->holds);
 
 	for (;;)

@@ -24,8 +24,12 @@
 #include "optimizer/optimizer.h"
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
+#include "utils/syscache.h"
 
 #include "pg_retention.h"
+
+/* set while make_blocked_job plans a blocked=anonymize job */
+static bool planning_blocked_anonymize = false;
 
 /*
  * A job for one relation, with its statements.  The names the statements
@@ -45,6 +49,7 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 
 	job->tagged_relid = tagged_relid;
 	job->relid = relid;
+	job->blocked_anonymize = planning_blocked_anonymize;
 	/* no lock: planning never waits; each batch takes its own locks */
 	job->owner = retention_relation_owner(relid);
 	job->is_delete = is_delete;
@@ -83,6 +88,84 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		job->relation_name = retention_deparse_relation_or_oid(relid);
 	if (!job->changed)
 		retention_deparse_job(job, subject_columns, holds, now, all_tags);
+	return job;
+}
+
+/*
+ * blocked=anonymize: the tags of the job that anonymizes a table's due rows
+ * that other rows still reference.  Each is a copy of a column tag of the
+ * table (its method), or of a subject-only column (nullified, or a keyed
+ * pseudonym where NOT NULL: see retention_identifier_removable), with the
+ * table tag's category and anchor, so that its due predicate is the table
+ * tag's.  Columns whose category is under a hold are left out by the caller.
+ */
+static List *
+blocked_anonymize_tags(RetentionTag *table_tag, List *column_tags, List *subject_columns)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, list_concat_copy(column_tags, subject_columns))
+	{
+		RetentionTag *column = lfirst(lc);
+		RetentionTag *tag;
+
+		/* a subject column with a category goes by its column tag, if any */
+		if (foreach_current_index(lc) >= list_length(column_tags) && column->category)
+			continue;
+		if (column->category == NULL)
+		{
+			HeapTuple	tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(column->relid),
+												Int16GetDatum(column->attnum));
+			bool		removable;
+			bool		notnull;
+
+			if (!HeapTupleIsValid(tuple))
+				continue;
+			removable = retention_identifier_removable((Form_pg_attribute) GETSTRUCT(tuple));
+			notnull = ((Form_pg_attribute) GETSTRUCT(tuple))->attnotnull;
+			ReleaseSysCache(tuple);
+			if (!removable)
+				continue;
+			tag = palloc(sizeof(RetentionTag));
+			*tag = *column;
+			tag->action = notnull ? RETENTION_ACTION_HASH : RETENTION_ACTION_NULLIFY;
+		}
+		else
+		{
+			tag = palloc(sizeof(RetentionTag));
+			*tag = *column;
+		}
+		tag->category = table_tag->category;
+		tag->anchor_attnum = table_tag->anchor_attnum;
+		tag->fk_conoid = table_tag->fk_conoid;
+		tag->parent_relid = table_tag->parent_relid;
+		tag->parent_attnum = table_tag->parent_attnum;
+		tag->parent_key_attnum = table_tag->parent_key_attnum;
+		tag->anchor_type = table_tag->anchor_type;
+		result = lappend(result, tag);
+	}
+	return result;
+}
+
+/* The job of blocked_anonymize_tags: an anonymization of referenced rows. */
+static EnforceJob *
+make_blocked_job(Oid tagged_relid, Oid relid, List *tags, List *subject_columns,
+				 const RetentionHolds *holds, TimestampTz now, List *all_tags)
+{
+	EnforceJob *job;
+
+	/* make_job deparses at once: mark the job through a flag it reads */
+	planning_blocked_anonymize = true;
+	PG_TRY();
+	{
+		job = make_job(tagged_relid, relid, tags, false, subject_columns, holds, now, all_tags);
+	}
+	PG_FINALLY();
+	{
+		planning_blocked_anonymize = false;
+	}
+	PG_END_TRY();
 	return job;
 }
 
@@ -238,6 +321,21 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 						job->held = table_held ||
 							list_member(holds->categories, makeString(table_tag->category->name));
 						jobs = lappend(jobs, job);
+					}
+					if (table_tag && table_tag->label.blocked == RETENTION_BLOCKED_ANONYMIZE &&
+						!table_held &&
+						!list_member(holds->categories, makeString(table_tag->category->name)))
+					{
+						List	   *blocked_tags = blocked_anonymize_tags(table_tag, column_tags,
+																		  subject_columns);
+
+						if (blocked_tags != NIL &&
+							retention_referenced_sql(current, tags, holds) != NULL)
+						{
+							job = make_blocked_job(current, lfirst_oid(leaf), blocked_tags,
+												   subject_columns, holds, now, tags);
+							jobs = lappend(jobs, job);
+						}
 					}
 					if (column_tags)
 					{

@@ -11,6 +11,7 @@
 #define PG_RETENTION_H
 
 #include "access/attnum.h"
+#include "catalog/pg_attribute.h"
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
 #include "utils/relcache.h"
@@ -52,6 +53,15 @@ typedef enum RetentionPartitions
 	RETENTION_PARTITIONS_ROWS	/* delete row by row like any table */
 } RetentionPartitions;
 
+/* What a table tag does with a due row other rows still reference. */
+typedef enum RetentionBlocked
+{
+	RETENTION_BLOCKED_DEFAULT = 0,	/* not given: wait */
+	RETENTION_BLOCKED_WAIT,		/* stays whole until it can go (counted blocked) */
+	RETENTION_BLOCKED_ANONYMIZE,	/* its personal columns anonymized now */
+	RETENTION_BLOCKED_EXPECTED	/* waits, and that is expected: no alarm */
+} RetentionBlocked;
+
 /* A label as written, parsed but not checked against the catalogs. */
 typedef struct RetentionLabel
 {
@@ -66,6 +76,8 @@ typedef struct RetentionLabel
 	int			keep;			/* mask: trailing characters kept; -1 absent */
 	int64		bucket;			/* generalize numbers: bucket width; 0 absent */
 	RetentionPartitions partitions; /* table tags on partitioned tables */
+	RetentionBlocked blocked;	/* table tags: due rows still referenced */
+	int			suppress;		/* table tags: -1 absent, 0 false, 1 true */
 } RetentionLabel;
 
 /* Where a retention period starts, relative to the anchor. */
@@ -85,6 +97,14 @@ typedef struct RetentionRule
 	char	   *time_zone;
 } RetentionRule;
 
+/* What an erasure request does to a category's data (on_erasure). */
+typedef enum RetentionOnErasure
+{
+	RETENTION_ON_ERASURE_DELETE = 0,	/* as at expiry: rows go, values anonymized */
+	RETENTION_ON_ERASURE_ANONYMIZE, /* rows stay, personal columns anonymized */
+	RETENTION_ON_ERASURE_KEEP	/* kept whole for a legal obligation */
+} RetentionOnErasure;
+
 /* One category row, as the C code needs it. */
 typedef struct RetentionCategory
 {
@@ -92,6 +112,8 @@ typedef struct RetentionCategory
 	RetentionRule rule;
 	char	   *starts;			/* as stored, for SQL text */
 	RetentionAction action;
+	RetentionOnErasure on_erasure;
+	char	   *legal_basis;	/* NULL: none stated */
 } RetentionCategory;
 
 #define RETENTION_KEY_BYTES		32
@@ -158,6 +180,11 @@ typedef struct EnforceJob
 	char	  **column_names;	/* per tag: the tagged column (NULL: table tag) */
 	char	  **anchor_names;	/* per tag: the anchor (or FK) column */
 	bool		changed;		/* a name no longer resolved when planning */
+
+	/* what happens to due rows beyond deleting them (blocked=, suppress=) */
+	bool		blocked_anonymize;	/* anonymizes due rows still referenced */
+	List	   *suppress_kinds; /* String: subject kind of each RETURNING
+								 * column of apply_sql (suppress=true) */
 } EnforceJob;
 
 /* What a job did, for its evidence (see evidence.c). */
@@ -290,6 +317,7 @@ extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
 
 /* category.c */
 extern List *retention_load_categories(void);
+extern RetentionOnErasure retention_on_erasure_from_name(const char *name);
 extern RetentionCategory *retention_find_category(List *categories,
 												  const char *name);
 extern bool retention_extension_exists(void);
@@ -299,6 +327,7 @@ extern bool retention_category_exists(const char *name);
 extern bool retention_resolve_tag(RetentionTag *tag, List *categories,
 								  bool check_references);
 extern char *retention_describe_tag(const RetentionTag *tag);
+extern bool retention_identifier_removable(Form_pg_attribute att);
 extern char *retention_live_attname(Oid relid, AttrNumber attnum);
 extern struct Node *retention_column_default(Oid relid, AttrNumber attnum);
 

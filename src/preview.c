@@ -83,11 +83,33 @@ typedef struct TagStats
 	int64		due;
 	int64		held;
 	int64		blocked;
+	char	   *note;			/* blocked=anonymize / expected, or NULL */
 	bool		oldest_null;
 	TimestampTz oldest;
 	bool		next_null;
 	TimestampTz next;
 } TagStats;
+
+/*
+ * A table tag that says what its referenced due rows get (blocked=anonymize
+ * or blocked=expected): they are not an alarm, so they are not counted as
+ * blocked; the note says how many there are and why they stay.
+ */
+static void
+blocked_as_declared(EnforceJob *job, TagStats *stats)
+{
+	RetentionTag *tag = linitial(job->tags);
+
+	if (!job->is_delete || stats[0].blocked == 0 ||
+		(tag->label.blocked != RETENTION_BLOCKED_ANONYMIZE &&
+		 tag->label.blocked != RETENTION_BLOCKED_EXPECTED))
+		return;
+	stats[0].note = psprintf(INT64_FORMAT " %s", stats[0].blocked,
+							 tag->label.blocked == RETENTION_BLOCKED_EXPECTED
+							 ? "referenced (expected)"
+							 : "still referenced: anonymized instead of deleted (blocked=anonymize)");
+	stats[0].blocked = 0;
+}
 
 /* Counts one job as its owner; fills stats[] per tag. */
 static void
@@ -164,6 +186,12 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 		/* due all the same; shown beside, as of now */
 		for (int t = 0; t < ntags; t++)
 			stats[t].blocked = blocked;
+		blocked_as_declared(job, stats);
+	}
+	if (job->blocked_anonymize)
+	{
+		for (int t = 0; t < ntags; t++)
+			stats[t].note = "rows still referenced, anonymized instead of deleted (blocked=anonymize)";
 	}
 
 	/* next due: the smallest anchor that is not due yet */
@@ -304,6 +332,8 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 				values[11] = CStringGetTextDatum(error);
 			else if (whole_hold)
 				values[11] = CStringGetTextDatum("held as a whole (category or table hold)");
+			else if (stats[t].note)
+				values[11] = CStringGetTextDatum(stats[t].note);
 			else
 				nulls[11] = true;
 			values[12] = Int64GetDatum(stats[t].blocked);
