@@ -267,6 +267,102 @@ retention_held_sql(List *subject_columns, const RetentionHolds *holds,
 	return buf.len ? psprintf("(%s)", buf.data) : NULL;
 }
 
+/* How far up foreign keys a subject hold reaches: as far as the export goes down. */
+#define HELD_PARENT_DEPTH	8
+
+static char *held_through_parents(Oid relid, List *tags, const RetentionHolds *holds,
+								  const char *alias, int depth);
+
+/*
+ * retention_held_through_parents_sql
+ *
+ * "Row alias of relid references, through a foreign key of relid and up to
+ * HELD_PARENT_DEPTH keys further up, a row that an active subject hold
+ * protects by its identifier columns", parenthesized; NULL when no hold can
+ * reach relid that way.  A subject hold thereby covers the rows an export
+ * of the person returns: the rows their identifiers are in and the rows
+ * that reference those, at any depth.  tags: every tag (the identifier
+ * columns of each parent are taken from it).  The parents are read by the
+ * role the statement runs as (the table's owner).
+ */
+char *
+retention_held_through_parents_sql(Oid relid, List *tags, const RetentionHolds *holds,
+								   const char *alias)
+{
+	return held_through_parents(relid, tags, holds, alias, 0);
+}
+
+static char *
+held_through_parents(Oid relid, List *tags, const RetentionHolds *holds,
+					 const char *alias, int depth)
+{
+	Relation	conrel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	StringInfoData buf;
+
+	if (holds == NULL || holds->subject_kinds == NIL || depth >= HELD_PARENT_DEPTH)
+		return NULL;
+	initStringInfo(&buf);
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		Oid			parent = con->confrelid;
+		char	   *palias;
+		List	   *subject_columns = NIL;
+		ListCell   *lc;
+		char	   *own;
+		char	   *up;
+		AttrNumber	conkey[INDEX_MAX_KEYS];
+		AttrNumber	confkey[INDEX_MAX_KEYS];
+		Oid			pf_eq[INDEX_MAX_KEYS];
+		int			nkeys;
+
+		if (con->contype != CONSTRAINT_FOREIGN || con->conrelid != relid)
+			continue;
+		palias = psprintf("p%d", depth + 1);
+		foreach(lc, tags)
+		{
+			RetentionTag *tag = lfirst(lc);
+
+			if (tag->relid == parent && tag->attnum != 0 && tag->label.subject &&
+				tag->problem.sqlerrcode == 0)
+				subject_columns = lappend(subject_columns, tag);
+		}
+		own = retention_held_sql(subject_columns, holds, palias);
+		up = held_through_parents(parent, tags, holds, palias, depth + 1);
+		if (own == NULL && up == NULL)
+			continue;
+		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+		appendStringInfo(&buf, "%sEXISTS (SELECT 1 FROM %s %s WHERE ", buf.len ? " OR " : "",
+						 retention_deparse_relation(parent), palias);
+		for (int k = 0; k < nkeys; k++)
+			appendStringInfo(&buf, "%s.%s %s %s.%s AND ", palias,
+							 retention_deparse_column(parent, confkey[k]),
+							 operator_sql(pf_eq[k]), alias,
+							 retention_deparse_column(relid, conkey[k]));
+		appendStringInfo(&buf, "(%s%s%s))", own ? own : "", own && up ? " OR " : "", up ? up : "");
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+}
+
+/*
+ * The disjunction of two held predicates, either of which may be NULL.
+ */
+char *
+retention_held_or(char *a, char *b)
+{
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	return psprintf("(%s OR %s)", a, b);
+}
+
 /*
  * retention_row_held_sql
  *
@@ -297,7 +393,8 @@ retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
 		if (tag->attnum != 0 && tag->label.subject)
 			subject_columns = lappend(subject_columns, tag);
 	}
-	return retention_held_sql(subject_columns, holds, alias);
+	return retention_held_or(retention_held_sql(subject_columns, holds, alias),
+							 retention_held_through_parents_sql(relid, tags, holds, alias));
 }
 
 /*
@@ -537,7 +634,9 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	List	   *tags = job->tags;
 	bool		is_delete = job->is_delete;
 	char	   *name = job->relation_name;
-	char	   *held = retention_held_sql(subject_columns, holds, "r");
+	char	   *held = retention_held_or(retention_held_sql(subject_columns, holds, "r"),
+											retention_held_through_parents_sql(job->relid, all_tags,
+																			   holds, "r"));
 	char	   *referenced;
 	StringInfoData due_any;
 	StringInfoData flags;

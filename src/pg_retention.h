@@ -259,6 +259,10 @@ extern char *retention_referenced_sql(Oid tagged_relid, List *tags,
 									  const RetentionHolds *holds);
 extern char *retention_held_sql(List *subject_columns,
 								const RetentionHolds *holds, const char *alias);
+extern char *retention_held_through_parents_sql(Oid relid, List *tags,
+												const RetentionHolds *holds,
+												const char *alias);
+extern char *retention_held_or(char *a, char *b);
 extern char *retention_row_held_sql(Oid relid, List *tags,
 									const RetentionHolds *holds,
 									const char *alias);

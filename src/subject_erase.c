@@ -333,7 +333,9 @@ classify(Erasure *e)
 		}
 		group->action = deleting ? SUBJECT_DELETE : SUBJECT_ANONYMIZE;
 		/* a shared row: any identifier column of the table may be held */
-		group->held = retention_held_sql(subject_columns, &e->holds, "r");
+		group->held = retention_held_or(retention_held_sql(subject_columns, &e->holds, "r"),
+										retention_held_through_parents_sql(group->relid, e->search->tags,
+																		   &e->holds, "r"));
 		if (group->held)
 			group->held_rows = (int64) group_statement(e, group,
 													   psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND %s",
@@ -809,10 +811,13 @@ suppress_and_log(Erasure *e)
 		if (tables.len > 1)
 			appendStringInfoString(&tables, ", ");
 		escape_json(&tables, subject_qualified_name(r->root));
+		/* held as the report says (legal holds and obligations), kept apart */
 		appendStringInfo(&tables, ": {\"found\": " INT64_FORMAT ", \"deleted\": " INT64_FORMAT
-						 ", \"anonymized\": " INT64_FORMAT ", \"held\": " INT64_FORMAT
-						 ", \"kept\": " INT64_FORMAT "}",
-						 r->found, r->deleted, r->anonymized, r->held, r->kept);
+						 ", \"anonymized\": " INT64_FORMAT ", \"held\": " INT64_FORMAT,
+						 r->found, r->deleted, r->anonymized, r->held + r->kept);
+		if (r->kept > 0)
+			appendStringInfo(&tables, ", \"kept\": " INT64_FORMAT, r->kept);
+		appendStringInfoChar(&tables, '}');
 	}
 	appendStringInfoChar(&tables, '}');
 	if (!e->dry_run && !e->subject_held)
