@@ -79,6 +79,7 @@ extern SubjectSearch *subject_begin_search(Jsonb *identifiers, bool lock,
 										   uint8 *key);
 extern void subject_search_identifiers(SubjectSearch *search);
 extern void subject_search_children(SubjectSearch *search);
+extern void subject_search_parents(SubjectSearch *search);
 extern void subject_begin_as_owner(Oid relid, int *nestlevel,
 								   Oid *save_userid, int *save_sec_context);
 extern void subject_query(SubjectSearch *search, Oid relid, const char *sql,

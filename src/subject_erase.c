@@ -961,6 +961,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 		e.search->lock = false;
 	subject_search_identifiers(e.search);
 	subject_search_children(e.search);
+	subject_search_parents(e.search);
 
 	/* deepest children first: fewer keys block a delete */
 	e.ordered = list_copy(e.search->groups);
