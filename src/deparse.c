@@ -511,21 +511,25 @@ retention_anonymized_value_sql(RetentionTag *tag, Oid relid, char **pending)
 				return value;
 			}
 		case RETENTION_ACTION_HASH:
+			/* keyed per column: the tagged table's column (keyed_hash.c) */
 			if (base == BYTEAOID)
 			{
 				*pending = psprintf("NOT retention._is_pseudonym_bytea(%s::pg_catalog.bytea, $1)", col);
-				return psprintf("retention._pseudonym_bytea(%s::pg_catalog.bytea, $1)::%s", col, type);
+				return psprintf("retention._pseudonym_bytea(%s::pg_catalog.bytea, $1%s)::%s", col,
+								retention_pseudonym_column_arg(tag->relid, tag->attnum), type);
 			}
 			if (base == UUIDOID)
 			{
 				*pending = psprintf("NOT retention._is_pseudonym_uuid(%s::pg_catalog.uuid, $1)", col);
-				return psprintf("retention._pseudonym_uuid(%s::pg_catalog.uuid, $1)::%s", col, type);
+				return psprintf("retention._pseudonym_uuid(%s::pg_catalog.uuid, $1%s)::%s", col,
+								retention_pseudonym_column_arg(tag->relid, tag->attnum), type);
 			}
 			{
 				int			maxlen = (typmod >= VARHDRSZ) ? typmod - VARHDRSZ : 0;
 
 				*pending = psprintf("NOT retention._is_pseudonym(%s::pg_catalog.text, %d, $1)", col, maxlen);
-				return psprintf("retention._pseudonym(%s::pg_catalog.text, %d, $1)::%s", col, maxlen, type);
+				return psprintf("retention._pseudonym(%s::pg_catalog.text, %d, $1%s)::%s", col, maxlen,
+								retention_pseudonym_column_arg(tag->relid, tag->attnum), type);
 			}
 		case RETENTION_ACTION_MASK:
 			value = psprintf("retention.mask(%s::pg_catalog.text, %d)::%s", col,

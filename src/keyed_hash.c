@@ -24,6 +24,7 @@
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "common/hmac.h"
 #include "common/unicode_norm.h"
@@ -31,6 +32,7 @@
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "parser/scansup.h"
+#include "storage/proc.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -106,6 +108,125 @@ retention_hmac(const uint8 *key, const char *prefix, const void *data,
 		pg_hmac_final(ctx, out, PG_SHA256_DIGEST_LENGTH) < 0)
 		elog(ERROR, "could not compute HMAC: %s", ctx ? pg_hmac_error(ctx) : "out of memory");
 	pg_hmac_free(ctx);
+}
+
+/*
+ * derive_key
+ *
+ * The key of one purpose (see the file header): HMAC(master, "pg_retention
+ * derived key:" || purpose); out has RETENTION_KEY_BYTES bytes.
+ */
+static void
+derive_key(const uint8 *master, const char *purpose, uint8 *out)
+{
+	StaticAssertStmt(RETENTION_KEY_BYTES == PG_SHA256_DIGEST_LENGTH,
+					 "derived keys are HMAC-SHA-256 digests");
+	retention_hmac(master, "pg_retention derived key:", purpose, strlen(purpose), out);
+}
+
+static const char *purpose_name(RetentionHashPurpose purpose);
+
+/*
+ * retention_purpose_key
+ *
+ * The derived key of one purpose, for callers that hash many values
+ * (retention_hash_with_key); out has RETENTION_KEY_BYTES bytes.  Not for
+ * RETENTION_HASH_SUPPRESSION, which is keyed over the ledger hash.
+ */
+void
+retention_purpose_key(const uint8 *master, RetentionHashPurpose purpose, uint8 *out)
+{
+	Assert(purpose != RETENTION_HASH_SUPPRESSION);
+	derive_key(master, purpose_name(purpose), out);
+}
+
+/* The hash of a digest under a derived key from retention_purpose_key. */
+void
+retention_hash_with_key(const uint8 *derived, const uint8 *digest, uint8 *out)
+{
+	retention_hmac(derived, "", digest, PG_SHA256_DIGEST_LENGTH, out);
+}
+
+static const char *
+purpose_name(RetentionHashPurpose purpose)
+{
+	switch (purpose)
+	{
+		case RETENTION_HASH_HOLD:
+			return "hold";
+		case RETENTION_HASH_REQUEST_LOG:
+			return "request log";
+		case RETENTION_HASH_LEDGER:
+			return "erasure ledger";
+		case RETENTION_HASH_SUPPRESSION:
+			return "suppression";
+	}
+	elog(ERROR, "unknown hash purpose %d", (int) purpose);
+	return NULL;				/* keep the compiler quiet */
+}
+
+/*
+ * retention_hash_from_digest
+ *
+ * The stored hash of one purpose from an identifier's digest D (0.1.0's
+ * stored value; see the file header).  out has 32 bytes.
+ */
+void
+retention_hash_from_digest(const uint8 *master, RetentionHashPurpose purpose,
+						   const uint8 *digest, uint8 *out)
+{
+	uint8		derived[RETENTION_KEY_BYTES];
+
+	if (purpose == RETENTION_HASH_SUPPRESSION)
+	{
+		uint8		ledger[PG_SHA256_DIGEST_LENGTH];
+
+		retention_hash_from_digest(master, RETENTION_HASH_LEDGER, digest, ledger);
+		retention_suppression_from_ledger(master, ledger, out);
+		return;
+	}
+	derive_key(master, purpose_name(purpose), derived);
+	retention_hmac(derived, "", digest, PG_SHA256_DIGEST_LENGTH, out);
+	explicit_bzero(derived, sizeof(derived));
+}
+
+/*
+ * retention_suppression_from_ledger
+ *
+ * The suppression list's hash of an identifier from its ledger hash: what
+ * lets reapply_erasures put a ledger's entries back on the list.
+ */
+void
+retention_suppression_from_ledger(const uint8 *master, const uint8 *ledger,
+								  uint8 *out)
+{
+	uint8		derived[RETENTION_KEY_BYTES];
+
+	derive_key(master, purpose_name(RETENTION_HASH_SUPPRESSION), derived);
+	retention_hmac(derived, "", ledger, PG_SHA256_DIGEST_LENGTH, out);
+	explicit_bzero(derived, sizeof(derived));
+}
+
+/*
+ * retention_ledger_key_id
+ *
+ * 16 hex digits that name the key a ledger was made with (a keyed value of
+ * no identifier), so that reapply_erasures can refuse a ledger from a
+ * database with another key instead of silently matching nothing.
+ */
+char *
+retention_ledger_key_id(const uint8 *master)
+{
+	uint8		derived[RETENTION_KEY_BYTES];
+	uint8		id[PG_SHA256_DIGEST_LENGTH];
+	char	   *hex = palloc(17);
+
+	derive_key(master, purpose_name(RETENTION_HASH_LEDGER), derived);
+	retention_hmac(derived, "key id", "", 0, id);
+	explicit_bzero(derived, sizeof(derived));
+	hex_encode((const char *) id, 8, hex);
+	hex[16] = '\0';
+	return hex;
 }
 
 /*
@@ -368,10 +489,15 @@ retention_check_identifier(const char *kind, const char *value)
 	return normalized;
 }
 
-/* The keyed hash of a subject identifier: 32 bytes. */
+/*
+ * retention_identifier_digest
+ *
+ * D(kind, value): the keyed digest of a normalized identifier that every
+ * stored hash derives from (0.1.0's stored value).  32 bytes.
+ */
 void
-retention_identifier_hash(const uint8 *key, const char *kind,
-						  const char *value, uint8 *out)
+retention_identifier_digest(const uint8 *key, const char *kind,
+							const char *value, uint8 *out)
 {
 	char	   *normalized = retention_normalize_identifier(kind, value);
 	char	   *prefix = psprintf("subject:%s:", kind);
@@ -380,17 +506,116 @@ retention_identifier_hash(const uint8 *key, const char *kind,
 }
 
 /*
+ * retention_legacy_hashes
+ *
+ * Whether the installed SQL objects are still 0.1.0's (the library was
+ * updated, ALTER EXTENSION UPDATE has not run yet): then every stored hash
+ * is the digest D itself, and must stay so until the update converts them
+ * all.  Told by the column the update adds to retention.suppression.
+ */
+bool
+retention_legacy_hashes(void)
+{
+	static LocalTransactionId checked_in = InvalidLocalTransactionId;
+	static CommandId checked_at = InvalidCommandId;
+	static bool legacy = false;
+	Oid			nsp;
+	Oid			relid;
+
+	/* once per command: enforcement asks for every row it checks */
+	if (checked_in == MyProc->lxid && checked_at == GetCurrentCommandId(false))
+		return legacy;
+	nsp = get_namespace_oid(RETENTION_SCHEMA, true);
+	relid = OidIsValid(nsp) ? get_relname_relid("suppression", nsp) : InvalidOid;
+	legacy = OidIsValid(relid) && get_attnum(relid, "ledger_hash") == InvalidAttrNumber;
+	checked_in = MyProc->lxid;
+	checked_at = GetCurrentCommandId(false);
+	return legacy;
+}
+
+/*
+ * retention_identifier_hash
+ *
+ * The hash under which legal holds store an identifier (32 bytes): what
+ * enforcement and erasure compare with legal_hold.subject_hash.
+ */
+void
+retention_identifier_hash(const uint8 *key, const char *kind,
+						  const char *value, uint8 *out)
+{
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	retention_identifier_digest(key, kind, value, digest);
+	if (retention_legacy_hashes())
+		memcpy(out, digest, PG_SHA256_DIGEST_LENGTH);
+	else
+		retention_hash_from_digest(key, RETENTION_HASH_HOLD, digest, out);
+	explicit_bzero(digest, sizeof(digest));
+}
+
+/*
+ * retention_subject_hash
+ *
+ * The hash of an identifier for one purpose, with this database's key
+ * (loaded here): for callers that do not hold the key themselves.
+ */
+void
+retention_subject_hash(RetentionHashPurpose purpose, const char *kind,
+					   const char *value, uint8 *out)
+{
+	uint8		key[RETENTION_KEY_BYTES];
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+
+	retention_load_key(key);
+	retention_identifier_digest(key, kind, value, digest);
+	if (retention_legacy_hashes() && purpose != RETENTION_HASH_LEDGER)
+		memcpy(out, digest, PG_SHA256_DIGEST_LENGTH);
+	else
+		retention_hash_from_digest(key, purpose, digest, out);
+	explicit_bzero(digest, sizeof(digest));
+	explicit_bzero(key, sizeof(key));
+}
+
+/*
+ * retention_pseudonym_column_arg
+ *
+ * The column argument of retention._pseudonym*() for a column of a tagged
+ * table, as SQL text to append after the token: ", '"schema"."table"."column"'"
+ * with the names as they are now (see the file header); relid is the table
+ * that carries the tag (a partitioned table, not its partition).  Empty
+ * while the installed SQL objects are still 0.1.0's, whose functions have
+ * no such argument.
+ */
+char *
+retention_pseudonym_column_arg(Oid relid, AttrNumber attnum)
+{
+	if (retention_legacy_hashes())
+		return "";
+	return psprintf(", %s",
+					quote_literal_cstr(psprintf("%s.%s", retention_deparse_relation(relid),
+												retention_deparse_column(relid, attnum))));
+}
+
+/* The digest key of one column's pseudonyms. */
+static void
+column_key(const uint8 *master, text *identity, uint8 *out)
+{
+	retention_hmac(master, "column key:", VARDATA_ANY(identity),
+				   VARSIZE_ANY_EXHDR(identity), out);
+}
+
+/*
  * Fills out[0..len) with a keyed pseudonym of data: the digest, then a check
  * over the digest (see the file header).  Binary form: len <= 32 bytes.
  */
 static void
-pseudonym_bytes(const uint8 *key, const void *data, size_t datalen,
-				uint8 *out, int len)
+pseudonym_bytes(const uint8 *digest_key, const uint8 *key, const void *data,
+				size_t datalen, uint8 *out, int len)
 {
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	uint8		check[PG_SHA256_DIGEST_LENGTH];
 
-	retention_hmac(key, "pseudonym:", data, datalen, digest);
+	retention_hmac(digest_key, "pseudonym:", data, datalen, digest);
 	memcpy(out, digest, len - CHECK_BYTES);
 	retention_hmac(key, "check:", out, len - CHECK_BYTES, check);
 	memcpy(out + len - CHECK_BYTES, check, CHECK_BYTES);
@@ -407,9 +632,13 @@ is_pseudonym_bytes(const uint8 *key, const uint8 *value, int len)
 	return memcmp(value + len - CHECK_BYTES, check, CHECK_BYTES) == 0;
 }
 
-/* Hex form: len characters, the last CHECK_HEX_CHARS a check. */
+/*
+ * Hex form: len characters, the last CHECK_HEX_CHARS a check.  The digest is
+ * keyed with digest_key (the column's), the check with the master key.
+ */
 static char *
-pseudonym_hex(const uint8 *key, const char *data, size_t datalen, int len)
+pseudonym_hex(const uint8 *digest_key, const uint8 *key, const char *data,
+			  size_t datalen, int len)
 {
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
 	uint8		check[PG_SHA256_DIGEST_LENGTH];
@@ -417,7 +646,7 @@ pseudonym_hex(const uint8 *key, const char *data, size_t datalen, int len)
 	int			body = len - CHECK_HEX_CHARS;
 	int			i;
 
-	retention_hmac(key, "pseudonym:", data, datalen, digest);
+	retention_hmac(digest_key, "pseudonym:", data, datalen, digest);
 	for (i = 0; i < body; i++)
 		out[i] = hexdigits[(digest[i / 2] >> ((i % 2) ? 0 : 4)) & 0xF];
 	retention_hmac(key, "check:", out, body, check);
@@ -456,14 +685,16 @@ hex_length(int32 maxlen)
 }
 
 /*
- * retention._pseudonym(value text, maxlen integer, token bigint) RETURNS text
+ * retention._pseudonym(value text, maxlen integer, token bigint, column text) RETURNS text
  * retention._is_pseudonym(value text, maxlen integer, token bigint) RETURNS boolean
- * retention._pseudonym_bytea(bytea, token) / _is_pseudonym_bytea(bytea, token)
- * retention._pseudonym_uuid(uuid, token) / _is_pseudonym_uuid(uuid, token)
+ * retention._pseudonym_bytea(bytea, token, column) / _is_pseudonym_bytea(bytea, token)
+ * retention._pseudonym_uuid(uuid, token, column) / _is_pseudonym_uuid(uuid, token)
  *
- * The keyed pseudonym of a value and the test for one; only inside an
- * enforcement batch, with its token (they would otherwise be an oracle for
- * the key).
+ * The keyed pseudonym of a value in one column and the test for one; only
+ * inside an enforcement batch, with its token (they would otherwise be an
+ * oracle for the key).  column is the column's identity
+ * (retention_pseudonym_column_arg); the 0.1.0 definitions, without it, call the
+ * same entry points and get 0.1.0's pseudonyms under the master key.
  */
 PG_FUNCTION_INFO_V1(retention_pseudonym_text);
 PG_FUNCTION_INFO_V1(retention_is_pseudonym_text);
@@ -472,15 +703,31 @@ PG_FUNCTION_INFO_V1(retention_is_pseudonym_bytea);
 PG_FUNCTION_INFO_V1(retention_pseudonym_uuid);
 PG_FUNCTION_INFO_V1(retention_is_pseudonym_uuid);
 
+/* The digest key: the column's for argument argno if given, else the master key. */
+static const uint8 *
+pseudonym_digest_key(FunctionCallInfo fcinfo, int argno, const uint8 *key, uint8 *buf)
+{
+	if (PG_NARGS() <= argno)
+		return key;
+	if (PG_ARGISNULL(argno))
+		elog(ERROR, "the column of a pseudonym must not be NULL");
+	column_key(key, PG_GETARG_TEXT_PP(argno), buf);
+	return buf;
+}
+
 Datum
 retention_pseudonym_text(PG_FUNCTION_ARGS)
 {
 	text	   *value = PG_GETARG_TEXT_PP(0);
 	const uint8 *key = retention_executor_key(PG_GETARG_INT64(2));
+	uint8		buf[RETENTION_KEY_BYTES];
+	const uint8 *digest_key = pseudonym_digest_key(fcinfo, 3, key, buf);
+	char	   *result = pseudonym_hex(digest_key, key, VARDATA_ANY(value),
+									   VARSIZE_ANY_EXHDR(value),
+									   hex_length(PG_GETARG_INT32(1)));
 
-	PG_RETURN_TEXT_P(cstring_to_text(pseudonym_hex(key, VARDATA_ANY(value),
-												   VARSIZE_ANY_EXHDR(value),
-												   hex_length(PG_GETARG_INT32(1)))));
+	explicit_bzero(buf, sizeof(buf));
+	PG_RETURN_TEXT_P(cstring_to_text(result));
 }
 
 Datum
@@ -498,11 +745,14 @@ retention_pseudonym_bytea(PG_FUNCTION_ARGS)
 {
 	bytea	   *value = PG_GETARG_BYTEA_PP(0);
 	const uint8 *key = retention_executor_key(PG_GETARG_INT64(1));
+	uint8		buf[RETENTION_KEY_BYTES];
+	const uint8 *digest_key = pseudonym_digest_key(fcinfo, 2, key, buf);
 	bytea	   *result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 
 	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-	pseudonym_bytes(key, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
+	pseudonym_bytes(digest_key, key, VARDATA_ANY(value), VARSIZE_ANY_EXHDR(value),
 					(uint8 *) VARDATA(result), PG_SHA256_DIGEST_LENGTH);
+	explicit_bzero(buf, sizeof(buf));
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -522,9 +772,12 @@ retention_pseudonym_uuid(PG_FUNCTION_ARGS)
 {
 	pg_uuid_t  *value = PG_GETARG_UUID_P(0);
 	const uint8 *key = retention_executor_key(PG_GETARG_INT64(1));
+	uint8		buf[RETENTION_KEY_BYTES];
+	const uint8 *digest_key = pseudonym_digest_key(fcinfo, 2, key, buf);
 	pg_uuid_t  *result = palloc(sizeof(pg_uuid_t));
 
-	pseudonym_bytes(key, value->data, UUID_LEN, result->data, UUID_LEN);
+	pseudonym_bytes(digest_key, key, value->data, UUID_LEN, result->data, UUID_LEN);
+	explicit_bzero(buf, sizeof(buf));
 	PG_RETURN_UUID_P(result);
 }
 
@@ -575,9 +828,9 @@ retention_normalize_identifier_sql(PG_FUNCTION_ARGS)
 /*
  * retention._identifier_hash(kind text, value text) RETURNS bytea
  *
- * The keyed hash under which holds and the suppression list store an
- * identifier.  EXECUTE is revoked from PUBLIC: only the extension's
- * SECURITY DEFINER functions call it.
+ * The keyed hash under which legal holds store an identifier.  EXECUTE is
+ * revoked from PUBLIC: only the extension's SECURITY DEFINER functions call
+ * it.
  */
 PG_FUNCTION_INFO_V1(retention_identifier_hash_sql);
 
@@ -592,6 +845,50 @@ retention_identifier_hash_sql(PG_FUNCTION_ARGS)
 	retention_identifier_hash(key, text_to_cstring(PG_GETARG_TEXT_PP(0)),
 							  text_to_cstring(PG_GETARG_TEXT_PP(1)),
 							  (uint8 *) VARDATA(result));
+	explicit_bzero(key, sizeof(key));
+	PG_RETURN_BYTEA_P(result);
+}
+
+/*
+ * retention._rehash_legacy(purpose text, digest bytea) RETURNS bytea
+ *
+ * For the upgrade from 0.1.0 only: the hash of one purpose ('hold',
+ * 'request log', 'erasure ledger', 'suppression') from a hash that 0.1.0
+ * stored (the digest D of the file header), so that the upgrade converts
+ * every stored hash exactly.  EXECUTE for no one; the upgrade script drops
+ * the function again.
+ */
+PG_FUNCTION_INFO_V1(retention_rehash_legacy);
+
+Datum
+retention_rehash_legacy(PG_FUNCTION_ARGS)
+{
+	char	   *purpose = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	bytea	   *digest = PG_GETARG_BYTEA_PP(1);
+	uint8		key[RETENTION_KEY_BYTES];
+	bytea	   *result;
+	RetentionHashPurpose p;
+
+	if (strcmp(purpose, "hold") == 0)
+		p = RETENTION_HASH_HOLD;
+	else if (strcmp(purpose, "request log") == 0)
+		p = RETENTION_HASH_REQUEST_LOG;
+	else if (strcmp(purpose, "erasure ledger") == 0)
+		p = RETENTION_HASH_LEDGER;
+	else if (strcmp(purpose, "suppression") == 0)
+		p = RETENTION_HASH_SUPPRESSION;
+	else
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown hash purpose \"%s\"", purpose),
+				 errhint("Use hold, request log, erasure ledger or suppression.")));
+	if (VARSIZE_ANY_EXHDR(digest) != PG_SHA256_DIGEST_LENGTH)
+		PG_RETURN_NULL();
+	retention_load_key(key);
+	result = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	SET_VARSIZE(result, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
+	retention_hash_from_digest(key, p, (const uint8 *) VARDATA_ANY(digest),
+							   (uint8 *) VARDATA(result));
 	explicit_bzero(key, sizeof(key));
 	PG_RETURN_BYTEA_P(result);
 }

@@ -118,6 +118,15 @@ typedef struct RetentionCategory
 
 #define RETENTION_KEY_BYTES		32
 
+/* What a keyed identifier hash is stored for: each has its own key. */
+typedef enum RetentionHashPurpose
+{
+	RETENTION_HASH_HOLD,		/* legal_hold.subject_hash */
+	RETENTION_HASH_REQUEST_LOG, /* dsr_request.identifier_hashes */
+	RETENTION_HASH_LEDGER,		/* the erasure ledger */
+	RETENTION_HASH_SUPPRESSION	/* suppression.identifier_hash */
+} RetentionHashPurpose;
+
 /* A tag: a label on a table or a column, resolved against the catalogs. */
 typedef struct RetentionTag
 {
@@ -239,6 +248,25 @@ extern bool retention_identifier_is_meaningful(const char *kind,
 extern char *retention_check_identifier(const char *kind, const char *value);
 extern void retention_identifier_hash(const uint8 *key, const char *kind,
 									  const char *value, uint8 *out);
+extern void retention_identifier_digest(const uint8 *key, const char *kind,
+										const char *value, uint8 *out);
+extern void retention_hash_from_digest(const uint8 *master,
+									   RetentionHashPurpose purpose,
+									   const uint8 *digest, uint8 *out);
+extern void retention_purpose_key(const uint8 *master, RetentionHashPurpose purpose,
+								  uint8 *out);
+extern void retention_hash_with_key(const uint8 *derived, const uint8 *digest,
+									uint8 *out);
+extern void retention_suppression_from_ledger(const uint8 *master,
+											  const uint8 *ledger, uint8 *out);
+extern char *retention_ledger_key_id(const uint8 *master);
+extern void retention_subject_hash(RetentionHashPurpose purpose, const char *kind,
+								   const char *value, uint8 *out);
+extern char *retention_pseudonym_column_arg(Oid relid, AttrNumber attnum);
+extern bool retention_legacy_hashes(void);
+
+/* suppression.c */
+extern void retention_record_erasure(const char *kind, const char *value);
 
 /* enforce_plan.c */
 extern List *retention_plan_jobs(Oid only_relid, const char *only_category,

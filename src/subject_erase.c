@@ -402,9 +402,10 @@ kept_row_set_list(SubjectGroup *group, List *column_tags, List *subject_columns,
 		if (!att->attnotnull)
 			appendStringInfo(&buf, "%s%s = NULL", buf.len ? ", " : "", quote_identifier(name));
 		else if (TypeCategory(getBaseType(att->atttypid)) == TYPCATEGORY_STRING)
-			appendStringInfo(&buf, "%s%s = retention._pseudonym(r.%s::pg_catalog.text, %d, $1)::%s",
+			appendStringInfo(&buf, "%s%s = retention._pseudonym(r.%s::pg_catalog.text, %d, $1%s)::%s",
 							 buf.len ? ", " : "", quote_identifier(name), quote_identifier(name),
 							 att->atttypmod > VARHDRSZ ? att->atttypmod - VARHDRSZ : 0,
+							 retention_pseudonym_column_arg(tag->relid, tag->attnum),
 							 format_type_extended(att->atttypid, att->atttypmod,
 												  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
 	}
@@ -825,18 +826,9 @@ suppress_and_log(Erasure *e)
 		foreach(lc, e->search->identifiers)
 		{
 			SubjectIdentifier *id = lfirst(lc);
-			Oid			types[3] = {TEXTOID, BYTEAOID, TEXTOID};
-			Datum		values[3];
-			bytea	   *hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
 
-			SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-			memcpy(VARDATA(hash), id->hash, PG_SHA256_DIGEST_LENGTH);
-			values[0] = CStringGetTextDatum(id->kind);
-			values[1] = PointerGetDatum(hash);
-			values[2] = CStringGetTextDatum("erasure");
-			retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
-									" ON CONFLICT (kind, identifier_hash) DO NOTHING",
-									3, types, values, NULL, SPI_OK_INSERT);
+			/* the suppression list and the erasure ledger (suppression.c) */
+			retention_record_erasure(id->kind, id->normalized);
 		}
 	}
 	subject_log_request(e->dry_run ? "erase (dry run)" : "erase", e->search, e->dry_run,

@@ -986,8 +986,11 @@ identifier_hashes(List *identifiers)
 	{
 		SubjectIdentifier *id = lfirst(lc);
 		char		hex[2 * PG_SHA256_DIGEST_LENGTH + 1];
+		uint8		hash[PG_SHA256_DIGEST_LENGTH];
 
-		hex_encode((const char *) id->hash, PG_SHA256_DIGEST_LENGTH, hex);
+		/* the request log's own key: not joinable with holds (keyed_hash.c) */
+		retention_subject_hash(RETENTION_HASH_REQUEST_LOG, id->kind, id->normalized, hash);
+		hex_encode((const char *) hash, PG_SHA256_DIGEST_LENGTH, hex);
 		hex[2 * PG_SHA256_DIGEST_LENGTH] = '\0';
 		strings = lappend(strings, psprintf("%s:%s", id->kind, hex));
 	}

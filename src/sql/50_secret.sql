@@ -1,7 +1,13 @@
 -- The per-database secret behind pseudonyms (action=hash) and the keyed
--- hashes of identifiers (holds, suppression list).  Readable by no ordinary
--- role; the C code reads it directly.  Dumped with the database (it must
--- survive a restore, or pseudonyms and the suppression list would change).
+-- hashes of identifiers (holds, request log, suppression list, erasure
+-- ledger; each with a key derived from it, see src/keyed_hash.c).  Readable
+-- by superusers only: no privilege for anyone (see 99_privileges.sql), and
+-- row security enabled and forced with no policy, so that neither
+-- pg_read_all_data nor a privilege granted by mistake (or by default
+-- privileges) shows its row.  The C code reads it with a heap scan, which
+-- row security does not apply to.  Dumped with the database (it must survive
+-- a restore, or pseudonyms, holds and the suppression list would change):
+-- dump as a superuser.
 
 CREATE FUNCTION retention._new_key()
 RETURNS bytea
@@ -15,8 +21,10 @@ CREATE TABLE retention._secret (
     key bytea NOT NULL CHECK (pg_catalog.length(key) OPERATOR(pg_catalog.=) 32)
 );
 COMMENT ON TABLE retention._secret IS
-    'Internal: the per-database key of pg_retention''s keyed hashes. Readable by no ordinary role; kept by pg_dump.';
+    'Internal: the per-database key of pg_retention''s keyed hashes. Readable by superusers only (no privileges, row security forced with no policy); kept by pg_dump run as a superuser.';
 REVOKE ALL ON retention._secret FROM PUBLIC;
+ALTER TABLE retention._secret ENABLE ROW LEVEL SECURITY;
+ALTER TABLE retention._secret FORCE ROW LEVEL SECURITY;
 INSERT INTO retention._secret VALUES (1, retention._new_key());
 SELECT pg_catalog.pg_extension_config_dump('retention._secret', '');
 
@@ -52,5 +60,5 @@ RETURNS bytea
 LANGUAGE C STABLE STRICT
 AS 'MODULE_PATHNAME', 'retention_identifier_hash_sql';
 COMMENT ON FUNCTION retention._identifier_hash(text, text) IS
-    'Internal: keyed hash of a normalized identifier, as holds and the suppression list store it.';
+    'Internal: keyed hash of a normalized identifier, as legal holds store it (the request log, the suppression list and the erasure ledger use other keys).';
 REVOKE ALL ON FUNCTION retention._identifier_hash(text, text) FROM PUBLIC;

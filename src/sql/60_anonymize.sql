@@ -43,25 +43,25 @@ COMMENT ON FUNCTION retention.due_time(timestamp, interval, text, text) IS
 COMMENT ON FUNCTION retention.due_time(date, interval, text, text) IS
     'When data anchored at anchor (local midnight in time_zone) falls due; see the timestamptz form.';
 
-CREATE FUNCTION retention._pseudonym(value text, maxlen integer, token bigint) RETURNS text
+CREATE FUNCTION retention._pseudonym(value text, maxlen integer, token bigint, "column" text) RETURNS text
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_pseudonym_text';
 CREATE FUNCTION retention._is_pseudonym(value text, maxlen integer, token bigint) RETURNS boolean
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_is_pseudonym_text';
-CREATE FUNCTION retention._pseudonym_bytea(value bytea, token bigint) RETURNS bytea
+CREATE FUNCTION retention._pseudonym_bytea(value bytea, token bigint, "column" text) RETURNS bytea
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_pseudonym_bytea';
 CREATE FUNCTION retention._is_pseudonym_bytea(value bytea, token bigint) RETURNS boolean
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_is_pseudonym_bytea';
-CREATE FUNCTION retention._pseudonym_uuid(value uuid, token bigint) RETURNS uuid
+CREATE FUNCTION retention._pseudonym_uuid(value uuid, token bigint, "column" text) RETURNS uuid
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_pseudonym_uuid';
 CREATE FUNCTION retention._is_pseudonym_uuid(value uuid, token bigint) RETURNS boolean
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_is_pseudonym_uuid';
 CREATE FUNCTION retention._subject_held(kind text, value text, token bigint) RETURNS boolean
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_subject_held';
-COMMENT ON FUNCTION retention._pseudonym(text, integer, bigint) IS
-    'Internal, enforcement only (token: the batch''s secret, a bound parameter): keyed HMAC-SHA-256 pseudonym in hex, maxlen characters (64 if 0), the last 8 a keyed check.';
+COMMENT ON FUNCTION retention._pseudonym(text, integer, bigint, text) IS
+    'Internal, enforcement only (token: the batch''s secret, a bound parameter): keyed HMAC-SHA-256 pseudonym in hex, maxlen characters (64 if 0), the last 8 a keyed check; keyed per column ("schema"."table"."column" of the tagged table).';
 COMMENT ON FUNCTION retention._is_pseudonym(text, integer, bigint) IS 'Internal, enforcement only: whether a value is a pseudonym (checks the keyed check digits).';
-COMMENT ON FUNCTION retention._pseudonym_bytea(bytea, bigint) IS 'Internal, enforcement only: 32-byte keyed pseudonym with a keyed check.';
+COMMENT ON FUNCTION retention._pseudonym_bytea(bytea, bigint, text) IS 'Internal, enforcement only: 32-byte keyed pseudonym with a keyed check, keyed per column.';
 COMMENT ON FUNCTION retention._is_pseudonym_bytea(bytea, bigint) IS 'Internal, enforcement only.';
-COMMENT ON FUNCTION retention._pseudonym_uuid(uuid, bigint) IS 'Internal, enforcement only: a keyed pseudonym that fits a uuid.';
+COMMENT ON FUNCTION retention._pseudonym_uuid(uuid, bigint, text) IS 'Internal, enforcement only: a keyed pseudonym that fits a uuid, keyed per column.';
 COMMENT ON FUNCTION retention._is_pseudonym_uuid(uuid, bigint) IS 'Internal, enforcement only.';
 COMMENT ON FUNCTION retention._subject_held(text, text, bigint) IS 'Internal, enforcement only: whether an active legal hold protects this identifier.';

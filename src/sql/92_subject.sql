@@ -7,10 +7,13 @@ CREATE TABLE retention.suppression (
     identifier_hash bytea NOT NULL,
     reason          text NOT NULL,
     added_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    PRIMARY KEY (kind, identifier_hash)
+    ledger_hash     bytea,
+    PRIMARY KEY (kind, identifier_hash, reason),
+    CONSTRAINT suppression_ledger_hash CHECK
+        ((reason OPERATOR(pg_catalog.=) 'erasure') OPERATOR(pg_catalog.=) (ledger_hash IS NOT NULL))
 );
 COMMENT ON TABLE retention.suppression IS
-    'The suppression list: keyed hashes of normalized identifiers that must not be imported or contacted again (after an erasure, or an opt-out). Never identifiers in clear. Check with retention.is_suppressed(kind, value).';
+    'The suppression list: keyed hashes of normalized identifiers that must not be imported or contacted again, one row per identifier and reason (erasure, opt-out, ...); erasure rows carry the identifier''s erasure ledger hash and the time of its last erasure. Never identifiers in clear; no role but the extension''s owner reads it. Check with retention.is_suppressed(kind, value).';
 SELECT pg_catalog.pg_extension_config_dump('retention.suppression', '');
 REVOKE ALL ON retention.suppression FROM PUBLIC;
 
@@ -26,7 +29,7 @@ CREATE TABLE retention.dsr_request (
     outcome           text NOT NULL
 );
 COMMENT ON TABLE retention.dsr_request IS
-    'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear), who asked and when, rows found, per-table counts (found, deleted, anonymized, held) and the outcome.';
+    'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear; the request log''s own key, not comparable with legal_hold.subject_hash), who asked and when, rows found, per-table counts (found, deleted, anonymized, held) and the outcome.';
 SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request_request_id_seq', '');
 REVOKE ALL ON retention.dsr_request FROM PUBLIC;
@@ -135,7 +138,7 @@ RETURNS void
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'retention_suppress';
 COMMENT ON FUNCTION retention.suppress(text, text, text) IS
-    'Adds an identifier (e.g. a marketing opt-out) to the suppression list as a keyed hash, without erasing anything. Members of retention_dsr only.';
+    'Adds an identifier (e.g. a marketing opt-out) to the suppression list as a keyed hash with a reason, without erasing anything; an identifier keeps every reason it was added for (reason ''erasure'' records an erasure in the ledger as erase_subject does). Members of retention_dsr only.';
 
 CREATE FUNCTION retention.is_suppressed(kind text, value text)
 RETURNS boolean
@@ -143,6 +146,27 @@ LANGUAGE C STABLE STRICT
 AS 'MODULE_PATHNAME', 'retention_is_suppressed';
 COMMENT ON FUNCTION retention.is_suppressed(text, text) IS
     'Whether an identifier is on the suppression list (compared in normalized form), for imports that must refuse it. Grant EXECUTE to the roles that import.';
+
+CREATE FUNCTION retention.erasure_ledger(since timestamptz DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'retention_erasure_ledger';
+COMMENT ON FUNCTION retention.erasure_ledger(timestamptz) IS
+    'The erasure ledger: every erasure since since (all with NULL) as the keyed hash of the normalized identifier (the ledger''s own key) and its time, never identifiers in clear, with the id of the key it was made with. Keep it outside the database; after restoring an older backup pass it to retention.reapply_erasures(). Members of retention_admin or retention_dsr.';
+
+CREATE FUNCTION retention.reapply_erasures(
+    ledger              jsonb,
+    OUT table_name      regclass,
+    OUT rows_found      bigint,
+    OUT rows_deleted    bigint,
+    OUT rows_anonymized bigint,
+    OUT rows_held       bigint,
+    OUT note            text)
+RETURNS SETOF record
+LANGUAGE C VOLATILE
+AS 'MODULE_PATHNAME', 'retention_reapply_erasures';
+COMMENT ON FUNCTION retention.reapply_erasures(jsonb) IS
+    'After a restore of an older backup: erases again every person of the ledger (from retention.erasure_ledger() of the database the erasures happened in, same key) whose data is back, with erase_subject and so the same holds and rules, one request per identifier found; puts every identifier of the ledger back on the suppression list; returns what the erasures did per table. In the caller''s transaction. Members of retention_dsr only.';
 
 REVOKE ALL ON FUNCTION retention.export_subject_rows(jsonb), retention.export_subject(jsonb),
                        retention.export_subject_csv(jsonb), retention.erase_subject(jsonb, boolean),
@@ -152,3 +176,7 @@ GRANT EXECUTE ON FUNCTION retention.export_subject_rows(jsonb), retention.export
                           retention.export_subject_csv(jsonb), retention.erase_subject(jsonb, boolean),
                           retention.suppress(text, text, text), retention.is_suppressed(text, text)
     TO retention_dsr;
+
+REVOKE ALL ON FUNCTION retention.erasure_ledger(timestamptz), retention.reapply_erasures(jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION retention.erasure_ledger(timestamptz) TO retention_admin, retention_dsr;
+GRANT EXECUTE ON FUNCTION retention.reapply_erasures(jsonb) TO retention_dsr;

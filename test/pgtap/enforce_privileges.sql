@@ -79,7 +79,7 @@ BEGIN
     -- the keyed functions are live during a batch: owner code must not
     -- use them as an oracle (pseudonym of a chosen value, hold probe)
     PERFORM regress_priv.attempt(via, 'pseudonym oracle',
-                                 'SELECT retention._pseudonym(''ana@example.com'', 0, 0)');  -- a guessed token
+                                 'SELECT retention._pseudonym(''ana@example.com'', 0, 0, ''public.t.c'')');  -- a guessed token
     PERFORM regress_priv.attempt(via, 'hold oracle',
                                  'SELECT retention._subject_held(''email'', ''ana@example.com'', 0)');
     RETURN true;
@@ -462,7 +462,7 @@ SELECT results_eq(
 -- Internal keyed functions refuse direct calls (even from a superuser)
 -- ---------------------------------------------------------------------
 SELECT throws_ok(
-    $$SELECT retention._pseudonym('x', 0, 0)$$,
+    $$SELECT retention._pseudonym('x', 0, 0, 'public.t.c')$$,
     '42501', 'this function can only run inside pg_retention enforcement',
     'retention._pseudonym called directly raises 42501');
 SELECT throws_ok(
@@ -474,11 +474,11 @@ SELECT throws_ok(
     '42501', 'this function can only run inside pg_retention enforcement',
     'retention._subject_held called directly raises 42501');
 SELECT throws_ok(
-    $$SELECT retention._pseudonym_bytea('\x00'::bytea, 0)$$,
+    $$SELECT retention._pseudonym_bytea('\x00'::bytea, 0, 'public.t.c')$$,
     '42501', 'this function can only run inside pg_retention enforcement',
     'retention._pseudonym_bytea called directly raises 42501');
 SELECT throws_ok(
-    $$SELECT retention._pseudonym_uuid('00000000-0000-0000-0000-000000000000'::uuid, 0)$$,
+    $$SELECT retention._pseudonym_uuid('00000000-0000-0000-0000-000000000000'::uuid, 0, 'public.t.c')$$,
     '42501', 'this function can only run inside pg_retention enforcement',
     'retention._pseudonym_uuid called directly raises 42501');
 

@@ -1,0 +1,1 @@
+../../src/sql/99_privileges.sql
