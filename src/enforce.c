@@ -140,8 +140,8 @@ count_as_owner(EnforceJob *job, const char *sql, const RetentionHolds *holds)
 /*
  * suppress=true: the identifiers of the rows the batch just deleted (the
  * RETURNING columns of job->apply_sql, in SPI_tuptable) go on the
- * suppression list as keyed hashes with reason "retention", in the batch's
- * transaction: rolled back with it.  Identifiers that name nobody once
+ * suppression list as keyed hashes with reason "retention" (suppression.c),
+ * in the batch's transaction: rolled back with it.  Identifiers that name nobody once
  * normalized are skipped.  Leaves SPI_processed as the delete set it.
  */
 static void
@@ -149,14 +149,12 @@ suppress_deleted(EnforceJob *job)
 {
 	SPITupleTable *deleted = SPI_tuptable;
 	uint64		n = SPI_processed;
-	uint8		key[RETENTION_KEY_BYTES];
-	Oid			types[3] = {TEXTOID, BYTEAOID, TEXTOID};
 	List	   *kinds = NIL;
-	List	   *hashes = NIL;
+	List	   *identifiers = NIL;
 	ListCell   *kc;
-	ListCell   *hc;
+	ListCell   *vc;
 
-	retention_load_key(key);
+	/* copied first: each insert replaces SPI_tuptable */
 	for (uint64 i = 0; i < n; i++)
 	{
 		int			col = 1;
@@ -167,33 +165,18 @@ suppress_deleted(EnforceJob *job)
 			bool		isnull;
 			Datum		value = SPI_getbinval(deleted->vals[i], deleted->tupdesc, col++, &isnull);
 			char	   *normalized;
-			bytea	   *hash;
 
 			if (isnull)
 				continue;
 			normalized = retention_normalize_identifier(kind, TextDatumGetCString(value));
 			if (!retention_identifier_is_meaningful(kind, normalized))
 				continue;
-			hash = palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-			SET_VARSIZE(hash, VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
-			retention_identifier_hash(key, kind, normalized, (uint8 *) VARDATA(hash));
 			kinds = lappend(kinds, (char *) kind);
-			hashes = lappend(hashes, hash);
+			identifiers = lappend(identifiers, normalized);
 		}
 	}
-	explicit_bzero(key, sizeof(key));
-	forboth(kc, kinds, hc, hashes)
-	{
-		Datum		values[3];
-
-		values[0] = CStringGetTextDatum((char *) lfirst(kc));
-		values[1] = PointerGetDatum(lfirst(hc));
-		values[2] = CStringGetTextDatum("retention");
-		retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason)"
-										  " VALUES ($1, $2, $3)"
-										  " ON CONFLICT (kind, identifier_hash) DO NOTHING",
-										  3, types, values, NULL, SPI_OK_INSERT);
-	}
+	forboth(kc, kinds, vc, identifiers)
+		retention_suppress_identifier((char *) lfirst(kc), (char *) lfirst(vc), "retention");
 	SPI_processed = n;
 }
 

@@ -266,6 +266,8 @@ extern char *retention_pseudonym_column_arg(Oid relid, AttrNumber attnum);
 extern bool retention_legacy_hashes(void);
 
 /* suppression.c */
+extern void retention_suppress_identifier(const char *kind, const char *value,
+										  const char *reason);
 extern void retention_record_erasure(const char *kind, const char *value);
 
 /* enforce_plan.c */
