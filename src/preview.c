@@ -92,8 +92,9 @@ typedef struct TagStats
 
 /*
  * A table tag that says what its referenced due rows get (blocked=anonymize
- * or blocked=expected): they are not an alarm, so they are not counted as
- * blocked; the note says how many there are and why they stay.
+ * or blocked=expected): they are not an alarm, so they are counted neither
+ * as blocked nor as overdue; the note says how many there are and why they
+ * stay.
  */
 static void
 blocked_as_declared(EnforceJob *job, TagStats *stats)
@@ -108,6 +109,8 @@ blocked_as_declared(EnforceJob *job, TagStats *stats)
 							 tag->label.blocked == RETENTION_BLOCKED_EXPECTED
 							 ? "referenced (expected)"
 							 : "still referenced: anonymized instead of deleted (blocked=anonymize)");
+	/* not overdue either: they stay by the policy's own word */
+	stats[0].due = Max(0, stats[0].due - stats[0].blocked);
 	stats[0].blocked = 0;
 }
 

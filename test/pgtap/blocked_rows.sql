@@ -9,7 +9,7 @@
 --     and are not counted blocked (note: "referenced (expected)").
 --   blocked=wait (and no key): 0.1.0's behaviour, counted blocked.
 BEGIN;
-SELECT plan(22);
+SELECT plan(25);
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
 
@@ -68,6 +68,13 @@ SELECT is((SELECT rows_processed FROM retention.action_log WHERE table_name = 'p
 SELECT is((SELECT rows_processed FROM retention.action_log WHERE table_name = 'public.blk_customer' AND action = 'anonymize' AND 'email' = ANY (columns)),
           2::bigint, 'evidence: two referenced rows anonymized');
 
+SELECT is((SELECT row(rows_overdue, rows_blocked)::text FROM retention.status
+            WHERE table_name = 'blk_customer'::regclass AND column_name IS NULL), '(0,0)',
+          'status after the run: the anonymized referenced rows are neither overdue nor blocked');
+SELECT is((SELECT sum(rows_overdue) FROM retention.status
+            WHERE table_name = 'blk_customer'::regclass AND column_name = 'email'), 0::numeric,
+          'status after the run: no identifier left to anonymize');
+
 -- once: a second run changes nothing
 CREATE TEMP TABLE blk_before AS SELECT * FROM blk_customer;
 CALL retention.enforce(table_name => 'blk_customer');
@@ -91,6 +98,8 @@ SELECT is((SELECT rows_blocked FROM retention.preview() WHERE table_name = 'blk_
 SELECT is((SELECT note FROM retention.preview() WHERE table_name = 'blk_address'::regclass), '1 referenced (expected)',
           'blocked=expected: the note says referenced (expected)');
 CALL retention.enforce(table_name => 'blk_address');
+SELECT is((SELECT row(rows_overdue, rows_blocked, note)::text FROM retention.status WHERE table_name = 'blk_address'::regclass),
+          row(0, 0, '1 referenced (expected)')::text, 'blocked=expected: status shows nothing to flag, and says why');
 SELECT is((SELECT array_agg(id ORDER BY id) FROM blk_address), '{1,3}'::int[],
           'blocked=expected: the unreferenced due address went, the referenced one and the new one stay');
 SELECT is((SELECT street FROM blk_address WHERE id = 1), 'Ilica 1', 'blocked=expected: the referenced row stays whole');
