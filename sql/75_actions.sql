@@ -38,6 +38,11 @@ SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_a IS 'categor
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON COLUMN regress_a.customer_no IS 'subject=customer_id'$$); -- fails: the other way round
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON COLUMN regress_a.phone IS 'subject=phone'$$); -- ok: NOT NULL text gets a pseudonym
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON COLUMN regress_a.email IS 'subject=email'$$); -- ok: nullable: nullified
+-- and the DDL guard keeps it so
+ALTER TABLE regress_a ADD COLUMN account_no bigint;              -- ok
+SELECT pg_temp.try($$SECURITY LABEL FOR retention ON COLUMN regress_a.account_no IS 'subject=customer_id'$$); -- ok: nullable
+SELECT pg_temp.try($$ALTER TABLE regress_a ALTER COLUMN account_no SET NOT NULL$$); -- fails: would break the tag
+SELECT pg_temp.try($$ALTER TABLE regress_a ALTER COLUMN phone TYPE bigint USING 0$$); -- fails: NOT NULL and no longer text
 
 -- suppress=
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_a IS 'category=a_rows anchor=at suppress=true'$$);   -- ok
