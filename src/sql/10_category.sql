@@ -52,7 +52,8 @@ DECLARE
     given_zone text := NEW.time_zone;
     missing text := CASE WHEN NEW.name IS NULL THEN 'name' WHEN NEW.period IS NULL THEN 'period'
                          WHEN NEW.starts IS NULL THEN 'starts' WHEN NEW.action IS NULL THEN 'action'
-                         WHEN NEW.time_zone IS NULL THEN 'time_zone' END;
+                         WHEN NEW.time_zone IS NULL THEN 'time_zone'
+                         WHEN NEW.on_erasure IS NULL THEN 'on_erasure' END;
 BEGIN
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION '% of a retention category must not be NULL', missing
