@@ -183,6 +183,20 @@ $$;
 COMMENT ON FUNCTION retention._lint_suggested_anchor(oid) IS
     'Internal: the anchor retention.lint() suggests for a table (its first date or timestamp column).';
 
+-- Every anchor item of every valid tag and the index that would serve it.
+CREATE FUNCTION retention._tag_anchor_items(
+    OUT table_name    pg_catalog.regclass,
+    OUT column_name   name,
+    OUT item          text,
+    OUT index_relid   oid,
+    OUT index_attnum  smallint,
+    OUT index_columns text)
+RETURNS SETOF record
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_tag_anchor_items';
+COMMENT ON FUNCTION retention._tag_anchor_items() IS
+    'Internal: per anchor item of every valid retention tag, the relation and column an index must lead with to serve it, and the index columns to suggest (for latest(): the child''s foreign-key column, then the column).';
+
 CREATE FUNCTION retention.lint(schema_name name DEFAULT NULL)
 RETURNS TABLE (severity   text,
                check_name text,
@@ -239,19 +253,18 @@ personal AS (
             AND (et.typcategory NOT IN ('D', 'T')
                  OR m.term IN ('birth', 'birthday', 'birthdate', 'dob', 'dateofbirth', 'birth_date')))
 ),
--- anchors resolved to (relation, column): the parent's column for
--- foreign-key anchors
+-- anchor items resolved to the (relation, column) an index must lead
+-- with: the column, the parent's column for foreign-key items, the child's
+-- foreign-key column for latest()
 anchors AS (
-    SELECT t.*, ar.relid AS index_relid, aa.attnum AS index_attnum, aa.attname AS index_attname
+    SELECT t.*, ai.item, ai.index_relid, ai.index_attnum, ai.index_columns,
+           aa.attname AS index_attname
       FROM tags t
-      CROSS JOIN LATERAL (SELECT pg_catalog.regexp_match(t.anchor, '^("(?:[^"]|"")*"|[^"]*?)->(.*)$') AS fk) p
-      CROSS JOIN LATERAL (SELECT coalesce(t.anchor_relid, t.relid) AS relid,
-                                 CASE WHEN p.fk IS NULL THEN (pg_catalog.parse_ident(t.anchor))[1]
-                                      ELSE (SELECT x[pg_catalog.cardinality(x)]
-                                              FROM pg_catalog.parse_ident(p.fk[2]) x) END AS attname) ar
+      JOIN retention._tag_anchor_items() ai
+        ON ai.table_name::oid = t.relid AND ai.column_name IS NOT DISTINCT FROM t.column_name
       JOIN pg_catalog.pg_attribute aa
-        ON aa.attrelid = ar.relid AND aa.attname = ar.attname AND aa.attnum > 0 AND NOT aa.attisdropped
-     WHERE t.valid AND t.anchor IS NOT NULL
+        ON aa.attrelid = ai.index_relid AND aa.attnum = ai.index_attnum
+     WHERE t.valid
 ),
 findings AS (
     -- (1) columns that look like personal data and have no tag, on a table without one
@@ -284,12 +297,12 @@ findings AS (
            pg_catalog.format('%I.%I', n.nspname, c.relname)
                OPERATOR(pg_catalog.||) coalesce('.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.column_name), ''),
            pg_catalog.format('no index leads with the anchor %s%s, so enforcement scans the table to find due rows',
-                             a.anchor,
-                             CASE WHEN a.anchor_relid IS NOT NULL
+                             a.item,
+                             CASE WHEN a.index_relid OPERATOR(pg_catalog.<>) a.relid
                                   THEN pg_catalog.format(' (column %I of %s)', a.index_attname,
                                                          pg_catalog.format('%I.%I', pn.nspname, pc.relname))
                                   ELSE '' END),
-           pg_catalog.format('CREATE INDEX ON %I.%I (%I);', pn.nspname, pc.relname, a.index_attname)
+           pg_catalog.format('CREATE INDEX ON %I.%I (%s);', pn.nspname, pc.relname, a.index_columns)
       FROM anchors a
       JOIN pg_catalog.pg_class c ON c.oid = a.relid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace

@@ -84,8 +84,11 @@ WITH ext AS (
     UNION ALL
     SELECT 'schema retention', 'acl ' || coalesce(nspacl::text, '-') FROM pg_namespace WHERE nspname = 'retention'
     UNION ALL
-    SELECT 'extension', 'config ' || coalesce(extconfig::regclass[]::text, '-') || ' ' || coalesce(extcondition::text, '-')
-      FROM pg_extension WHERE extname = 'pg_retention'
+    -- one fact per configuration table: an update registers new ones after
+    -- the old ones, a fresh install in script order
+    SELECT 'extension', 'config ' || u.rel::regclass::text || ' ' || coalesce(u.cond, '-')
+      FROM pg_extension e, unnest(e.extconfig, e.extcondition) u(rel, cond)
+     WHERE e.extname = 'pg_retention'
 )
 SELECT obj || ' | ' || fact FROM facts ORDER BY 1;
 };
