@@ -62,6 +62,7 @@ INSERT INTO sample VALUES
     (NULL, 'starts', NULL, 'exact'),
     (NULL, 'time_zone', NULL, 'UTC'),
     (NULL, 'action', NULL, 'delete'),
+    (NULL, 'on_erasure', NULL, 'delete'),
     (NULL, 'old_action', NULL, 'delete'),
     (NULL, 'anchor', 'text', 'created_at'),
     (NULL, 'column_name', NULL, 'email'),

@@ -41,8 +41,10 @@ retention_load_categories(void)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute("SELECT name, period, starts, action, time_zone"
-					 "  FROM retention.category", true, 0);
+	/* on_erasure read through to_jsonb: absent before the 0.2.0 update */
+	rc = SPI_execute("SELECT name, period, starts, action, time_zone, legal_basis,"
+					 " pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->>) 'on_erasure'"
+					 "  FROM retention.category c", true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading retention.category failed: %s",
 			 SPI_result_code_string(rc));
@@ -66,11 +68,29 @@ retention_load_categories(void)
 		action = SPI_getvalue(tuple, desc, 4);
 		category->action = retention_action_from_name(action);
 		category->rule.time_zone = SPI_getvalue(tuple, desc, 5);
+		category->legal_basis = SPI_getvalue(tuple, desc, 6);
+		category->on_erasure = retention_on_erasure_from_name(SPI_getvalue(tuple, desc, 7));
 		result = lappend(result, category);
 		MemoryContextSwitchTo(spi);
 	}
 	SPI_finish();
 	return result;
+}
+
+/*
+ * retention_on_erasure_from_name
+ *
+ * A category's on_erasure as stored (NULL before the 0.2.0 update: what
+ * 0.1.0 did, delete).
+ */
+RetentionOnErasure
+retention_on_erasure_from_name(const char *name)
+{
+	if (name != NULL && strcmp(name, "keep") == 0)
+		return RETENTION_ON_ERASURE_KEEP;
+	if (name != NULL && strcmp(name, "anonymize") == 0)
+		return RETENTION_ON_ERASURE_ANONYMIZE;
+	return RETENTION_ON_ERASURE_DELETE;
 }
 
 /* The category of that name in the list, or NULL. */

@@ -469,6 +469,102 @@ retention_held_sql(List *subject_columns, const RetentionHolds *holds,
 	return buf.len ? psprintf("(%s)", buf.data) : NULL;
 }
 
+/* How far up foreign keys a subject hold reaches: as far as the export goes down. */
+#define HELD_PARENT_DEPTH	8
+
+static char *held_through_parents(Oid relid, List *tags, const RetentionHolds *holds,
+								  const char *alias, int depth);
+
+/*
+ * retention_held_through_parents_sql
+ *
+ * "Row alias of relid references, through a foreign key of relid and up to
+ * HELD_PARENT_DEPTH keys further up, a row that an active subject hold
+ * protects by its identifier columns", parenthesized; NULL when no hold can
+ * reach relid that way.  A subject hold thereby covers the rows an export
+ * of the person returns: the rows their identifiers are in and the rows
+ * that reference those, at any depth.  tags: every tag (the identifier
+ * columns of each parent are taken from it).  The parents are read by the
+ * role the statement runs as (the table's owner).
+ */
+char *
+retention_held_through_parents_sql(Oid relid, List *tags, const RetentionHolds *holds,
+								   const char *alias)
+{
+	return held_through_parents(relid, tags, holds, alias, 0);
+}
+
+static char *
+held_through_parents(Oid relid, List *tags, const RetentionHolds *holds,
+					 const char *alias, int depth)
+{
+	Relation	conrel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	StringInfoData buf;
+
+	if (holds == NULL || holds->subject_kinds == NIL || depth >= HELD_PARENT_DEPTH)
+		return NULL;
+	initStringInfo(&buf);
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		Oid			parent = con->confrelid;
+		char	   *palias;
+		List	   *subject_columns = NIL;
+		ListCell   *lc;
+		char	   *own;
+		char	   *up;
+		AttrNumber	conkey[INDEX_MAX_KEYS];
+		AttrNumber	confkey[INDEX_MAX_KEYS];
+		Oid			pf_eq[INDEX_MAX_KEYS];
+		int			nkeys;
+
+		if (con->contype != CONSTRAINT_FOREIGN || con->conrelid != relid)
+			continue;
+		palias = psprintf("p%d", depth + 1);
+		foreach(lc, tags)
+		{
+			RetentionTag *tag = lfirst(lc);
+
+			if (tag->relid == parent && tag->attnum != 0 && tag->label.subject &&
+				tag->problem.sqlerrcode == 0)
+				subject_columns = lappend(subject_columns, tag);
+		}
+		own = retention_held_sql(subject_columns, holds, palias);
+		up = held_through_parents(parent, tags, holds, palias, depth + 1);
+		if (own == NULL && up == NULL)
+			continue;
+		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+		appendStringInfo(&buf, "%sEXISTS (SELECT 1 FROM %s %s WHERE ", buf.len ? " OR " : "",
+						 retention_deparse_relation(parent), palias);
+		for (int k = 0; k < nkeys; k++)
+			appendStringInfo(&buf, "%s.%s %s %s.%s AND ", palias,
+							 retention_deparse_column(parent, confkey[k]),
+							 operator_sql(pf_eq[k]), alias,
+							 retention_deparse_column(relid, conkey[k]));
+		appendStringInfo(&buf, "(%s%s%s))", own ? own : "", own && up ? " OR " : "", up ? up : "");
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+}
+
+/*
+ * The disjunction of two held predicates, either of which may be NULL.
+ */
+char *
+retention_held_or(char *a, char *b)
+{
+	if (a == NULL)
+		return b;
+	if (b == NULL)
+		return a;
+	return psprintf("(%s OR %s)", a, b);
+}
+
 /*
  * retention_row_held_sql
  *
@@ -499,7 +595,8 @@ retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
 		if (tag->attnum != 0 && tag->label.subject)
 			subject_columns = lappend(subject_columns, tag);
 	}
-	return retention_held_sql(subject_columns, holds, alias);
+	return retention_held_or(retention_held_sql(subject_columns, holds, alias),
+							 retention_held_through_parents_sql(relid, tags, holds, alias));
 }
 
 static bool probe_applies(Form_pg_constraint con, List *tags,
@@ -873,6 +970,86 @@ retention_anchor_sql(RetentionTag *tag)
 }
 
 /*
+ * suppress=true on the job's table tag: " RETURNING" and the identifier
+ * columns of the table as text (job->suppress_kinds gets their kinds), so
+ * that the executor can put them on the suppression list in the batch's
+ * transaction; "" otherwise.
+ */
+static char *
+suppress_returning_sql(EnforceJob *job, List *subject_columns)
+{
+	RetentionTag *table_tag = linitial(job->tags);
+	StringInfoData buf;
+	ListCell   *lc;
+
+	if (table_tag->label.suppress != 1)
+		return "";
+	initStringInfo(&buf);
+	foreach(lc, subject_columns)
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *name = retention_live_attname(tag->relid, tag->attnum);
+
+		if (name == NULL)
+			retention_raise_changed();
+		appendStringInfo(&buf, "%sr.%s::pg_catalog.text", buf.len ? ", " : " RETURNING ",
+						 quote_identifier(name));
+		job->suppress_kinds = lappend(job->suppress_kinds, makeString(tag->label.subject));
+	}
+	return buf.data;
+}
+
+/*
+ * blocked=anonymize on the job's table tag: the UPDATE that anonymizes the
+ * due rows a batch found still referenced ($2: their tids), with the
+ * personal columns of retention_blocked_anonymize_tags, each only where it
+ * is still to do (so a row is anonymized once, and a second run changes
+ * nothing); NULL when the tag does not ask for it or there is nothing to
+ * anonymize.  Runs as the table's owner, inside the batch.
+ */
+static char *
+blocked_anonymize_sql(EnforceJob *job, List *subject_columns, const RetentionHolds *holds,
+					  List *all_tags)
+{
+	RetentionTag *table_tag = linitial(job->tags);
+	List	   *column_tags = NIL;
+	List	   *tags;
+	ListCell   *lc;
+	StringInfoData sets;
+	StringInfoData pending_any;
+
+	if (table_tag->label.blocked != RETENTION_BLOCKED_ANONYMIZE)
+		return NULL;
+	foreach(lc, all_tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+
+		if (tag->relid == job->tagged_relid && tag->attnum != 0 && tag->category &&
+			tag->problem.sqlerrcode == 0 &&
+			!(holds && list_member(holds->categories, makeString(tag->category->name))))
+			column_tags = lappend(column_tags, tag);
+	}
+	tags = retention_blocked_anonymize_tags(table_tag, column_tags, subject_columns);
+	if (tags == NIL)
+		return NULL;
+	initStringInfo(&sets);
+	initStringInfo(&pending_any);
+	foreach(lc, tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *pending;
+		char	   *value = retention_anonymized_value_sql(tag, job->relid, &pending);
+		const char *col = retention_deparse_column(tag->relid, tag->attnum);
+
+		appendStringInfo(&sets, "%s%s = CASE WHEN %s THEN %s ELSE r.%s END",
+						 sets.len ? ", " : "", col, pending, value, col);
+		appendStringInfo(&pending_any, "%s(%s)", pending_any.len ? " OR " : "", pending);
+	}
+	return psprintf("UPDATE ONLY %s r SET %s WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND (%s)",
+					job->relation_name, sets.data, pending_any.data);
+}
+
+/*
  * retention_deparse_job
  *
  * Fills in the statements of a job (and its cutoffs) whose relation, tags,
@@ -886,7 +1063,9 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	List	   *tags = job->tags;
 	bool		is_delete = job->is_delete;
 	char	   *name = job->relation_name;
-	char	   *held = retention_held_sql(subject_columns, holds, "r");
+	char	   *held = retention_held_or(retention_held_sql(subject_columns, holds, "r"),
+											retention_held_through_parents_sql(job->relid, all_tags,
+																			   holds, "r"));
 	StringInfoData due_any;
 	StringInfoData flags;
 	StringInfoData sets;
@@ -982,7 +1161,11 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 		job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
 									   flags.data, name, job->where_due);
 	if (is_delete)
-		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)", name);
+	{
+		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s",
+								  name, suppress_returning_sql(job, subject_columns));
+		job->blocked_apply_sql = blocked_anonymize_sql(job, subject_columns, holds, all_tags);
+	}
 	else
 	{
 		StringInfoData cols;

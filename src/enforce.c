@@ -151,6 +151,49 @@ add_left_out(EnforceJob *job, ItemPointerData *tids, int n)
 }
 
 /*
+ * suppress=true: the identifiers of the rows the batch just deleted (the
+ * RETURNING columns of job->apply_sql, in SPI_tuptable) go on the
+ * suppression list as keyed hashes with reason "retention" (suppression.c),
+ * in the batch's transaction: rolled back with it.  Identifiers that name nobody once
+ * normalized are skipped.  Leaves SPI_processed as the delete set it.
+ */
+static void
+suppress_deleted(EnforceJob *job)
+{
+	SPITupleTable *deleted = SPI_tuptable;
+	uint64		n = SPI_processed;
+	List	   *kinds = NIL;
+	List	   *identifiers = NIL;
+	ListCell   *kc;
+	ListCell   *vc;
+
+	/* copied first: each insert replaces SPI_tuptable */
+	for (uint64 i = 0; i < n; i++)
+	{
+		int			col = 1;
+
+		foreach(kc, job->suppress_kinds)
+		{
+			const char *kind = strVal(lfirst(kc));
+			bool		isnull;
+			Datum		value = SPI_getbinval(deleted->vals[i], deleted->tupdesc, col++, &isnull);
+			char	   *normalized;
+
+			if (isnull)
+				continue;
+			normalized = retention_normalize_identifier(kind, TextDatumGetCString(value));
+			if (!retention_identifier_is_meaningful(kind, normalized))
+				continue;
+			kinds = lappend(kinds, (char *) kind);
+			identifiers = lappend(identifiers, normalized);
+		}
+	}
+	forboth(kc, kinds, vc, identifiers)
+		retention_suppress_identifier((char *) lfirst(kc), (char *) lfirst(vc), "retention");
+	SPI_processed = n;
+}
+
+/*
  * Run a count as whoever we are now; $3 (if used) is the job's left-out
  * tids.  Not read-only: it must see what this run's batches did.
  */
@@ -330,6 +373,36 @@ typedef struct BatchDelta
 } BatchDelta;
 
 /*
+ * The batch's still referenced rows (delta->new_left_out), as the table
+ * tag's blocked= says: anonymize (their personal columns anonymized now,
+ * once: counted as values anonymized, values[0], not as blocked), expected
+ * (no alarm: not counted blocked), or wait (counted blocked).  They stay
+ * left out of the job's later batches in every case.
+ */
+static void
+blocked_as_declared(EnforceJob *job, BatchDelta *delta)
+{
+	RetentionBlocked blocked = ((RetentionTag *) linitial(job->tags))->label.blocked;
+
+	if (blocked == RETENTION_BLOCKED_ANONYMIZE && job->blocked_apply_sql)
+	{
+		Oid			type = TIDARRAYOID;
+		Datum		arg;
+		Datum	   *tids = palloc(sizeof(Datum) * delta->nnew_left_out);
+
+		for (int i = 0; i < delta->nnew_left_out; i++)
+			tids[i] = PointerGetDatum(&delta->new_left_out[i]);
+		arg = PointerGetDatum(construct_array(tids, delta->nnew_left_out, TIDOID,
+											  sizeof(ItemPointerData), false, TYPALIGN_SHORT));
+		if (retention_execute_job_sql(job->blocked_apply_sql, 1, &type, &arg, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "blocked=anonymize statement failed");
+		delta->values[0] += SPI_processed;
+	}
+	if (blocked == RETENTION_BLOCKED_ANONYMIZE || blocked == RETENTION_BLOCKED_EXPECTED)
+		delta->blocked = 0;
+}
+
+/*
  * One batch of a job: lock candidates (FOR UPDATE SKIP LOCKED: this also
  * stops new references to them), probe the referencing tables, apply to
  * the unblocked ones.  Raises on error.
@@ -426,6 +499,7 @@ run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
 			for (uint64 i = 0; i < n; i++)
 				if (blocked[i])
 					delta->new_left_out[delta->nnew_left_out++] = *((ItemPointer) DatumGetPointer(tids[i]));
+			blocked_as_declared(job, delta);
 		}
 	}
 
@@ -453,11 +527,14 @@ run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
 			args[t] = PointerGetDatum(construct_array(flags[t - 1], napply, BOOLOID, 1, true, TYPALIGN_CHAR));
 		}
 		rc = retention_execute_job_sql(job->apply_sql, nargs, types, args, false, 0);
-		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE_RETURNING)
+		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE_RETURNING &&
+			!(rc == SPI_OK_DELETE_RETURNING && job->suppress_kinds != NIL))
 			elog(ERROR, "apply statement failed: %s", SPI_result_code_string(rc));
 		delta->rows = SPI_processed;
 		/* fewer rows changed than locked: a trigger kept them (soft delete) */
 		delta->kept = napply - SPI_processed;
+		if (rc == SPI_OK_DELETE_RETURNING)
+			suppress_deleted(job);
 	}
 	/* an anonymized value must not look pending again, or we would loop */
 	for (uint64 i = 0; !job->is_delete && napply > 0 && i < SPI_processed; i++)
@@ -499,6 +576,7 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 
 	if (!job->is_delete || job->relid == job->tagged_relid ||
 		mode == RETENTION_PARTITIONS_ROWS || OidIsValid(tag->fk_conoid) ||
+		tag->label.suppress == 1 ||	/* identifiers are read from each row */
 		tag->complex || tag->condition != NULL ||
 		result->held > 0 || job->held_sql != NULL || job->probes != NIL)
 		return false;
@@ -638,7 +716,11 @@ add_to_totals(RunState *run, EnforceJob *job, RetentionJobResult *result)
 	run->totals.batches += result->batches;
 	run->totals.wal_bytes += result->wal_bytes;
 	if (job->is_delete)
+	{
 		run->totals.rows_deleted += result->rows;
+		/* blocked=anonymize: referenced rows anonymized instead */
+		run->totals.values_anonymized += result->values[0];
+	}
 	else
 		for (int t = 0; t < list_length(job->tags); t++)
 			run->totals.values_anonymized += result->values[t];

@@ -29,6 +29,7 @@
 #include "optimizer/optimizer.h"
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
+#include "utils/syscache.h"
 
 #include "pg_retention.h"
 
@@ -98,6 +99,66 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	if (!job->changed)
 		retention_deparse_job(job, subject_columns, holds, now, all_tags);
 	return job;
+}
+
+/*
+ * retention_blocked_anonymize_tags
+ *
+ * blocked=anonymize: the personal columns a delete job anonymizes in the
+ * due rows that other rows still reference.  Each is a copy of a column tag of the
+ * table (its method), or of a subject-only column (nullified, or a keyed
+ * pseudonym where NOT NULL: see retention_identifier_removable), with the
+ * table tag's category and anchor, so that its due predicate is the table
+ * tag's.  Columns whose category is under a hold are left out by the
+ * caller (deparse.c).
+ */
+List *
+retention_blocked_anonymize_tags(RetentionTag *table_tag, List *column_tags, List *subject_columns)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, list_concat_copy(column_tags, subject_columns))
+	{
+		RetentionTag *column = lfirst(lc);
+		RetentionTag *tag;
+
+		/* a subject column with a category goes by its column tag, if any */
+		if (foreach_current_index(lc) >= list_length(column_tags) && column->category)
+			continue;
+		if (column->category == NULL)
+		{
+			HeapTuple	tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(column->relid),
+												Int16GetDatum(column->attnum));
+			bool		removable;
+			bool		notnull;
+
+			if (!HeapTupleIsValid(tuple))
+				continue;
+			removable = retention_identifier_removable((Form_pg_attribute) GETSTRUCT(tuple));
+			notnull = ((Form_pg_attribute) GETSTRUCT(tuple))->attnotnull;
+			ReleaseSysCache(tuple);
+			if (!removable)
+				continue;
+			tag = palloc(sizeof(RetentionTag));
+			*tag = *column;
+			tag->action = notnull ? RETENTION_ACTION_HASH : RETENTION_ACTION_NULLIFY;
+		}
+		else
+		{
+			tag = palloc(sizeof(RetentionTag));
+			*tag = *column;
+		}
+		tag->category = table_tag->category;
+		tag->anchor_attnum = table_tag->anchor_attnum;
+		tag->fk_conoid = table_tag->fk_conoid;
+		tag->parent_relid = table_tag->parent_relid;
+		tag->parent_attnum = table_tag->parent_attnum;
+		tag->parent_key_attnum = table_tag->parent_key_attnum;
+		tag->anchor_type = table_tag->anchor_type;
+		result = lappend(result, tag);
+	}
+	return result;
 }
 
 /*

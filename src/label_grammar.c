@@ -42,7 +42,7 @@ static const char *const action_names[] = {
 #define GRAMMAR_HINT \
 	"A retention label is key=value pairs separated by spaces, for example " \
 	"\"category=support_data anchor=resolved_at\"; keys are category, anchor, " \
-	"action, subject, keep, bucket, partitions, when, period and variant."
+	"action, subject, keep, bucket, partitions, when, period, variant, blocked and suppress."
 
 typedef struct LabelScanner
 {
@@ -476,6 +476,106 @@ valid_subject_kind(const char *kind)
 }
 
 /*
+ * The keys that say what happens to due rows beyond deleting them (issue 14
+ * items 6 and 7): blocked=wait|anonymize|expected and suppress=true|false.
+ * Kept apart from the switch above so that the two groups of keys evolve
+ * independently.
+ */
+static bool
+is_action_key(const char *key)
+{
+	return strcmp(key, "blocked") == 0 || strcmp(key, "suppress") == 0;
+}
+
+/* After the separator of the pair, as the main loop does. */
+static bool
+end_of_pair(LabelScanner *s, const char *key)
+{
+	if (*s->pos != '\0' && !is_space(*s->pos))
+		return fail(s, ERRCODE_SYNTAX_ERROR,
+					psprintf("unexpected text after the value of \"%s\"", key),
+					GRAMMAR_HINT);
+	while (is_space(*s->pos))
+		s->pos++;
+	return true;
+}
+
+/*
+ * scan_action_key
+ *
+ * Scans "=value" of blocked or suppress (s->pos just after the key) into
+ * *label, and the white space after it.  A repeated key is an error.
+ */
+static bool
+scan_action_key(LabelScanner *s, const char *key_start, const char *key,
+				RetentionLabel *label)
+{
+	bool		is_blocked = (strcmp(key, "blocked") == 0);
+	const char *value_start;
+	char	   *word;
+
+	if (is_blocked ? label->blocked != RETENTION_BLOCKED_DEFAULT : label->suppress >= 0)
+	{
+		s->pos = key_start;
+		return fail(s, ERRCODE_SYNTAX_ERROR,
+					psprintf("key \"%s\" appears more than once in retention label", key),
+					"Give each key once.");
+	}
+	if (*s->pos != '=')
+		return fail(s, ERRCODE_SYNTAX_ERROR,
+					psprintf("expected \"=\" after key \"%s\"", key),
+					"Write key=value pairs without spaces around \"=\".");
+	s->pos++;
+	value_start = s->pos;
+	word = scan_word(s, key);
+	if (word == NULL)
+		return false;
+	if (is_blocked)
+	{
+		if (strcmp(word, "wait") == 0)
+			label->blocked = RETENTION_BLOCKED_WAIT;
+		else if (strcmp(word, "anonymize") == 0)
+			label->blocked = RETENTION_BLOCKED_ANONYMIZE;
+		else if (strcmp(word, "expected") == 0)
+			label->blocked = RETENTION_BLOCKED_EXPECTED;
+		else
+		{
+			s->pos = value_start;
+			return fail(s, ERRCODE_INVALID_PARAMETER_VALUE,
+						psprintf("unknown blocked value \"%s\" in retention label", word),
+						"blocked is wait (a due row that other rows still reference stays whole until it can go), anonymize (its personal columns are anonymized now) or expected (it waits, and that is no alarm).");
+		}
+	}
+	else
+	{
+		if (strcmp(word, "true") == 0)
+			label->suppress = 1;
+		else if (strcmp(word, "false") == 0)
+			label->suppress = 0;
+		else
+		{
+			s->pos = value_start;
+			return fail(s, ERRCODE_INVALID_PARAMETER_VALUE,
+						psprintf("unknown suppress value \"%s\" in retention label", word),
+						"suppress is true (rows deleted by enforcement leave their identifiers on the suppression list) or false.");
+		}
+	}
+	return end_of_pair(s, key);
+}
+
+/* The canonical text of the keys above, appended to buf. */
+static void
+action_keys_to_text(StringInfo buf, const RetentionLabel *label)
+{
+	if (label->blocked != RETENTION_BLOCKED_DEFAULT)
+		appendStringInfo(buf, " blocked=%s",
+						 label->blocked == RETENTION_BLOCKED_WAIT ? "wait" :
+						 label->blocked == RETENTION_BLOCKED_ANONYMIZE ? "anonymize" : "expected");
+	if (label->suppress >= 0)
+		appendStringInfo(buf, " suppress=%s", label->suppress ? "true" : "false");
+}
+
+/*
  * retention_parse_label
  *
  * Parses text into *label.  Returns false and fills *problem (SQLSTATE,
@@ -495,6 +595,7 @@ retention_parse_label(const char *text, RetentionLabel *label,
 
 	memset(label, 0, sizeof(RetentionLabel));
 	label->keep = -1;
+	label->suppress = -1;
 	memset(problem, 0, sizeof(RetentionProblem));
 
 	while (is_space(*s.pos))
@@ -519,12 +620,18 @@ retention_parse_label(const char *text, RetentionLabel *label,
 		for (k = 0; k < lengthof(keys); k++)
 			if (strcmp(key, keys[k]) == 0)
 				break;
+		if (k == lengthof(keys) && is_action_key(key))
+		{
+			if (!scan_action_key(&s, key_start, key, label))
+				return false;
+			continue;
+		}
 		if (k == lengthof(keys))
 		{
 			s.pos = key_start;
 			return fail(&s, ERRCODE_SYNTAX_ERROR,
 						psprintf("unknown key \"%s\" in retention label", key),
-						"Valid keys are category, anchor, action, subject, keep, bucket, partitions, when, period and variant.");
+						"Valid keys are category, anchor, action, subject, keep, bucket, partitions, when, period, variant, blocked and suppress.");
 		}
 		if (seen_keys[k])
 		{
@@ -679,6 +786,7 @@ retention_label_to_text(const RetentionLabel *label)
 		appendStringInfo(&buf, " period=%s", retention_item_to_text(label->period));
 	if (label->variant)
 		appendStringInfo(&buf, " variant=%s", retention_item_to_text(label->variant));
+	action_keys_to_text(&buf, label);
 	return pstrdup(buf.len > 0 ? buf.data + 1 : "");
 }
 

@@ -11,6 +11,7 @@
 #define PG_RETENTION_H
 
 #include "access/attnum.h"
+#include "catalog/pg_attribute.h"
 #include "datatype/timestamp.h"
 #include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
@@ -56,6 +57,15 @@ typedef enum RetentionPartitions
 	RETENTION_PARTITIONS_DETACH,
 	RETENTION_PARTITIONS_ROWS	/* delete row by row like any table */
 } RetentionPartitions;
+
+/* What a table tag does with a due row other rows still reference. */
+typedef enum RetentionBlocked
+{
+	RETENTION_BLOCKED_DEFAULT = 0,	/* not given: wait */
+	RETENTION_BLOCKED_WAIT,		/* stays whole until it can go (counted blocked) */
+	RETENTION_BLOCKED_ANONYMIZE,	/* its personal columns anonymized now */
+	RETENTION_BLOCKED_EXPECTED	/* waits, and that is expected: no alarm */
+} RetentionBlocked;
 
 /*
  * One item of an anchor list (anchor=a|b, anchor=a,b), or the column of a
@@ -103,6 +113,8 @@ typedef struct RetentionLabel
 	int			keep;			/* mask: trailing characters kept; -1 absent */
 	int64		bucket;			/* generalize numbers: bucket width; 0 absent */
 	RetentionPartitions partitions; /* table tags on partitioned tables */
+	RetentionBlocked blocked;	/* table tags: due rows still referenced */
+	int			suppress;		/* table tags: -1 absent, 0 false, 1 true */
 
 	/* the 0.2.0 policy model (see doc/policy-model.md) */
 	char		anchor_mode;	/* '\0': one item; '|': first due; ',': last due */
@@ -129,6 +141,14 @@ typedef struct RetentionRule
 	char	   *time_zone;
 } RetentionRule;
 
+/* What an erasure request does to a category's data (on_erasure). */
+typedef enum RetentionOnErasure
+{
+	RETENTION_ON_ERASURE_DELETE = 0,	/* as at expiry: rows go, values anonymized */
+	RETENTION_ON_ERASURE_ANONYMIZE, /* rows stay, personal columns anonymized */
+	RETENTION_ON_ERASURE_KEEP	/* kept whole for a legal obligation */
+} RetentionOnErasure;
+
 /* One category row, as the C code needs it. */
 typedef struct RetentionCategory
 {
@@ -136,6 +156,8 @@ typedef struct RetentionCategory
 	RetentionRule rule;
 	char	   *starts;			/* as stored, for SQL text */
 	RetentionAction action;
+	RetentionOnErasure on_erasure;
+	char	   *legal_basis;	/* NULL: none stated */
 } RetentionCategory;
 
 #define RETENTION_KEY_BYTES		32
@@ -225,6 +247,12 @@ typedef struct EnforceJob
 	char	  **anchor_names;	/* per tag: the anchor (or FK) column */
 	char	  **parent_names;	/* per tag: FK anchor's parent table, or NULL */
 	bool		changed;		/* a name no longer resolved when planning */
+
+	/* what happens to due rows beyond deleting them (blocked=, suppress=) */
+	char	   *blocked_apply_sql;	/* blocked=anonymize: $2 = tid[] of the
+									 * batch's referenced rows; else NULL */
+	List	   *suppress_kinds; /* String: subject kind of each RETURNING
+								 * column of apply_sql (suppress=true) */
 } EnforceJob;
 
 /* What a job did, for its evidence (see evidence.c). */
@@ -311,12 +339,17 @@ extern char *retention_pseudonym_column_arg(Oid relid, AttrNumber attnum);
 extern bool retention_legacy_hashes(void);
 
 /* suppression.c */
+extern void retention_suppress_identifier(const char *kind, const char *value,
+										  const char *reason);
 extern void retention_record_erasure(const char *kind, const char *value);
 
 /* enforce_plan.c */
 extern List *retention_plan_jobs(Oid only_relid, const char *only_category,
 								 const RetentionHolds *holds, TimestampTz now,
 								 List **invalid);
+extern List *retention_blocked_anonymize_tags(RetentionTag *table_tag,
+											  List *column_tags,
+											  List *subject_columns);
 extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
 											Datum *bound);
 extern bool retention_job_still_valid(EnforceJob *job, bool *dropped);
@@ -340,6 +373,10 @@ extern char *retention_deparse_probe_in_run(Oid conoid, List *tags,
 											Oid *conrelid, List *run_jobs);
 extern char *retention_held_sql(List *subject_columns,
 								const RetentionHolds *holds, const char *alias);
+extern char *retention_held_through_parents_sql(Oid relid, List *tags,
+												const RetentionHolds *holds,
+												const char *alias);
+extern char *retention_held_or(char *a, char *b);
 extern char *retention_row_held_sql(Oid relid, List *tags,
 									const RetentionHolds *holds,
 									const char *alias);
@@ -401,6 +438,7 @@ extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
 
 /* category.c */
 extern List *retention_load_categories(void);
+extern RetentionOnErasure retention_on_erasure_from_name(const char *name);
 extern RetentionCategory *retention_find_category(List *categories,
 												  const char *name);
 extern bool retention_extension_exists(void);
@@ -410,6 +448,7 @@ extern bool retention_category_exists(const char *name);
 extern bool retention_resolve_tag(RetentionTag *tag, List *categories,
 								  bool check_references);
 extern char *retention_describe_tag(const RetentionTag *tag);
+extern bool retention_identifier_removable(Form_pg_attribute att);
 extern char *retention_live_attname(Oid relid, AttrNumber attnum);
 extern struct Node *retention_column_default(Oid relid, AttrNumber attnum);
 

@@ -100,11 +100,36 @@ typedef struct TagStats
 	int64		due;			/* due, not held (blocked ones included) */
 	int64		held;
 	int64		blocked;		/* of due: left by this run, still referenced */
+	char	   *note;			/* blocked=anonymize / expected, or NULL */
 	bool		oldest_null;
 	TimestampTz oldest;			/* due time of the earliest due anchor */
 	bool		next_null;
 	TimestampTz next;
 } TagStats;
+
+/*
+ * A table tag that says what its referenced due rows get (blocked=anonymize
+ * or blocked=expected): they are not an alarm, so they are counted neither
+ * as blocked nor as overdue; the note says how many there are and why they
+ * stay.
+ */
+static void
+blocked_as_declared(EnforceJob *job, TagStats *stats)
+{
+	RetentionTag *tag = linitial(job->tags);
+
+	if (!job->is_delete || stats[0].blocked == 0 ||
+		(tag->label.blocked != RETENTION_BLOCKED_ANONYMIZE &&
+		 tag->label.blocked != RETENTION_BLOCKED_EXPECTED))
+		return;
+	stats[0].note = psprintf(INT64_FORMAT " %s", stats[0].blocked,
+							 tag->label.blocked == RETENTION_BLOCKED_EXPECTED
+							 ? "referenced (expected)"
+							 : "still referenced: anonymized instead of deleted (blocked=anonymize)");
+	/* not overdue either: they stay by the policy's own word */
+	stats[0].due = Max(0, stats[0].due - stats[0].blocked);
+	stats[0].blocked = 0;
+}
 
 /*
  * What the next-due and oldest-due queries read: the anchor (an index
@@ -199,6 +224,7 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 
 		for (int t = 0; t < ntags; t++)
 			stats[t].blocked = Min(blocked, stats[t].due);
+		blocked_as_declared(job, stats);
 	}
 
 	/* next due: the smallest anchor that is not due yet */
@@ -347,6 +373,8 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 				values[11] = CStringGetTextDatum(error);
 			else if (whole_hold)
 				values[11] = CStringGetTextDatum("held as a whole (category or table hold)");
+			else if (stats[t].note)
+				values[11] = CStringGetTextDatum(stats[t].note);
 			else
 				nulls[11] = true;
 			values[12] = Int64GetDatum(stats[t].blocked);

@@ -34,7 +34,8 @@ typedef enum SubjectAction
 	SUBJECT_UNDECIDED = 0,
 	SUBJECT_DELETE,
 	SUBJECT_ANONYMIZE,
-	SUBJECT_HELD				/* held as a whole: nothing is done */
+	SUBJECT_HELD,				/* held as a whole: nothing is done */
+	SUBJECT_KEPT				/* kept for a legal obligation (on_erasure) */
 } SubjectAction;
 
 /*
@@ -59,6 +60,7 @@ typedef struct SubjectGroup
 	char	   *held;			/* others' subject holds (alias r), or NULL */
 	int64		held_rows;		/* rows the predicate above keeps */
 	int64		changed;		/* rows anonymized */
+	char	   *anonymize_note; /* anonymized for a legal obligation: why */
 } SubjectGroup;
 
 typedef struct SubjectSearch
@@ -77,6 +79,7 @@ extern SubjectSearch *subject_begin_search(Jsonb *identifiers, bool lock,
 										   uint8 *key);
 extern void subject_search_identifiers(SubjectSearch *search);
 extern void subject_search_children(SubjectSearch *search);
+extern void subject_search_parents(SubjectSearch *search);
 extern void subject_begin_as_owner(Oid relid, int *nestlevel,
 								   Oid *save_userid, int *save_sec_context);
 extern void subject_query(SubjectSearch *search, Oid relid, const char *sql,

@@ -69,6 +69,7 @@ typedef struct EraseReport
 	int64		deleted;
 	int64		anonymized;
 	int64		held;
+	int64		kept;			/* kept for a legal obligation (on_erasure) */
 	char	   *note;
 } EraseReport;
 
@@ -106,6 +107,50 @@ static bool
 category_held(const RetentionHolds *holds, const char *category)
 {
 	return list_member(holds->categories, makeString((char *) category));
+}
+
+/*
+ * Does the table (a tag root) keep its rows through an erasure, whole or
+ * anonymized, because its table tag's category says so (on_erasure keep or
+ * anonymize)?  Then a delete must not reach them by cascade either.
+ */
+static bool
+kept_by_obligation(Erasure *e, Oid root)
+{
+	RetentionTag *table_tag;
+	List	   *column_tags;
+	List	   *subject_columns;
+
+	subject_tags_of(e->search, root, &table_tag, &column_tags, &subject_columns);
+	return table_tag != NULL && table_tag->category != NULL &&
+		table_tag->category->on_erasure != RETENTION_ON_ERASURE_DELETE;
+}
+
+/* Column tags whose category does not keep its data through an erasure. */
+static List *
+erasable_column_tags(List *column_tags, RetentionCategory **kept_by)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, column_tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+
+		if (tag->category && tag->category->on_erasure == RETENTION_ON_ERASURE_KEEP)
+			*kept_by = tag->category;
+		else
+			result = lappend(result, tag);
+	}
+	return result;
+}
+
+/* The report's note for data kept for a legal obligation. */
+static char *
+kept_note(RetentionCategory *category)
+{
+	return psprintf("kept for a legal obligation (category %s): %s", category->name,
+					category->legal_basis ? category->legal_basis : "no legal basis stated");
 }
 
 static int
@@ -234,13 +279,46 @@ classify(Erasure *e)
 		report->found += rows;
 		e->found += rows;
 
+		/* on_erasure: the category of the table tag, then of each column */
+		if (table_tag && table_tag->category &&
+			table_tag->category->on_erasure != RETENTION_ON_ERASURE_DELETE &&
+			group->matched_attnum == 0 && !e->subject_held)
+		{
+			if (table_tag->category->on_erasure == RETENTION_ON_ERASURE_KEEP)
+			{
+				group->action = SUBJECT_KEPT;
+				report->kept += rows;
+				report->note = kept_note(table_tag->category);
+				continue;
+			}
+			deleting = false;
+			group->anonymize_note = kept_note(table_tag->category);
+		}
+		if (!deleting)
+		{
+			RetentionCategory *kept_by = NULL;
+			bool		had_tags = group->column_tags != NIL;
+
+			group->column_tags = erasable_column_tags(group->column_tags, &kept_by);
+			if (kept_by && !e->subject_held && had_tags && group->column_tags == NIL &&
+				(group->matched_attnum != 0 || group->subject_columns == NIL))
+			{
+				group->action = SUBJECT_KEPT;
+				report->kept += rows;
+				report->note = kept_note(kept_by);
+				continue;
+			}
+			if (kept_by && group->anonymize_note == NULL)
+				group->anonymize_note = kept_note(kept_by);
+		}
+
 		whole_held = e->subject_held || list_member_oid(e->holds.tables, group->root) ||
 			(deleting && table_tag && category_held(&e->holds, table_tag->category->name));
 		if (!deleting && !whole_held)
 		{
 			ListCell   *tc;
 
-			whole_held = true;
+			whole_held = group->column_tags != NIL;
 			foreach(tc, group->column_tags)
 				if (!category_held(&e->holds, ((RetentionTag *) lfirst(tc))->category->name))
 					whole_held = false;
@@ -255,7 +333,9 @@ classify(Erasure *e)
 		}
 		group->action = deleting ? SUBJECT_DELETE : SUBJECT_ANONYMIZE;
 		/* a shared row: any identifier column of the table may be held */
-		group->held = retention_held_sql(subject_columns, &e->holds, "r");
+		group->held = retention_held_or(retention_held_sql(subject_columns, &e->holds, "r"),
+										retention_held_through_parents_sql(group->relid, e->search->tags,
+																		   &e->holds, "r"));
 		if (group->held)
 			group->held_rows = (int64) group_statement(e, group,
 													   psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND %s",
@@ -440,6 +520,8 @@ anonymize_kept(Erasure *e)
 
 		if (group->action != SUBJECT_ANONYMIZE)
 			continue;
+		if (group->anonymize_note)
+			report_for(e, group->root)->note = group->anonymize_note;
 		set = kept_row_set_list(group, group->column_tags, group->subject_columns, &e->holds);
 		if (set)
 			group->changed += group_statement(e, group,
@@ -491,7 +573,8 @@ blocked_rows(Erasure *e, SubjectGroup *group)
 		referenced = con->confrelid;
 		if (con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT)
 		{
-			held = retention_row_held_sql(subject_tag_root(child), e->search->tags, &e->holds, "c");
+			held = kept_by_obligation(e, subject_tag_root(child)) ? "true"
+				: retention_row_held_sql(subject_tag_root(child), e->search->tags, &e->holds, "c");
 			if (held == NULL)
 			{
 				ReleaseSysCache(ctup);
@@ -701,7 +784,7 @@ account(Erasure *e)
 		int64		rows = list_length(group->tids);
 		int64		gone;
 
-		if (group->action == SUBJECT_HELD)
+		if (group->action == SUBJECT_HELD || group->action == SUBJECT_KEPT)
 			continue;
 		gone = rows - (int64) group_statement(e, group,
 											  psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)",
@@ -729,9 +812,13 @@ suppress_and_log(Erasure *e)
 		if (tables.len > 1)
 			appendStringInfoString(&tables, ", ");
 		escape_json(&tables, subject_qualified_name(r->root));
+		/* held as the report says (legal holds and obligations), kept apart */
 		appendStringInfo(&tables, ": {\"found\": " INT64_FORMAT ", \"deleted\": " INT64_FORMAT
-						 ", \"anonymized\": " INT64_FORMAT ", \"held\": " INT64_FORMAT "}",
-						 r->found, r->deleted, r->anonymized, r->held);
+						 ", \"anonymized\": " INT64_FORMAT ", \"held\": " INT64_FORMAT,
+						 r->found, r->deleted, r->anonymized, r->held + r->kept);
+		if (r->kept > 0)
+			appendStringInfo(&tables, ", \"kept\": " INT64_FORMAT, r->kept);
+		appendStringInfoChar(&tables, '}');
 	}
 	appendStringInfoChar(&tables, '}');
 	if (!e->dry_run && !e->subject_held)
@@ -770,7 +857,8 @@ report(Erasure *e, ReturnSetInfo *rsinfo, MemoryContext cxt)
 		values[1] = Int64GetDatum(r->found);
 		values[2] = Int64GetDatum(r->deleted);
 		values[3] = Int64GetDatum(r->anonymized);
-		values[4] = Int64GetDatum(r->held);
+		/* rows_held: legal holds and legal obligations; the note says which */
+		values[4] = Int64GetDatum(r->held + r->kept);
 		if (r->note)
 			values[5] = CStringGetTextDatum(r->note);
 		else
@@ -865,6 +953,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 		e.search->lock = false;
 	subject_search_identifiers(e.search);
 	subject_search_children(e.search);
+	subject_search_parents(e.search);
 
 	/* deepest children first: fewer keys block a delete */
 	e.ordered = list_copy(e.search->groups);

@@ -99,6 +99,7 @@ retention_export_subject_rows(PG_FUNCTION_ARGS)
 	search->snapshot = RegisterSnapshot(GetTransactionSnapshot());
 	subject_search_identifiers(search);
 	subject_search_children(search);
+	subject_search_parents(search);
 
 	foreach(lc, search->groups)
 	{

@@ -13,7 +13,9 @@
  *		that is no integer of the column's type matches nothing there;
  *	 2. rows reachable from those through declared foreign keys (children
  *		of the person's rows) are added, breadth first, to SUBJECT_MAX_DEPTH
- *		levels; a row is visited once, so cycles end.
+ *		levels; a row is visited once, so cycles end;
+ *	 3. parent rows of tagged tables that only the person's rows reference
+ *		(their own address) are added with depth -1; shared ones are not.
  * Rows are kept per leaf relation as TIDs.
  *
  * Every query reads one table, as that table's owner, with row security
@@ -736,6 +738,199 @@ subject_search_children(SubjectSearch *search)
 			ereport(NOTICE,
 					(errmsg("the search for the subject's rows stopped at %d levels of foreign keys", SUBJECT_MAX_DEPTH),
 					 errdetail("Rows further down the chain were not included.")));
+	}
+}
+
+/* Does the table (a tag root) carry a retention tag of any kind? */
+static bool
+table_is_tagged(SubjectSearch *search, Oid root)
+{
+	ListCell   *lc;
+
+	foreach(lc, search->tags)
+		if (((RetentionTag *) lfirst(lc))->relid == root)
+			return true;
+	return false;
+}
+
+/*
+ * Is every row that references the parent row (relid, tid), through any
+ * foreign key, one of the subject's rows found so far?  Each referencing
+ * table is asked as its owner, with the parent row's key values (read as
+ * the parent's owner) bound as parameters.
+ */
+static bool
+referenced_only_by_subject(SubjectSearch *search, Oid relid, ItemPointer tid)
+{
+	ListCell   *fc;
+
+	foreach(fc, subject_referencing_keys(relid, true))
+	{
+		HeapTuple	ctup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(lfirst_oid(fc)));
+		AttrNumber	conkey[INDEX_MAX_KEYS];
+		AttrNumber	confkey[INDEX_MAX_KEYS];
+		AttrNumber	leafkey[INDEX_MAX_KEYS];
+		Oid			pf_eq[INDEX_MAX_KEYS];
+		Datum		arrays[INDEX_MAX_KEYS];
+		Oid			types[INDEX_MAX_KEYS];
+		int			nkeys;
+		Oid			child;
+		Oid			referenced;
+
+		if (!HeapTupleIsValid(ctup))
+			continue;
+		child = ((Form_pg_constraint) GETSTRUCT(ctup))->conrelid;
+		referenced = ((Form_pg_constraint) GETSTRUCT(ctup))->confrelid;
+		DeconstructFkConstraintRow(ctup, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+		ReleaseSysCache(ctup);
+		for (int k = 0; k < nkeys; k++)
+			leafkey[k] = get_attnum(relid, subject_attname(referenced, confkey[k]));
+		if (!subject_fetch_keys(search, relid, list_make1(tid), nkeys, leafkey, false, arrays, types))
+			continue;
+		subject_query(search, child,
+					  psprintf("SELECT c.tableoid, c.ctid FROM %s c WHERE %s",
+							   subject_qualified_name(child),
+							   subject_key_match_sql(child, nkeys, conkey, pf_eq, 1)),
+					  nkeys, types, arrays);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			VisitKey	key;
+			bool		found;
+
+			memset(&key, 0, sizeof(key));
+			key.relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			key.tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+			hash_search(search->visited, &key, HASH_FIND, &found);
+			if (!found)
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * subject_search_parents
+ *
+ * Step 3: parent rows that hold the person's data and that only the
+ * person references -- the address of the person's own rows.  For the rows
+ * found by an identifier (depth 0, the whole row being the person's), every
+ * foreign key of their table to another tagged table is followed up; a
+ * parent row is added (depth -1, found_by "referenced only by ...") when
+ * every row that references it, through any key, is one of the person's
+ * rows found by steps 1 and 2.  A parent row someone else also references
+ * (a shared address) is not the person's: it is neither exported nor
+ * erased.  Untagged parents (a country, a product) are never followed.
+ * Each table is read as its owner; key values are bound as parameters.
+ */
+void
+subject_search_parents(SubjectSearch *search)
+{
+	List	   *own = NIL;
+	ListCell   *lc;
+
+	foreach(lc, search->groups)
+	{
+		SubjectGroup *group = lfirst(lc);
+
+		if (group->depth == 0 && group->matched_attnum == 0)
+			own = lappend(own, group);
+	}
+	foreach(lc, own)
+	{
+		SubjectGroup *group = lfirst(lc);
+		List	   *targets = lcons_oid(group->relid, get_partition_ancestors(group->relid));
+		Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+		SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+		HeapTuple	tuple;
+		List	   *fks = NIL;
+		ListCell   *fc;
+
+		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+		{
+			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+
+			if (con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid) &&
+				list_member_oid(targets, con->conrelid) &&
+				!list_member_oid(targets, con->confrelid) &&
+				table_is_tagged(search, subject_tag_root(con->confrelid)))
+				fks = lappend_oid(fks, con->oid);
+		}
+		systable_endscan(scan);
+		table_close(conrel, AccessShareLock);
+
+		foreach(fc, fks)
+		{
+			HeapTuple	ctup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(lfirst_oid(fc)));
+			AttrNumber	conkey[INDEX_MAX_KEYS];
+			AttrNumber	confkey[INDEX_MAX_KEYS];
+			AttrNumber	leafkey[INDEX_MAX_KEYS];
+			Oid			pf_eq[INDEX_MAX_KEYS];
+			Datum		arrays[INDEX_MAX_KEYS];
+			Oid			types[INDEX_MAX_KEYS];
+			int			nkeys;
+			Oid			declared_on;
+			Oid			parent;
+			StringInfoData sql;
+			List	   *candidates = NIL;
+			ListCell   *cc;
+			char	   *found_by;
+
+			if (!HeapTupleIsValid(ctup))
+				continue;
+			declared_on = ((Form_pg_constraint) GETSTRUCT(ctup))->conrelid;
+			parent = ((Form_pg_constraint) GETSTRUCT(ctup))->confrelid;
+			DeconstructFkConstraintRow(ctup, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+			ReleaseSysCache(ctup);
+			for (int k = 0; k < nkeys; k++)
+				leafkey[k] = get_attnum(group->relid, subject_attname(declared_on, conkey[k]));
+			if (!subject_fetch_keys(search, group->relid, group->tids, nkeys, leafkey, false, arrays, types))
+				continue;
+			/* the parent rows with those key values, read as the parent's owner */
+			initStringInfo(&sql);
+			appendStringInfo(&sql, "SELECT c.tableoid, c.ctid FROM %s c WHERE EXISTS (SELECT 1 FROM ROWS FROM (",
+							 subject_qualified_name(parent));
+			for (int k = 0; k < nkeys; k++)
+				appendStringInfo(&sql, "%spg_catalog.unnest($%d)", k ? ", " : "", k + 1);
+			appendStringInfoString(&sql, ") k(");
+			for (int k = 0; k < nkeys; k++)
+				appendStringInfo(&sql, "%sv%d", k ? ", " : "", k);
+			appendStringInfoString(&sql, ") WHERE ");
+			for (int k = 0; k < nkeys; k++)
+				appendStringInfo(&sql, "%sc.%s %s k.v%d", k ? " AND " : "",
+								 quote_identifier(subject_attname(parent, confkey[k])),
+								 subject_operator_sql(pf_eq[k]), k);
+			appendStringInfo(&sql, ")%s", search->lock ? " FOR UPDATE OF c" : "");
+			subject_query(search, parent, sql.data, nkeys, types, arrays);
+			for (uint64 i = 0; i < SPI_processed; i++)
+			{
+				bool		isnull;
+				VisitKey   *key = palloc0(sizeof(VisitKey));
+
+				key->relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+				key->tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+				candidates = lappend(candidates, key);
+			}
+			found_by = psprintf("referenced only by the subject's rows of %s",
+								subject_qualified_name(group->root));
+			foreach(cc, candidates)
+			{
+				VisitKey   *key = lfirst(cc);
+				bool		found;
+
+				hash_search(search->visited, key, HASH_FIND, &found);
+				if (found || !referenced_only_by_subject(search, key->relid, &key->tid))
+					continue;
+				hash_search(search->visited, key, HASH_ENTER, &found);
+				{
+					SubjectGroup *pg = group_for(search, key->relid, -1, found_by, 0);
+					ItemPointer tid = palloc(sizeof(ItemPointerData));
+
+					*tid = key->tid;
+					pg->tids = lappend(pg->tids, tid);
+				}
+			}
+		}
 	}
 }
 

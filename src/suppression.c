@@ -178,8 +178,6 @@ retention_suppress(PG_FUNCTION_ARGS)
 	char	   *kind;
 	char	   *value;
 	char	   *reason;
-	Oid			types[3] = {TEXTOID, BYTEAOID, TEXTOID};
-	Datum		values[3];
 
 	check_dsr_member();
 	check_not_null(fcinfo, 0, "kind");
@@ -193,24 +191,41 @@ retention_suppress(PG_FUNCTION_ARGS)
 		elog(ERROR, "SPI_connect failed");
 	if (strcmp(reason, "erasure") == 0)
 		retention_record_erasure(kind, value);
-	else if (retention_legacy_hashes())
+	else
+		retention_suppress_identifier(kind, value, reason);
+	SPI_finish();
+	PG_RETURN_VOID();
+}
+
+/*
+ * retention_suppress_identifier
+ *
+ * Puts an identifier (kind, value; normalized here, and meaningful: the
+ * caller checked) on the suppression list with a reason other than
+ * "erasure" (e.g. "opt-out", or "retention" for rows enforcement deleted
+ * under suppress=true), as a keyed hash.  Inside the caller's SPI
+ * connection and transaction.
+ */
+void
+retention_suppress_identifier(const char *kind, const char *value, const char *reason)
+{
+	Oid			types[3] = {TEXTOID, BYTEAOID, TEXTOID};
+	Datum		values[3];
+
+	if (retention_legacy_hashes())
 	{
 		uint8		hash[PG_SHA256_DIGEST_LENGTH];
 
 		retention_subject_hash(RETENTION_HASH_SUPPRESSION, kind, value, hash);
 		legacy_insert(kind, hash, reason);
+		return;
 	}
-	else
-	{
-		values[0] = CStringGetTextDatum(kind);
-		values[1] = PointerGetDatum(identifier_hash_datum(kind, value));
-		values[2] = CStringGetTextDatum(reason);
-		retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
-								" ON CONFLICT (kind, identifier_hash, reason) DO NOTHING",
-								3, types, values, NULL, SPI_OK_INSERT);
-	}
-	SPI_finish();
-	PG_RETURN_VOID();
+	values[0] = CStringGetTextDatum(kind);
+	values[1] = PointerGetDatum(identifier_hash_datum(kind, value));
+	values[2] = CStringGetTextDatum(reason);
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+									  " ON CONFLICT (kind, identifier_hash, reason) DO NOTHING",
+									  3, types, values, NULL, SPI_OK_INSERT);
 }
 
 PG_FUNCTION_INFO_V1(retention_is_suppressed);

@@ -25,6 +25,9 @@
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
+#include "catalog/objectaddress.h"
+#include "commands/seclabel.h"
+#include "parser/parse_coerce.h"
 #include "lib/stringinfo.h"
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
@@ -562,6 +565,100 @@ check_action_fits_column(RetentionTag *tag, Form_pg_attribute att)
 }
 
 /*
+ * Can blocked=anonymize remove the identifier in this subject column?  A
+ * nullable column is nullified, a NOT NULL text column gets a keyed
+ * pseudonym (as erasure does); anything else cannot be anonymized.
+ */
+bool
+retention_identifier_removable(Form_pg_attribute att)
+{
+	return !att->attnotnull ||
+		TypeCategory(getBaseType(att->atttypid)) == TYPCATEGORY_STRING;
+}
+
+/* The parsed retention label of an object, or false if it has none. */
+static bool
+read_label(Oid relid, AttrNumber attnum, RetentionLabel *label)
+{
+	ObjectAddress address;
+	char	   *text;
+	RetentionProblem problem;
+
+	ObjectAddressSubSet(address, RelationRelationId, relid, attnum);
+	text = GetSecurityLabel(&address, RETENTION_PROVIDER);
+	return text != NULL && retention_parse_label(text, label, &problem);
+}
+
+static void
+set_not_removable(RetentionTag *tag, Form_pg_attribute att)
+{
+	retention_set_problem(&tag->problem, ERRCODE_INVALID_OBJECT_DEFINITION,
+						  psprintf("blocked=anonymize cannot remove the identifier in column %s",
+								   quote_identifier(NameStr(att->attname))),
+						  psprintf("The column is NOT NULL and of type %s: it can be neither nullified nor replaced by a pseudonym.",
+								   format_type_be(att->atttypid)),
+						  "Drop NOT NULL on the column, give it a text type, or use blocked=wait on the table tag.");
+}
+
+/*
+ * check_action_keys
+ *
+ * blocked= and suppress= go on table tags only.  With check_references,
+ * blocked=anonymize needs every subject-only column of the table to be
+ * removable (see retention_identifier_removable): checked from the table
+ * tag and from a subject tag set later.
+ */
+static bool
+check_action_keys(RetentionTag *tag, Form_pg_attribute column, bool check_references)
+{
+	RetentionLabel *l = &tag->label;
+
+	if (tag->attnum != 0)
+	{
+		RetentionLabel table_label;
+
+		if (l->blocked != RETENTION_BLOCKED_DEFAULT || l->suppress >= 0)
+		{
+			retention_set_problem(&tag->problem, ERRCODE_WRONG_OBJECT_TYPE,
+								  psprintf("%s cannot be set on a column",
+										   l->blocked != RETENTION_BLOCKED_DEFAULT ? "blocked" : "suppress"),
+								  "blocked and suppress say what happens to whole rows.",
+								  "Put blocked=... or suppress=true on the tag of the table.");
+			return false;
+		}
+		if (check_references && column && l->subject && l->category == NULL &&
+			!retention_identifier_removable(column) &&
+			read_label(tag->relid, 0, &table_label) &&
+			table_label.blocked == RETENTION_BLOCKED_ANONYMIZE)
+		{
+			set_not_removable(tag, column);
+			return false;
+		}
+		return true;
+	}
+	if (check_references && l->blocked == RETENTION_BLOCKED_ANONYMIZE)
+	{
+		Relation	rel = table_open(tag->relid, AccessShareLock);
+		TupleDesc	desc = RelationGetDescr(rel);
+
+		for (int i = 0; i < desc->natts; i++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, i);
+			RetentionLabel column_label;
+
+			if (att->attisdropped || retention_identifier_removable(att) ||
+				!read_label(tag->relid, att->attnum, &column_label) ||
+				column_label.subject == NULL || column_label.category != NULL)
+				continue;
+			set_not_removable(tag, att);
+			break;
+		}
+		table_close(rel, AccessShareLock);
+	}
+	return tag->problem.sqlerrcode == 0;
+}
+
+/*
  * retention_resolve_tag
  *
  * Checks tag->label against the object (tag->relid, tag->attnum) and, when
@@ -587,7 +684,8 @@ retention_resolve_tag(RetentionTag *tag, List *categories, bool check_references
 	tag->complex = false;
 	tag->condition = NULL;
 
-	if (!check_object(tag, &column) || !check_shape(tag))
+	if (!check_object(tag, &column) || !check_shape(tag) ||
+		!check_action_keys(tag, column, check_references))
 		return false;
 	if (column && column->attgenerated && tag->label.category)
 		return check_action_fits_column(tag, column);

@@ -12,12 +12,15 @@ CREATE TABLE retention.category (
     time_zone   text NOT NULL DEFAULT 'UTC',
     created_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
     updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    on_erasure  text NOT NULL DEFAULT 'delete',
     CONSTRAINT category_name_format
         CHECK (name OPERATOR(pg_catalog.~) '^[a-z_][a-z0-9_]{0,62}$'),
     CONSTRAINT category_starts_known
         CHECK (starts OPERATOR(pg_catalog.=) ANY (ARRAY['exact', 'end_of_day', 'end_of_month', 'end_of_year'])),
     CONSTRAINT category_action_known
-        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['delete', 'nullify', 'default', 'hash', 'mask', 'generalize']))
+        CHECK (action OPERATOR(pg_catalog.=) ANY (ARRAY['delete', 'nullify', 'default', 'hash', 'mask', 'generalize'])),
+    CONSTRAINT category_on_erasure_known
+        CHECK (on_erasure OPERATOR(pg_catalog.=) ANY (ARRAY['delete', 'anonymize', 'keep']))
 );
 
 COMMENT ON TABLE retention.category IS
@@ -30,6 +33,7 @@ COMMENT ON COLUMN retention.category.description IS 'What data this is, in words
 COMMENT ON COLUMN retention.category.purpose IS 'Why the data is processed.';
 COMMENT ON COLUMN retention.category.legal_basis IS 'The legal basis of the processing (GDPR Art. 6).';
 COMMENT ON COLUMN retention.category.time_zone IS 'Time zone in which calendar boundaries are evaluated (a name from pg_timezone_names).';
+COMMENT ON COLUMN retention.category.on_erasure IS 'What an erasure request does to data of this category (GDPR Art. 17(3)(b)): delete (as its tags do at expiry: rows deleted, values anonymized), anonymize (rows kept, their tagged columns anonymized and identifiers removed) or keep (kept whole for a legal obligation, reported with legal_basis).';
 
 SELECT pg_catalog.pg_extension_config_dump('retention.category', '');
 
@@ -48,7 +52,8 @@ DECLARE
     given_zone text := NEW.time_zone;
     missing text := CASE WHEN NEW.name IS NULL THEN 'name' WHEN NEW.period IS NULL THEN 'period'
                          WHEN NEW.starts IS NULL THEN 'starts' WHEN NEW.action IS NULL THEN 'action'
-                         WHEN NEW.time_zone IS NULL THEN 'time_zone' END;
+                         WHEN NEW.time_zone IS NULL THEN 'time_zone'
+                         WHEN NEW.on_erasure IS NULL THEN 'on_erasure' END;
 BEGIN
     IF missing IS NOT NULL THEN
         RAISE EXCEPTION '% of a retention category must not be NULL', missing
@@ -86,6 +91,17 @@ BEGIN
         RAISE EXCEPTION 'invalid action "%" for category "%"', NEW.action, NEW.name
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'action is delete (for table tags) or nullify, default, hash, mask, generalize (for column tags).';
+    END IF;
+    IF NEW.on_erasure IS NULL OR NEW.on_erasure <> ALL (ARRAY['delete', 'anonymize', 'keep']) THEN
+        RAISE EXCEPTION 'invalid on_erasure "%" for category "%"', NEW.on_erasure, NEW.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'on_erasure is delete (erasure removes the data), anonymize (rows kept, personal columns anonymized) or keep (kept for a legal obligation).';
+    END IF;
+    IF NEW.on_erasure <> 'delete' AND coalesce(btrim(NEW.legal_basis), '') = '' THEN
+        RAISE EXCEPTION 'category "%" keeps data through an erasure but states no legal basis', NEW.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('on_erasure is %s; an erasure reports the legal basis as the reason the data stays.', NEW.on_erasure),
+                  HINT = 'Give legal_basis (e.g. ''legal obligation: tax law, GDPR Art. 6(1)(c), Art. 17(3)(b)''), or use on_erasure => ''delete''.';
     END IF;
     -- zone names match case-insensitively (as in SET TIME ZONE) and are
     -- stored as the time zone database spells them
@@ -158,7 +174,8 @@ CREATE FUNCTION retention.define_category(
     description text DEFAULT NULL,
     purpose     text DEFAULT NULL,
     legal_basis text DEFAULT NULL,
-    time_zone   text DEFAULT 'UTC')
+    time_zone   text DEFAULT 'UTC',
+    on_erasure  text DEFAULT 'delete')
 RETURNS retention.category
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -172,16 +189,16 @@ BEGIN
                   HINT = 'Change it with retention.alter_category(), or choose another name.';
     END IF;
     INSERT INTO retention.category AS c
-           (name, period, starts, action, description, purpose, legal_basis, time_zone)
+           (name, period, starts, action, description, purpose, legal_basis, time_zone, on_erasure)
     VALUES (define_category.name, define_category.period, define_category.starts,
             define_category.action, define_category.description, define_category.purpose,
-            define_category.legal_basis, define_category.time_zone)
+            define_category.legal_basis, define_category.time_zone, define_category.on_erasure)
     RETURNING c.* INTO result;
     RETURN result;
 END
 $$;
-COMMENT ON FUNCTION retention.define_category(text, interval, text, text, text, text, text, text) IS
-    'Defines a retention category: data of this category is due period after the starts boundary (exact, end_of_day, end_of_month, end_of_year in time_zone) of its anchor; action is the default for its tags. Members of retention_admin only.';
+COMMENT ON FUNCTION retention.define_category(text, interval, text, text, text, text, text, text, text) IS
+    'Defines a retention category: data of this category is due period after the starts boundary (exact, end_of_day, end_of_month, end_of_year in time_zone) of its anchor; action is the default for its tags; on_erasure (delete, anonymize, keep) is what an erasure request does to its data. Members of retention_admin only.';
 
 CREATE FUNCTION retention.alter_category(
     name        text,
@@ -192,7 +209,8 @@ CREATE FUNCTION retention.alter_category(
     purpose     text DEFAULT NULL,
     legal_basis text DEFAULT NULL,
     time_zone   text DEFAULT NULL,
-    new_name    text DEFAULT NULL)
+    new_name    text DEFAULT NULL,
+    on_erasure  text DEFAULT NULL)
 RETURNS retention.category
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -222,7 +240,8 @@ BEGIN
                            ELSE nullif(alter_category.purpose, '') END,
         legal_basis = CASE WHEN alter_category.legal_basis IS NULL THEN c.legal_basis
                            ELSE nullif(alter_category.legal_basis, '') END,
-        time_zone   = coalesce(alter_category.time_zone, c.time_zone)
+        time_zone   = coalesce(alter_category.time_zone, c.time_zone),
+        on_erasure  = coalesce(alter_category.on_erasure, c.on_erasure)
      WHERE c.name = alter_category.name
     RETURNING c.* INTO result;
     IF NOT FOUND THEN
@@ -233,7 +252,7 @@ BEGIN
     RETURN result;
 END
 $$;
-COMMENT ON FUNCTION retention.alter_category(text, interval, text, text, text, text, text, text, text) IS
+COMMENT ON FUNCTION retention.alter_category(text, interval, text, text, text, text, text, text, text, text) IS
     'Changes a retention category; NULL arguments leave a field as it is, an empty string clears description, purpose or legal_basis. The change applies to every tag of the category. Members of retention_admin only.';
 
 CREATE FUNCTION retention.drop_category(name text)
@@ -258,12 +277,12 @@ $$;
 COMMENT ON FUNCTION retention.drop_category(text) IS
     'Drops a retention category; refused while tags use it. Members of retention_admin only.';
 
-REVOKE ALL ON FUNCTION retention.define_category(text, interval, text, text, text, text, text, text),
-                       retention.alter_category(text, interval, text, text, text, text, text, text, text),
+REVOKE ALL ON FUNCTION retention.define_category(text, interval, text, text, text, text, text, text, text),
+                       retention.alter_category(text, interval, text, text, text, text, text, text, text, text),
                        retention.drop_category(text)
     FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION retention.define_category(text, interval, text, text, text, text, text, text),
-                          retention.alter_category(text, interval, text, text, text, text, text, text, text),
+GRANT EXECUTE ON FUNCTION retention.define_category(text, interval, text, text, text, text, text, text, text),
+                          retention.alter_category(text, interval, text, text, text, text, text, text, text, text),
                           retention.drop_category(text)
     TO retention_admin;
 

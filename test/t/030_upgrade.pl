@@ -187,6 +187,9 @@ foreach my $old (@released)
 		"$old: the secret is unchanged");
 	is($node->safe_psql($db, q{SELECT retention.is_suppressed('email', 'optout@example.com')}), 't',
 		"$old: a suppressed identifier is still suppressed");
+	# 0.1.0's erasure deleted every category's data: its categories say so
+	is($node->safe_psql($db, q{SELECT string_agg(DISTINCT on_erasure, ',') FROM retention.category}), 'delete',
+		"$old: existing categories get on_erasure = delete, what $old's erasure did");
 
 	foreach my $f ('status', 'preview', 'tags', 'export_subject', 'erase_subject (dry run)')
 	{
