@@ -29,6 +29,12 @@ SELECT category, kept, anchors AS "counted from", at_expiry AS "at expiry", appl
   FROM retention.schedule WHERE category <> 'retention_evidence';
 
 \echo
+\echo '=== 2b. Rules per row: a condition (when=), country variants (variant=), blocked=anonymize, several anchors, a period from the data, suppression at deletion'
+SELECT object, label FROM retention.tags
+ WHERE label ~ '(when|variant|blocked|period|suppress)=' OR anchor ~ '[|,]' ORDER BY object;
+SELECT category, variant, period, note FROM retention.category_variant ORDER BY 1, 2;
+
+\echo
 \echo '=== 3. Eleven years of history (examples/cpaas/generate.sql)'
 \o /dev/null
 \i generate.sql
@@ -77,6 +83,15 @@ $$;
 SELECT table_name, coalesce(column_name, '(row)') AS "column", category,
        rows_overdue AS overdue, rows_held AS held, rows_blocked AS blocked, last_run::time(0) AS "last run", last_outcome AS outcome
   FROM retention.status ORDER BY 1, 2;
+
+\echo
+\echo '=== 7b. Customers: natural persons past their period are deleted or, while traffic records still reference them, anonymized (blocked=anonymize); companies are not under the rule (when=)'
+SELECT country, is_natural_person AS person,
+       count(*) FILTER (WHERE relationship_ended_at IS NOT NULL) AS ended,
+       count(*) FILTER (WHERE email IS NULL AND billing_address IS NULL AND relationship_ended_at IS NOT NULL) AS anonymized,
+       min(relationship_ended_at)::date AS "oldest end kept"
+  FROM cpaas.customer GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT table_name, note FROM retention.status WHERE note IS NOT NULL ORDER BY 1;
 
 \echo
 \echo '=== 8. Preview: what falls due in the next 90 days (retention.preview)'

@@ -23,13 +23,15 @@ SET search_path = cpaas, public;
 -- Customers: 10% natural persons; 15% ended their relationship at some
 -- point of the past 10 years.
 INSERT INTO customer (is_natural_person, name, email, phone, billing_address, tax_id,
-                      created_at, relationship_ended_at)
+                      country, content_retention, created_at, relationship_ended_at)
 SELECT random() < 0.10,
        CASE WHEN random() < 0.10 THEN 'Person ' ELSE 'Company ' END || g,
        'billing' || g || '@customer' || g || '.example',
        '+385 1 ' || lpad((g * 7919 % 10000000)::text, 7, '0'),
        'Street ' || g || ', City',
        'HR' || lpad((g * 104729 % 100000000000)::text, 11, '0'),
+       (ARRAY['HR', 'HR', 'HR', 'DE', 'BR', 'AR'])[1 + (g % 6)],
+       CASE WHEN g % 4 = 0 THEN interval '30 days' * (1 + g % 12) END,
        now() - interval '11 years' * random(),
        CASE WHEN random() < 0.15 THEN now() - interval '10 years' * random() END
   FROM generate_series(1::bigint, greatest(20, (2000 * :scale)::int)) g;
@@ -64,9 +66,10 @@ SELECT t.ticket_id,
        generate_series(1, 3) n;
 
 -- Communication detail records: 1,000,000 per scale unit over 11 years,
--- more in recent years.  Content is kept per the customer's setting.
+-- more in recent years.  Content is kept per the customer's setting
+-- (customer.content_retention).
 INSERT INTO message_record (customer_id, sent_at, channel, direction, end_user_phone, end_user_email,
-                            duration_s, route, content, content_expires_at)
+                            duration_s, route, content)
 SELECT 1 + (g * 7 % cmax.n),
        s.sent_at,
        ch.channel,
@@ -75,9 +78,7 @@ SELECT 1 + (g * 7 % cmax.n),
        CASE WHEN ch.channel = 'email' THEN 'enduser' || (g * 16807 % 1000000) || '@mail.example' END,
        CASE WHEN ch.channel = 'voice' THEN (random() * 600)::int END,
        'route-' || (g % 17),
-       CASE WHEN ch.channel <> 'voice' THEN 'Your code is ' || (g * 9973 % 1000000) END,
-       CASE WHEN ch.channel <> 'voice' AND g % 5 <> 0
-            THEN s.sent_at + interval '1 day' * (30 * (1 + (g % 12))) END
+       CASE WHEN ch.channel <> 'voice' THEN 'Your code is ' || (g * 9973 % 1000000) END
   FROM generate_series(1::bigint, greatest(1000, (1000000 * :scale)::int)) g,
        (SELECT count(*) AS n FROM customer) cmax,
        LATERAL (SELECT now() - interval '11 years' * power(random(), 2) + interval '0' * g AS sent_at) s,
@@ -120,23 +121,27 @@ SELECT s.supplier_id, 'Contact ' || s.supplier_id || '-' || n,
 
 -- Sales leads (last contact over 2 years) and marketing contacts (20%
 -- unsubscribed at some point).
-INSERT INTO sales_lead (full_name, email, phone, company, last_contact_at)
+INSERT INTO sales_lead (full_name, email, phone, company, last_contact_at, converted_at)
 SELECT 'Lead ' || g, 'lead' || g || '@prospect.example', '+1 555 ' || lpad(g::text, 7, '0'),
-       'Prospect ' || (g % 300), now() - interval '2 years' * random()
+       'Prospect ' || (g % 300), now() - interval '2 years' * random(),
+       CASE WHEN g % 10 = 0 THEN now() - interval '1 year' * random() END
   FROM generate_series(1::bigint, greatest(50, (5000 * :scale)::int)) g;
 
-INSERT INTO marketing_contact (email, phone, full_name, subscribed_at, unsubscribed_at)
+INSERT INTO marketing_contact (email, phone, full_name, customer_id, subscribed_at, unsubscribed_at, objected_at)
 SELECT 'reader' || g || '@newsletter.example',
        CASE WHEN g % 3 = 0 THEN '+385 98 ' || lpad(g::text, 7, '0') END,
-       'Reader ' || g, s.subscribed_at,
-       CASE WHEN random() < 0.2 THEN s.subscribed_at + (now() - s.subscribed_at) * random() END
+       'Reader ' || g,
+       CASE WHEN g % 7 = 0 THEN 1 + (g % (SELECT count(*) FROM customer)) END,
+       s.subscribed_at,
+       CASE WHEN random() < 0.2 THEN s.subscribed_at + (now() - s.subscribed_at) * random() END,
+       CASE WHEN random() < 0.02 THEN s.subscribed_at + (now() - s.subscribed_at) * random() END
   FROM generate_series(1::bigint, greatest(100, (20000 * :scale)::int)) g,
        LATERAL (SELECT now() - interval '5 years' * random() + interval '0' * g AS subscribed_at) s;
 
 -- Consents: stated for 1 to 3 years; 10% withdrawn early.
 INSERT INTO consent_record (email, purpose, given_at, withdrawn_at, ends_at)
 SELECT 'reader' || g || '@newsletter.example', 'product research interviews', c.given_at, c.withdrawn_at,
-       least(c.given_at + interval '1 year' * (1 + g % 3), c.withdrawn_at)
+       c.given_at + interval '1 year' * (1 + g % 3)
   FROM generate_series(1::bigint, greatest(50, (5000 * :scale)::int)) g,
        LATERAL (SELECT now() - interval '4 years' * random() + interval '0' * g AS given_at) gv,
        LATERAL (SELECT gv.given_at,

@@ -1,6 +1,9 @@
 -- examples/cpaas/policy.sql: the reference retention schedule as
 -- pg_retention categories and tags on examples/cpaas/schema.sql.
--- Where the schedule says "up to", the stated maximum is used.
+-- Where the schedule says "up to", the stated maximum is used.  Every rule
+-- is stated in the policy itself (0.2.0 keys: when=, anchor=a|b, period=,
+-- variant=, blocked=anonymize, suppress=true); no application code keeps
+-- a date for it.
 
 SELECT retention.define_category('account_user_data', '12 months',
     description => 'Registration data of account users and business contacts: name, business address, phone, e-mail, company, role, login',
@@ -22,7 +25,10 @@ SELECT retention.define_category('traffic_metadata', '10 years', 'end_of_year',
     description => 'Communication detail records without end-user identifiers: time, type, duration, routing',
     purpose     => 'Billing, reconciliation with carriers, regulatory reporting',
     legal_basis => 'Legal obligation (Art. 6(1)(c)) and legitimate interest (Art. 6(1)(f))');
-SELECT retention.define_category('communication_content', '0', 'exact', 'nullify',
+-- the period is the customer's instruction (customer.content_retention);
+-- for customers who give none the example keeps content 90 days (the
+-- notice leaves it to the customer: choose your own default)
+SELECT retention.define_category('communication_content', '90 days', 'exact', 'nullify',
     description => 'Message text, media and documents carried for the customer',
     purpose     => 'Delivering the communication as the customer instructs',
     legal_basis => 'Contract with the customer, as processor (Art. 28)');
@@ -55,16 +61,40 @@ SELECT retention.define_category('consent_based_data', '0',
     purpose     => 'As stated in the consent',
     legal_basis => 'Consent (Art. 6(1)(a)); withdrawal ends it (Art. 7(3))');
 
+-- Country appendices: a jurisdiction can change a category's period.  The
+-- variant is selected by the customer's country (variant=country).  The
+-- periods below are illustrative: take each from the notice's appendix for
+-- that country.
+SELECT retention.define_category_variant('individual_customer_data', 'BR', '5 years',
+    note => 'Brazil appendix (illustrative period)');
+SELECT retention.define_category_variant('individual_customer_data', 'AR', '10 years',
+    note => 'Argentina appendix (illustrative period)');
+
 -- 1. Account users: 12 months after the customer relationship ends.
 SELECT retention.tag_table('cpaas.account_user', 'account_user_data',
                            'customer_id->customer.relationship_ended_at');
 SELECT retention.tag_column('cpaas.account_user', 'email', subject => 'email');
 SELECT retention.tag_column('cpaas.account_user', 'phone', subject => 'phone');
--- 2. Customers (natural persons' data, billing): 7 years after the end.
-SELECT retention.tag_table('cpaas.customer', 'individual_customer_data', 'relationship_ended_at');
-SELECT retention.tag_column('cpaas.customer', 'email', subject => 'email');
-SELECT retention.tag_column('cpaas.customer', 'phone', subject => 'phone');
-SELECT retention.tag_column('cpaas.customer', 'customer_id', subject => 'customer_id');
+-- 2. Customers who are natural persons (companies' data is not personal
+-- data: when=), 7 years after the end, or their country's period
+-- (variant=country).  A customer still referenced by traffic records, which
+-- are kept 10 years, is anonymized then instead of staying whole
+-- (blocked=anonymize): its name, contact and billing columns get their
+-- column tags' methods.
+SECURITY LABEL FOR retention ON TABLE cpaas.customer IS
+    'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country blocked=anonymize';
+SECURITY LABEL FOR retention ON COLUMN cpaas.customer.name IS
+    'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country action=hash';
+SECURITY LABEL FOR retention ON COLUMN cpaas.customer.email IS
+    'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country action=nullify subject=email';
+SECURITY LABEL FOR retention ON COLUMN cpaas.customer.phone IS
+    'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country action=nullify subject=phone';
+SECURITY LABEL FOR retention ON COLUMN cpaas.customer.billing_address IS
+    'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country action=nullify';
+SECURITY LABEL FOR retention ON COLUMN cpaas.customer.tax_id IS
+    'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country action=nullify';
+-- (customer_id is the key traffic records keep referencing: a subject tag
+-- on it would be an identifier blocked=anonymize cannot remove)
 -- 3. Support: 7 years after resolution, messages with their ticket.
 SELECT retention.tag_table('cpaas.support_ticket', 'customer_support_data', 'resolved_at');
 SELECT retention.tag_table('cpaas.ticket_message', 'customer_support_data',
@@ -77,9 +107,9 @@ SELECT retention.tag_column('cpaas.message_record', 'end_user_email', 'end_user_
                             'sent_at', subject => 'email');
 -- 5. The rest of the record: 10 years from the start of the next year.
 SELECT retention.tag_table('cpaas.message_record', 'traffic_metadata', 'sent_at');
--- 6. Content: as the customer instructs (content_expires_at).
-SELECT retention.tag_column('cpaas.message_record', 'content', 'communication_content',
-                            'content_expires_at');
+-- 6. Content: as the customer instructs (period= from the customer row).
+SECURITY LABEL FOR retention ON COLUMN cpaas.message_record.content IS
+    'category=communication_content anchor=sent_at period=customer_id->customer.content_retention';
 -- 7. Usage data: 3 years.
 SELECT retention.tag_table('cpaas.usage_log', 'usage_data', 'created_at');
 -- 8. Behavioural analytics: 25 months.
@@ -89,17 +119,24 @@ SELECT retention.tag_table('cpaas.supplier_contact', 'supplier_business_contacts
                            'supplier_id->supplier.relationship_ended_at');
 SELECT retention.tag_column('cpaas.supplier_contact', 'email', subject => 'email');
 SELECT retention.tag_column('cpaas.supplier_contact', 'phone', subject => 'phone');
--- 10. Suppliers: 7 years after the relationship ends.
-SELECT retention.tag_table('cpaas.supplier', 'individual_supplier_data', 'relationship_ended_at');
+-- 10. Suppliers who are natural persons: 7 years after the relationship ends.
+SECURITY LABEL FOR retention ON TABLE cpaas.supplier IS
+    'category=individual_supplier_data anchor=relationship_ended_at when=''is_natural_person''';
 SELECT retention.tag_column('cpaas.supplier', 'email', subject => 'email');
--- 11. Prospects: 6 months after the last contact.
-SELECT retention.tag_table('cpaas.sales_lead', 'sales_prospects', 'last_contact_at');
+-- 11. Prospects: 6 months after the last contact, unless a contract is
+-- concluded (a converted lead is outside the tag).
+SECURITY LABEL FOR retention ON TABLE cpaas.sales_lead IS
+    'category=sales_prospects anchor=last_contact_at when=''converted_at IS NULL''';
 SELECT retention.tag_column('cpaas.sales_lead', 'email', subject => 'email');
 SELECT retention.tag_column('cpaas.sales_lead', 'phone', subject => 'phone');
--- 12. Marketing contacts: at the unsubscribe.
-SELECT retention.tag_table('cpaas.marketing_contact', 'marketing_contacts', 'unsubscribed_at');
+-- 12. Marketing contacts: at the unsubscribe, the objection or the end of
+-- the B2B customer's relationship, whichever comes first; their e-mail and
+-- phone stay in the suppression list (suppress=true).
+SECURITY LABEL FOR retention ON TABLE cpaas.marketing_contact IS
+    'category=marketing_contacts anchor=unsubscribed_at|objected_at|customer_id->customer.relationship_ended_at suppress=true';
 SELECT retention.tag_column('cpaas.marketing_contact', 'email', subject => 'email');
 SELECT retention.tag_column('cpaas.marketing_contact', 'phone', subject => 'phone');
--- 13. Consent: at the end of the consent (stated period or withdrawal).
-SELECT retention.tag_table('cpaas.consent_record', 'consent_based_data', 'ends_at');
+-- 13. Consent: at the end the consent states or at its withdrawal,
+-- whichever comes first.
+SELECT retention.tag_table('cpaas.consent_record', 'consent_based_data', 'ends_at|withdrawn_at');
 SELECT retention.tag_column('cpaas.consent_record', 'email', subject => 'email');

@@ -9,7 +9,9 @@ CREATE SCHEMA IF NOT EXISTS cpaas;
 SET search_path = cpaas, public;
 
 -- Customers: companies and natural persons.  relationship_ended_at is NULL
--- while the business relationship lasts.
+-- while the business relationship lasts.  country selects the country
+-- appendix of the notice; content_retention is the customer's instruction
+-- for how long message content is kept (NULL: the default).
 CREATE TABLE customer (
     customer_id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     is_natural_person     boolean NOT NULL DEFAULT false,
@@ -18,9 +20,12 @@ CREATE TABLE customer (
     phone                 text,
     billing_address       text,
     tax_id                text,
+    country               text NOT NULL DEFAULT 'HR',
+    content_retention     interval,
     created_at            timestamptz NOT NULL DEFAULT now(),
     relationship_ended_at timestamptz
 );
+COMMENT ON COLUMN customer.relationship_ended_at IS 'the end of your business relationship with us';
 CREATE INDEX ON customer (relationship_ended_at);
 CREATE INDEX ON customer (retention.normalize_identifier('email', email));
 CREATE INDEX ON customer (retention.normalize_identifier('phone', phone));
@@ -75,12 +80,11 @@ CREATE TABLE message_record (
     end_user_email     text,
     duration_s         integer,
     route              text,
-    content            text,
-    content_expires_at timestamptz   -- set from the customer's content retention setting
+    content            text          -- kept as the customer instructs (customer.content_retention)
 );
+COMMENT ON COLUMN message_record.sent_at IS 'the time of the communication';
 CREATE INDEX ON message_record (sent_at);
 CREATE INDEX ON message_record (customer_id);
-CREATE INDEX ON message_record (content_expires_at);
 CREATE INDEX ON message_record (retention.normalize_identifier('phone', end_user_phone));
 CREATE INDEX ON message_record (retention.normalize_identifier('email', end_user_email));
 
@@ -136,27 +140,35 @@ CREATE TABLE sales_lead (
     email           text,
     phone           text,
     company         text,
-    last_contact_at timestamptz NOT NULL DEFAULT now()
+    last_contact_at timestamptz NOT NULL DEFAULT now(),
+    converted_at    timestamptz      -- a contract was concluded: the lead is now a customer
 );
+COMMENT ON COLUMN sales_lead.last_contact_at IS 'our last contact with you';
 CREATE INDEX ON sales_lead (last_contact_at);
 CREATE INDEX ON sales_lead (retention.normalize_identifier('email', email));
 CREATE INDEX ON sales_lead (retention.normalize_identifier('phone', phone));
 
--- Newsletter and B2B marketing recipients.
+-- Newsletter and B2B marketing recipients.  An objection to marketing
+-- (GDPR Art. 21(2)) is recorded apart from an unsubscribe; customer_id is
+-- the customer a B2B recipient works for.
 CREATE TABLE marketing_contact (
     marketing_contact_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email                text,
     phone                text,
     full_name            text,
+    customer_id          bigint REFERENCES customer,
     subscribed_at        timestamptz NOT NULL DEFAULT now(),
-    unsubscribed_at      timestamptz
+    unsubscribed_at      timestamptz,
+    objected_at          timestamptz
 );
 CREATE INDEX ON marketing_contact (unsubscribed_at);
+CREATE INDEX ON marketing_contact (objected_at);
+CREATE INDEX ON marketing_contact (customer_id);
 CREATE INDEX ON marketing_contact (retention.normalize_identifier('email', email));
 CREATE INDEX ON marketing_contact (retention.normalize_identifier('phone', phone));
 
--- Data processed on consent: ends at the stated date or at withdrawal,
--- whichever comes first (ends_at is kept by the application).
+-- Data processed on consent: ends at the end the consent states (ends_at)
+-- or at its withdrawal, whichever comes first.
 CREATE TABLE consent_record (
     consent_id   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email        text NOT NULL,
@@ -166,6 +178,7 @@ CREATE TABLE consent_record (
     ends_at      timestamptz
 );
 CREATE INDEX ON consent_record (ends_at);
+CREATE INDEX ON consent_record (withdrawn_at);
 CREATE INDEX ON consent_record (retention.normalize_identifier('email', email));
 
 RESET search_path;

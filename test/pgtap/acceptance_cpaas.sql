@@ -24,7 +24,7 @@
 -- row (content, category, due dates of rows and of columns); after them the
 -- marketing suppression list, an objection (erasure), and retention.lint.
 BEGIN;
-SELECT plan(107);
+SELECT plan(122);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -76,7 +76,24 @@ OVERRIDING SYSTEM VALUE VALUES
      'HR00000000005', now() - interval '15 years', pg_temp.due_soon('7 years')),
     -- the sample person's employer: ended three months ago
     (6, false, 'Sample Customer d.o.o.', 'office@customer6.example', '+385 1 600 0006', 'Ilica 6, Zagreb',
-     'HR00000000006', now() - interval '4 years', now() - interval '3 months');
+     'HR00000000006', now() - interval '4 years', now() - interval '3 months'),
+    -- a natural person due 7 years (and a minute) after the end, whose
+    -- traffic record (kept 10 years) still references it: anonymized
+    (7, true, 'Tena Traffic', 'tena@person.example', '+385 98 700 0007', 'Vukovarska 7, Split',
+     'HR00000000007', now() - interval '15 years', pg_temp.due_ago('7 years')),
+    -- a company ended 7 years (and a minute) ago: not personal data (when=)
+    (10, false, 'Old Company d.o.o.', 'office@old10.example', NULL, 'Ilica 10, Zagreb',
+     'HR00000000010', now() - interval '20 years', pg_temp.due_ago('7 years'));
+-- natural persons under the Brazilian variant (5 years in the example)
+INSERT INTO cpaas.customer (customer_id, is_natural_person, name, email, phone, billing_address,
+                            tax_id, country, created_at, relationship_ended_at)
+OVERRIDING SYSTEM VALUE VALUES
+    (8, true, 'Bruno Brasil', 'bruno@person.example', NULL, 'Rua 8, Recife', 'BR00000000008', 'BR',
+     now() - interval '15 years', pg_temp.due_ago('5 years')),
+    (9, true, 'Bia Brasil', 'bia@person.example', NULL, 'Rua 9, Recife', 'BR00000000009', 'BR',
+     now() - interval '15 years', pg_temp.due_soon('5 years'));
+-- content retention as the customer instructs: customer 6 keeps content 7 days
+UPDATE cpaas.customer SET content_retention = interval '7 days' WHERE customer_id = 6;
 
 INSERT INTO cpaas.account_user (account_user_id, customer_id, full_name, email, phone, job_role, login, created_at)
 OVERRIDING SYSTEM VALUE VALUES
@@ -117,47 +134,53 @@ OVERRIDING SYSTEM VALUE VALUES
     (211, 27, 'agent2@cpaas.example', 'Sent', now() - interval '1 year');
 
 INSERT INTO cpaas.message_record (message_id, customer_id, sent_at, channel, direction, end_user_phone,
-                                  end_user_email, duration_s, route, content, content_expires_at)
+                                  end_user_email, duration_s, route, content)
 OVERRIDING SYSTEM VALUE VALUES
     -- end-user identifiers: the last instant of the month whose 12 months
     -- ended at the start of this month / the first instant of the next month
     (101, 1, pg_temp.this_month() - interval '12 months' - interval '1 microsecond', 'voice', 'outbound',
-     '+385 91 700 0101', 'eu101@mail.example', 125, 'route-7', NULL, NULL),
+     '+385 91 700 0101', 'eu101@mail.example', 125, 'route-7', NULL),
     (102, 1, pg_temp.this_month() - interval '12 months', 'sms', 'outbound',
-     '+385 91 700 0102', 'eu102@mail.example', NULL, 'route-3', 'Your code is 102', NULL),
+     '+385 91 700 0102', 'eu102@mail.example', NULL, 'route-3', 'Your code is 102'),
     -- sent 12 months and a minute ago: the exact anniversary is not enough,
     -- the month must be over (within the first minute of a month, the
     -- anniversary falls in the previous month: then the month start)
     (103, 1, greatest(pg_temp.this_month() - interval '12 months', now() - interval '12 months 1 minute'), 'sms', 'inbound',
-     '+385 91 700 0103', NULL, NULL, 'route-4', NULL, NULL),
+     '+385 91 700 0103', NULL, NULL, 'route-4', NULL),
     -- traffic metadata: the last instant of the year whose 10 years ended
     -- at the start of this year / the first instant of the next year
     (104, 1, pg_temp.this_year() - interval '10 years' - interval '1 microsecond', 'voice', 'inbound',
-     '+385 91 700 0104', NULL, 61, 'route-1', NULL, NULL),
+     '+385 91 700 0104', NULL, 61, 'route-1', NULL),
     (105, 1, pg_temp.this_year() - interval '10 years', 'voice', 'outbound',
-     '+385 91 700 0105', 'eu105@mail.example', 300, 'route-2', NULL, NULL),
+     '+385 91 700 0105', 'eu105@mail.example', 300, 'route-2', NULL),
     -- sent 10 years and a minute ago: counted from the start of the next year
     (106, 1, greatest(pg_temp.this_year() - interval '10 years', now() - interval '10 years 1 minute'), 'email', 'outbound',
-     NULL, 'eu106@mail.example', NULL, 'route-5', 'Newsletter 106', NULL),
-    -- content: expired a minute ago / expires in a minute / kept as instructed
-    (107, 1, now() - interval '1 day', 'sms', 'outbound',
-     '+385 91 700 0107', NULL, NULL, 'route-6', 'Your code is 107', pg_temp.due_ago('0')),
-    (108, 1, now() - interval '1 day', 'email', 'outbound',
-     NULL, 'eu108@mail.example', NULL, 'route-6', 'Your invoice 108', pg_temp.due_soon('0')),
-    (109, 1, now() - interval '1 day', 'sms', 'outbound',
-     '+385 91 700 0109', NULL, NULL, 'route-6', 'Contract 109', NULL),
+     NULL, 'eu106@mail.example', NULL, 'route-5', 'Newsletter 106'),
+    -- content: customer 1 gave no instruction (the category's 90 days):
+    -- due a minute ago / in a minute; customer 6 instructs 7 days
+    (107, 1, pg_temp.due_ago('90 days'), 'sms', 'outbound',
+     '+385 91 700 0107', NULL, NULL, 'route-6', 'Your code is 107'),
+    (108, 1, pg_temp.due_soon('90 days'), 'email', 'outbound',
+     NULL, 'eu108@mail.example', NULL, 'route-6', 'Your invoice 108'),
+    (109, 6, pg_temp.due_ago('7 days'), 'sms', 'outbound',
+     '+385 91 700 0109', NULL, NULL, 'route-6', 'Contract 109'),
+    (112, 6, pg_temp.due_soon('7 days'), 'sms', 'outbound',
+     '+385 91 700 0112', NULL, NULL, 'route-6', 'Contract 112'),
+    -- the traffic record that keeps customer 7 referenced
+    (123, 7, now() - interval '2 years', 'voice', 'outbound',
+     NULL, NULL, 90, 'route-11', NULL),
     -- the held person as an end user: identifiers due / whole record due
     (110, 1, pg_temp.this_month() - interval '12 months' - interval '1 microsecond', 'email', 'inbound',
-     NULL, 'Held.Person@example.com', NULL, 'route-8', NULL, NULL),
+     NULL, 'Held.Person@example.com', NULL, 'route-8', NULL),
     (111, 1, pg_temp.this_year() - interval '10 years' - interval '1 microsecond', 'email', 'inbound',
-     NULL, 'held.person@example.com', NULL, 'route-8', 'Old complaint', NULL),
+     NULL, 'held.person@example.com', NULL, 'route-8', 'Old complaint'),
     -- the sample person as an end user, in other spellings
     (120, 1, now() - interval '2 months', 'email', 'outbound',
-     NULL, 'sara.sample@customer6.example', NULL, 'route-9', 'Your order has shipped', now() - interval '2 months' + interval '90 days'),
+     NULL, 'sara.sample@customer6.example', NULL, 'route-9', 'Your order has shipped'),
     (121, 1, now() - interval '14 months', 'sms', 'outbound',
-     '00385915550101', NULL, NULL, 'route-9', NULL, NULL),
+     '00385915550101', NULL, NULL, 'route-9', NULL),
     (122, 1, now() - interval '5 years', 'voice', 'inbound',
-     '+385 91 555 0101', ' SARA.Sample@Customer6.example', 42, 'route-10', NULL, NULL);
+     '+385 91 555 0101', ' SARA.Sample@Customer6.example', 42, 'route-10', NULL);
 
 INSERT INTO cpaas.usage_log (usage_id, customer_id, created_at, ip_address, activity)
 OVERRIDING SYSTEM VALUE VALUES
@@ -175,7 +198,9 @@ OVERRIDING SYSTEM VALUE VALUES
     (602, true, 'Lana Lukić', 'lana@supplier.example', 'HR1210010051863000161', pg_temp.due_soon('7 years')),
     (603, false, 'Carrier A d.o.o.', 'office@carrier-a.example', 'HR1210010051863000162', pg_temp.due_ago('12 months')),
     (604, false, 'Carrier B d.o.o.', 'office@carrier-b.example', 'HR1210010051863000163', pg_temp.due_soon('12 months')),
-    (605, false, 'Carrier C d.o.o.', 'office@carrier-c.example', 'HR1210010051863000164', NULL);
+    (605, false, 'Carrier C d.o.o.', 'office@carrier-c.example', 'HR1210010051863000164', NULL),
+    -- a company supplier 7 years (and a minute) after the end: not personal data (when=)
+    (606, false, 'Carrier D d.o.o.', 'office@carrier-d.example', 'HR1210010051863000165', pg_temp.due_ago('7 years'));
 
 INSERT INTO cpaas.supplier_contact (supplier_contact_id, supplier_id, full_name, email, phone)
 OVERRIDING SYSTEM VALUE VALUES
@@ -186,26 +211,39 @@ OVERRIDING SYSTEM VALUE VALUES
     (705, 605, 'Cvita C', 'cvita@carrier-c.example', NULL),
     (706, 603, 'Hana Held', 'held.person@example.com', NULL);
 
-INSERT INTO cpaas.sales_lead (lead_id, full_name, email, phone, company, last_contact_at)
+INSERT INTO cpaas.sales_lead (lead_id, full_name, email, phone, company, last_contact_at, converted_at)
 OVERRIDING SYSTEM VALUE VALUES
-    (801, 'Pero Prospect', 'pero@prospect.example', '+385 95 000 0801', 'Prospect d.o.o.', pg_temp.due_ago('6 months')),
-    (802, 'Iva Interest', 'iva@interest.example', '+385 95 000 0802', 'Interest d.o.o.', pg_temp.due_soon('6 months')),
-    (803, 'Hana Held', 'held.person@example.com', NULL, 'Held j.d.o.o.', pg_temp.due_ago('6 months'));
+    (801, 'Pero Prospect', 'pero@prospect.example', '+385 95 000 0801', 'Prospect d.o.o.', pg_temp.due_ago('6 months'), NULL),
+    (802, 'Iva Interest', 'iva@interest.example', '+385 95 000 0802', 'Interest d.o.o.', pg_temp.due_soon('6 months'), NULL),
+    (803, 'Hana Held', 'held.person@example.com', NULL, 'Held j.d.o.o.', pg_temp.due_ago('6 months'), NULL),
+    -- a contract was concluded: outside the rule (when='converted_at IS NULL')
+    (804, 'Karlo Converted', 'karlo@converted.example', NULL, 'Converted d.o.o.', pg_temp.due_ago('6 months'),
+     now() - interval '7 months');
 
-INSERT INTO cpaas.marketing_contact (marketing_contact_id, email, phone, full_name, subscribed_at, unsubscribed_at)
+INSERT INTO cpaas.marketing_contact (marketing_contact_id, email, phone, full_name, customer_id, subscribed_at,
+                                     unsubscribed_at, objected_at)
 OVERRIDING SYSTEM VALUE VALUES
-    (901, 'unsub@example.com', '+385 91 900 0901', 'Una Unsubscribed', now() - interval '3 years', pg_temp.due_ago('0')),
-    (902, 'soon@example.com', NULL, 'Sonja Soon', now() - interval '3 years', pg_temp.due_soon('0')),
-    (903, 'reader@example.com', NULL, 'Rudi Reader', now() - interval '3 years', NULL),
-    (904, 'HELD.person@example.com', NULL, 'Hana Held', now() - interval '3 years', now() - interval '1 day'),
-    (905, 'objector@example.com', '+385 91 900 0905', 'Oto Objector', now() - interval '1 year', NULL);
+    (901, 'unsub@example.com', '+385 91 900 0901', 'Una Unsubscribed', NULL, now() - interval '3 years', pg_temp.due_ago('0'), NULL),
+    (902, 'soon@example.com', NULL, 'Sonja Soon', NULL, now() - interval '3 years', pg_temp.due_soon('0'), NULL),
+    (903, 'reader@example.com', NULL, 'Rudi Reader', NULL, now() - interval '3 years', NULL, NULL),
+    (904, 'HELD.person@example.com', NULL, 'Hana Held', NULL, now() - interval '3 years', now() - interval '1 day', NULL),
+    (905, 'objector@example.com', '+385 91 900 0905', 'Oto Objector', NULL, now() - interval '1 year', NULL, NULL),
+    -- an objection a minute ago / taking effect in a minute (anchor=unsubscribed_at|objected_at|...)
+    (906, 'objected@example.com', '+385 91 900 0906', 'Olja Objected', NULL, now() - interval '1 year', NULL, pg_temp.due_ago('0')),
+    (907, 'objecting@example.com', NULL, 'Ola Objecting', NULL, now() - interval '1 year', NULL, pg_temp.due_soon('0')),
+    -- B2B recipients: their customer's relationship ended a year ago / goes on
+    (908, 'b2b@ended2.example', NULL, 'Bojan B2B', 2, now() - interval '3 years', NULL, NULL),
+    (909, 'b2b@ongoing.example', NULL, 'Bruna B2B', 1, now() - interval '3 years', NULL, NULL);
 
 INSERT INTO cpaas.consent_record (consent_id, email, purpose, given_at, withdrawn_at, ends_at)
 OVERRIDING SYSTEM VALUE VALUES
     (1001, 'c1001@example.com', 'product research interviews', now() - interval '1 year', NULL, pg_temp.due_ago('0')),
     (1002, 'c1002@example.com', 'product research interviews', now() - interval '1 year', NULL, pg_temp.due_soon('0')),
     (1003, 'c1003@example.com', 'beta programme', now() - interval '1 year', NULL, NULL),
-    (1004, 'held.person@example.com', 'beta programme', now() - interval '1 year', NULL, pg_temp.due_ago('0'));
+    (1004, 'held.person@example.com', 'beta programme', now() - interval '1 year', NULL, pg_temp.due_ago('0')),
+    -- withdrawn a minute ago / taking effect in a minute, the stated end far off
+    (1005, 'c1005@example.com', 'beta programme', now() - interval '1 year', pg_temp.due_ago('0'), now() + interval '1 year'),
+    (1006, 'c1006@example.com', 'beta programme', now() - interval '1 year', pg_temp.due_soon('0'), now() + interval '1 year');
 
 -- =====================================================================
 -- Snapshot of every row, and how rows are compared with it
@@ -255,76 +293,85 @@ CREATE FUNCTION pg_temp.nulled(t text, i bigint, cols text[], d text) RETURNS te
 -- Due times: retention.due_time agrees with the schedule's arithmetic,
 -- computed independently per category, for every hand-made row
 -- =====================================================================
-CREATE TEMP TABLE expected_due (category text, tbl text, id bigint, anchor timestamptz, due timestamptz);
+-- (p: the period that applies to the row when it is not the category's:
+-- a variant or the customer's instruction; anchor: the first of several)
+CREATE TEMP TABLE expected_due (category text, tbl text, id bigint, anchor timestamptz, due timestamptz,
+                                p interval);
 INSERT INTO expected_due
 SELECT 'account_user_data', 'account_user', u.account_user_id, c.relationship_ended_at,
-       c.relationship_ended_at + interval '12 months'
+       c.relationship_ended_at + interval '12 months', NULL::interval
   FROM cpaas.account_user u JOIN cpaas.customer c USING (customer_id)
 UNION ALL
 SELECT 'individual_customer_data', 'customer', customer_id, relationship_ended_at,
-       relationship_ended_at + interval '7 years' FROM cpaas.customer
+       relationship_ended_at + CASE country WHEN 'BR' THEN interval '5 years' ELSE interval '7 years' END,
+       CASE country WHEN 'BR' THEN interval '5 years' END
+  FROM cpaas.customer WHERE is_natural_person
 UNION ALL
 SELECT 'customer_support_data', 'support_ticket', ticket_id, resolved_at,
-       resolved_at + interval '7 years' FROM cpaas.support_ticket
+       resolved_at + interval '7 years', NULL FROM cpaas.support_ticket
 UNION ALL
 SELECT 'customer_support_data', 'ticket_message', m.ticket_message_id, t.resolved_at,
-       t.resolved_at + interval '7 years'
+       t.resolved_at + interval '7 years', NULL
   FROM cpaas.ticket_message m JOIN cpaas.support_ticket t USING (ticket_id)
 UNION ALL
 SELECT 'end_user_identifiers', 'message_record', message_id, sent_at,
-       date_trunc('month', sent_at) + interval '1 month' + interval '12 months' FROM cpaas.message_record
+       date_trunc('month', sent_at) + interval '1 month' + interval '12 months', NULL FROM cpaas.message_record
 UNION ALL
 SELECT 'traffic_metadata', 'message_record', message_id, sent_at,
-       date_trunc('year', sent_at) + interval '1 year' + interval '10 years' FROM cpaas.message_record
+       date_trunc('year', sent_at) + interval '1 year' + interval '10 years', NULL FROM cpaas.message_record
 UNION ALL
-SELECT 'communication_content', 'message_record', message_id, content_expires_at, content_expires_at
-  FROM cpaas.message_record
+SELECT 'communication_content', 'message_record', m.message_id, m.sent_at,
+       m.sent_at + coalesce(c.content_retention, interval '90 days'), c.content_retention
+  FROM cpaas.message_record m JOIN cpaas.customer c USING (customer_id)
 UNION ALL
-SELECT 'usage_data', 'usage_log', usage_id, created_at, created_at + interval '3 years' FROM cpaas.usage_log
+SELECT 'usage_data', 'usage_log', usage_id, created_at, created_at + interval '3 years', NULL FROM cpaas.usage_log
 UNION ALL
-SELECT 'behavioural_analytics', 'web_event', event_id, occurred_at, occurred_at + interval '25 months'
+SELECT 'behavioural_analytics', 'web_event', event_id, occurred_at, occurred_at + interval '25 months', NULL
   FROM cpaas.web_event
 UNION ALL
 SELECT 'supplier_business_contacts', 'supplier_contact', k.supplier_contact_id, s.relationship_ended_at,
-       s.relationship_ended_at + interval '12 months'
+       s.relationship_ended_at + interval '12 months', NULL
   FROM cpaas.supplier_contact k JOIN cpaas.supplier s USING (supplier_id)
 UNION ALL
 SELECT 'individual_supplier_data', 'supplier', supplier_id, relationship_ended_at,
-       relationship_ended_at + interval '7 years' FROM cpaas.supplier
+       relationship_ended_at + interval '7 years', NULL FROM cpaas.supplier WHERE is_natural_person
 UNION ALL
-SELECT 'sales_prospects', 'sales_lead', lead_id, last_contact_at, last_contact_at + interval '6 months'
-  FROM cpaas.sales_lead
+SELECT 'sales_prospects', 'sales_lead', lead_id, last_contact_at, last_contact_at + interval '6 months', NULL
+  FROM cpaas.sales_lead WHERE converted_at IS NULL
 UNION ALL
-SELECT 'marketing_contacts', 'marketing_contact', marketing_contact_id, unsubscribed_at, unsubscribed_at
-  FROM cpaas.marketing_contact
+SELECT 'marketing_contacts', 'marketing_contact', k.marketing_contact_id,
+       least(k.unsubscribed_at, k.objected_at, c.relationship_ended_at),
+       least(k.unsubscribed_at, k.objected_at, c.relationship_ended_at), NULL
+  FROM cpaas.marketing_contact k LEFT JOIN cpaas.customer c USING (customer_id)
 UNION ALL
-SELECT 'consent_based_data', 'consent_record', consent_id, ends_at, ends_at FROM cpaas.consent_record;
+SELECT 'consent_based_data', 'consent_record', consent_id, least(ends_at, withdrawn_at), least(ends_at, withdrawn_at), NULL
+  FROM cpaas.consent_record;
 
 -- per category: due_time() gives the independently computed instant for
 -- every row, and the hand-made rows straddle now (some due, some not)
 SELECT is_empty(format($$
-    SELECT e.tbl, e.id, e.due, retention.due_time(e.anchor, c.period, c.starts, c.time_zone)
+    SELECT e.tbl, e.id, e.due, retention.due_time(e.anchor, coalesce(e.p, c.period), c.starts, c.time_zone)
       FROM expected_due e JOIN retention.category c ON c.name = e.category
      WHERE e.category = %1$L
-       AND retention.due_time(e.anchor, c.period, c.starts, c.time_zone) IS DISTINCT FROM e.due
+       AND retention.due_time(e.anchor, coalesce(e.p, c.period), c.starts, c.time_zone) IS DISTINCT FROM e.due
     UNION ALL
     SELECT 'no row due and one not due', NULL, NULL, NULL
      WHERE NOT (SELECT bool_or(e.due <= now()) AND bool_or(e.due > now())
                   FROM expected_due e WHERE e.category = %1$L)$$, v.category),
     format('%s: due time = %s (retention.due_time agrees; rows on both sides of now)', v.category, v.rule))
   FROM (VALUES ('account_user_data', 'customer.relationship_ended_at + 12 months'),
-               ('individual_customer_data', 'relationship_ended_at + 7 years'),
+               ('individual_customer_data', 'natural persons only: relationship_ended_at + 7 years (Brazil: 5 years)'),
                ('customer_support_data', 'support_ticket.resolved_at + 7 years'),
                ('end_user_identifiers', 'start of the month after sent_at + 12 months'),
                ('traffic_metadata', 'start of the year after sent_at + 10 years'),
-               ('communication_content', 'content_expires_at'),
+               ('communication_content', 'sent_at + the customer''s content_retention (none given: 90 days)'),
                ('usage_data', 'created_at + 3 years'),
                ('behavioural_analytics', 'occurred_at + 25 months'),
                ('supplier_business_contacts', 'supplier.relationship_ended_at + 12 months'),
-               ('individual_supplier_data', 'relationship_ended_at + 7 years'),
-               ('sales_prospects', 'last_contact_at + 6 months'),
-               ('marketing_contacts', 'unsubscribed_at'),
-               ('consent_based_data', 'ends_at')) v(category, rule);
+               ('individual_supplier_data', 'natural persons only: relationship_ended_at + 7 years'),
+               ('sales_prospects', 'leads not converted: last_contact_at + 6 months'),
+               ('marketing_contacts', 'the first of unsubscribed_at, objected_at, the B2B customer''s end'),
+               ('consent_based_data', 'the first of ends_at and withdrawn_at')) v(category, rule);
 
 -- =====================================================================
 -- Access export of a sample person (before any enforcement): Sara is an
@@ -404,17 +451,20 @@ SELECT set_eq($$
 SELECT is_empty($$
     SELECT e.row_key, k.key, k.value ->> 'due_at', x.due, d.due
       FROM sara_export e, jsonb_each(e.columns_due) k,
-           LATERAL (SELECT CASE WHEN k.key = 'content' THEN (e.row_data ->> 'content_expires_at')::timestamptz
+           LATERAL (SELECT cu.content_retention AS p FROM cpaas.customer cu
+                     WHERE cu.customer_id = (e.row_data ->> 'customer_id')::bigint) cr,
+           LATERAL (SELECT CASE WHEN k.key = 'content'
+                                THEN (e.row_data ->> 'sent_at')::timestamptz + coalesce(cr.p, interval '90 days')
                                 ELSE date_trunc('month', (e.row_data ->> 'sent_at')::timestamptz)
                                      + interval '1 month' + interval '12 months' END AS due) x,
-           LATERAL (SELECT retention.due_time(CASE WHEN k.key = 'content' THEN (e.row_data ->> 'content_expires_at')::timestamptz
-                                                   ELSE (e.row_data ->> 'sent_at')::timestamptz END,
-                                              c.period, c.starts, c.time_zone) AS due
+           LATERAL (SELECT retention.due_time((e.row_data ->> 'sent_at')::timestamptz,
+                                              CASE WHEN k.key = 'content' THEN coalesce(cr.p, c.period) ELSE c.period END,
+                                              c.starts, c.time_zone) AS due
                       FROM retention.category c WHERE c.name = k.value ->> 'category') d
      WHERE e.table_name = 'cpaas.message_record'::regclass
        AND ((k.value ->> 'due_at')::timestamptz IS DISTINCT FROM x.due
             OR (k.value ->> 'due_at')::timestamptz IS DISTINCT FROM d.due) $$,
-    'access export: column due dates: identifiers 12 months after the end of the month of sending, content at content_expires_at (= retention.due_time)');
+    'access export: column due dates: identifiers 12 months after the end of the month of sending, content as the customer instructs (= retention.due_time)');
 SELECT is_empty($$ SELECT table_name, row_key FROM sara_export
                     WHERE table_name <> 'cpaas.message_record'::regclass AND columns_due IS NOT NULL $$,
     'access export: no other table of hers has column-level due dates (only subject tags there)');
@@ -429,7 +479,7 @@ SELECT set_eq($$ SELECT jsonb_object_keys(doc -> 'categories') FROM sara_doc $$,
 SELECT is_empty($$
     SELECT k.key FROM sara_doc, jsonb_each(doc -> 'categories') k
       JOIN retention.category c ON c.name = k.key
-     WHERE k.value ->> 'retention' IS DISTINCT FROM retention.rule_in_words(c.period, c.starts, c.time_zone)
+     WHERE k.value ->> 'retention' NOT LIKE pg_catalog.replace(retention.rule_in_words(c.period, c.starts, c.time_zone, '@@'), '@@', '%')
         OR k.value ->> 'purpose' IS DISTINCT FROM c.purpose
         OR k.value ->> 'legal_basis' IS DISTINCT FROM c.legal_basis $$,
     'export_subject: each category with its purpose, legal basis and retention rule in words');
@@ -451,10 +501,12 @@ CALL retention.enforce();
 
 SELECT set_eq($$ SELECT tbl, id FROM pg_temp.changed() $$,
     $$ VALUES ('account_user', 12), ('account_user', 14), ('account_user', 15), ('customer', 4),
-              ('message_record', 101), ('message_record', 104), ('message_record', 105), ('message_record', 106),
+              ('message_record', 101), ('message_record', 102), ('message_record', 104), ('message_record', 105), ('message_record', 106),
               ('message_record', 107), ('message_record', 121), ('message_record', 122),
               ('web_event', 501), ('supplier', 601), ('supplier_contact', 701), ('supplier_contact', 702),
-              ('supplier_contact', 703), ('sales_lead', 801), ('marketing_contact', 901), ('consent_record', 1001) $$,
+              ('supplier_contact', 703), ('sales_lead', 801), ('marketing_contact', 901), ('consent_record', 1001),
+              ('customer', 7), ('customer', 8), ('message_record', 109),
+              ('marketing_contact', 906), ('marketing_contact', 908), ('consent_record', 1005) $$,
     'run 1 changed exactly the rows that are due and not held, nothing else');
 SELECT ok((SELECT rows_held FROM retention.run WHERE origin = 'call' ORDER BY run_id DESC LIMIT 1) > 0,
           'run 1: the evidence counts held rows');
@@ -473,25 +525,39 @@ SELECT pg_temp.gone('account_user', 15, '...while its account user is gone (12 m
 SELECT is_empty($$ SELECT b.id FROM before_run b WHERE b.tbl = 'customer' AND b.id IN (1, 2, 3, 6)
                       AND pg_temp.row_of(b.tbl, b.id) IS DISTINCT FROM b.data $$,
     'customers: ongoing or ended less than 7 years ago are intact');
+SELECT pg_temp.intact('customer', 10, 'customers: a company 7 years after the end is not under the rule (when=''is_natural_person'')');
+SELECT pg_temp.gone('customer', 8, 'country variant: a Brazilian customer is deleted 5 years (and a minute) after the end');
+SELECT pg_temp.intact('customer', 9, 'country variant: ...and kept until 5 years after the end (due in a minute)');
+SELECT is(pg_temp.row_of('customer', 7) - 'name',
+          pg_temp.before('customer', 7) - 'name'
+              || '{"email": null, "phone": null, "billing_address": null, "tax_id": null}'::jsonb,
+          'blocked=anonymize: a due customer still referenced by a traffic record kept 10 years stays, with e-mail, phone, address and tax number removed...');
+SELECT ok(pg_temp.row_of('customer', 7) ->> 'name' IS NOT NULL
+          AND pg_temp.row_of('customer', 7) ->> 'name' <> pg_temp.before('customer', 7) ->> 'name',
+          '...and its name replaced by a pseudonym (action=hash)');
+SELECT pg_temp.intact('message_record', 123, '...while the traffic record that references it is untouched');
 
 -- 4. end-user identifiers in traffic records
 SELECT pg_temp.nulled('message_record', 101, ARRAY['end_user_phone', 'end_user_email'],
     'end-user identifiers: phone and e-mail removed 12 months after the end of the month of the communication; time, type, duration, route and the rest of the record unchanged');
-SELECT pg_temp.intact('message_record', 102, 'end-user identifiers: a record of the next month keeps them (due at the next month start)');
+SELECT pg_temp.nulled('message_record', 102, ARRAY['content'],
+    'end-user identifiers: a record of the next month keeps them (due at the next month start); its content, 90 days old, is gone');
 SELECT pg_temp.intact('message_record', 103, 'end-user identifiers: 12 months and a minute after sending is not enough: kept until the month''s 12 months are over');
 
 -- 5. traffic metadata
 SELECT pg_temp.gone('message_record', 104, 'traffic metadata: the record is deleted 10 years after the start of the year following the communication');
 SELECT pg_temp.nulled('message_record', 105, ARRAY['end_user_phone', 'end_user_email'],
     'traffic metadata: a record of the next year is kept (time, type, duration, route), only its long-due identifiers are gone');
-SELECT pg_temp.nulled('message_record', 106, ARRAY['end_user_email'],
+SELECT pg_temp.nulled('message_record', 106, ARRAY['end_user_email', 'content'],
     'traffic metadata: 10 years and a minute after sending is not enough: kept until 10 years from the start of the next year');
 
 -- 6. communication content
 SELECT pg_temp.nulled('message_record', 107, ARRAY['content'],
-    'content: removed at content_expires_at (a minute ago); the record and its identifiers are unchanged');
-SELECT pg_temp.intact('message_record', 108, 'content: kept until content_expires_at (in a minute)');
-SELECT pg_temp.intact('message_record', 109, 'content: kept while the customer set no expiry (NULL)');
+    'content: removed 90 days after sending where the customer gave no instruction; the record and its identifiers are unchanged');
+SELECT pg_temp.intact('message_record', 108, 'content: kept until the 90 days are over (in a minute)');
+SELECT pg_temp.nulled('message_record', 109, ARRAY['content'],
+    'content: removed 7 days after sending, as customer 6 instructs (period=customer_id->customer.content_retention)');
+SELECT pg_temp.intact('message_record', 112, 'content: kept until the customer''s 7 days are over (in a minute)');
 
 -- 8. behavioural analytics
 SELECT pg_temp.gone('web_event', 501, 'behavioural analytics: deleted 25 months after generation');
@@ -507,23 +573,30 @@ SELECT pg_temp.gone('supplier_contact', 702, 'supplier contacts: gone 12 months 
 SELECT pg_temp.gone('supplier', 601, 'suppliers: deleted 7 years (and a minute) after the relationship ended');
 SELECT pg_temp.gone('supplier_contact', 701, '...with its contact (12 months were long over)');
 SELECT pg_temp.intact('supplier', 602, 'suppliers: kept until 7 years after the end (due in a minute)');
-SELECT is_empty($$ SELECT b.id FROM before_run b WHERE b.tbl = 'supplier' AND b.id IN (603, 604, 605)
+SELECT is_empty($$ SELECT b.id FROM before_run b WHERE b.tbl = 'supplier' AND b.id IN (603, 604, 605, 606)
                       AND pg_temp.row_of(b.tbl, b.id) IS DISTINCT FROM b.data $$,
-    'suppliers: ended 12 months ago, ending, or ongoing: intact');
+    'suppliers: companies (ended 12 months or 7 years ago, ending, ongoing) are not under the rule: intact');
 
 -- 11. sales prospects
 SELECT pg_temp.gone('sales_lead', 801, 'prospects: deleted 6 months (and a minute) after the last contact');
 SELECT pg_temp.intact('sales_lead', 802, 'prospects: kept until 6 months after the last contact (due in a minute)');
+SELECT pg_temp.intact('sales_lead', 804, 'prospects: a converted lead (a contract was concluded) is not deleted (when=''converted_at IS NULL'')');
 
 -- 12. marketing contacts
 SELECT pg_temp.gone('marketing_contact', 901, 'marketing contacts: deleted at the unsubscribe (a minute ago)');
 SELECT pg_temp.intact('marketing_contact', 902, 'marketing contacts: kept until the unsubscribe takes effect (in a minute)');
 SELECT pg_temp.intact('marketing_contact', 903, 'marketing contacts: kept while subscribed');
+SELECT pg_temp.gone('marketing_contact', 906, 'marketing contacts: deleted at the objection (a minute ago)');
+SELECT pg_temp.intact('marketing_contact', 907, 'marketing contacts: kept until the objection takes effect (in a minute)');
+SELECT pg_temp.gone('marketing_contact', 908, 'marketing contacts: a B2B recipient is deleted when its customer''s relationship ends');
+SELECT pg_temp.intact('marketing_contact', 909, 'marketing contacts: ...and kept while it goes on');
 
 -- 13. consent-based data
 SELECT pg_temp.gone('consent_record', 1001, 'consent-based data: deleted at ends_at (a minute ago)');
 SELECT pg_temp.intact('consent_record', 1002, 'consent-based data: kept until ends_at (in a minute)');
 SELECT pg_temp.intact('consent_record', 1003, 'consent-based data: kept while the consent has no end');
+SELECT pg_temp.gone('consent_record', 1005, 'consent-based data: deleted at the withdrawal (a minute ago), before the stated end');
+SELECT pg_temp.intact('consent_record', 1006, 'consent-based data: kept until the withdrawal takes effect (in a minute)');
 
 -- held in run 1: categories
 SELECT pg_temp.intact('support_ticket', 21, 'category hold: a support ticket 7 years past resolution is kept');
@@ -543,10 +616,10 @@ SELECT pg_temp.intact('consent_record', 1004, 'subject hold: her ended consent r
 -- =====================================================================
 -- Marketing: after the unsubscribe only the suppression list remains
 -- =====================================================================
-SELECT FROM retention.suppress('email', 'unsub@example.com', 'opt-out from the newsletter');
-SELECT FROM retention.suppress('phone', '+385 91 900 0901', 'opt-out from the newsletter');
 SELECT ok(retention.is_suppressed('email', 'Unsub@Example.com ') AND retention.is_suppressed('phone', '00385919000901'),
-          'marketing contacts: the unsubscribed e-mail and phone are on the suppression list (any spelling)');
+          'marketing contacts: enforcement left the unsubscribed e-mail and phone on the suppression list (suppress=true; any spelling)');
+SELECT ok(retention.is_suppressed('email', 'objected@example.com') AND NOT retention.is_suppressed('email', 'objecting@example.com'),
+          'marketing contacts: the objector deleted at the objection is suppressed, the one not yet due is not');
 SELECT is_empty($$ SELECT * FROM retention.export_subject_rows('{"email": "unsub@example.com", "phone": "+385 91 900 0901"}') $$,
     'marketing contacts: nothing else of the unsubscribed contact remains');
 SELECT is_empty($$ SELECT * FROM retention.suppression s
@@ -593,10 +666,12 @@ SELECT is_empty($$ SELECT b.tbl, b.id FROM before_run b
 SELECT set_eq($$ SELECT tbl, id FROM pg_temp.changed()
                   WHERE (tbl, id) NOT IN (('support_ticket', 26), ('ticket_message', 208)) $$,
     $$ VALUES ('account_user', 12), ('account_user', 14), ('account_user', 15), ('customer', 4),
-              ('message_record', 101), ('message_record', 104), ('message_record', 105), ('message_record', 106),
+              ('message_record', 101), ('message_record', 102), ('message_record', 104), ('message_record', 105), ('message_record', 106),
               ('message_record', 107), ('message_record', 121), ('message_record', 122),
               ('web_event', 501), ('supplier', 601), ('supplier_contact', 701), ('supplier_contact', 702),
               ('supplier_contact', 703), ('sales_lead', 801), ('marketing_contact', 901), ('consent_record', 1001),
+              ('customer', 7), ('customer', 8), ('message_record', 109),
+              ('marketing_contact', 906), ('marketing_contact', 908), ('consent_record', 1005),
               ('marketing_contact', 905),
               ('support_ticket', 21), ('ticket_message', 201), ('ticket_message', 202), ('ticket_message', 209),
               ('usage_log', 401) $$,
@@ -619,10 +694,12 @@ SELECT pg_temp.gone('marketing_contact', 904, 'subject hold released: her market
 SELECT pg_temp.gone('consent_record', 1004, 'subject hold released: her consent record goes');
 SELECT set_eq($$ SELECT tbl, id FROM pg_temp.changed() $$,
     $$ VALUES ('account_user', 12), ('account_user', 14), ('account_user', 15), ('customer', 4),
-              ('message_record', 101), ('message_record', 104), ('message_record', 105), ('message_record', 106),
+              ('message_record', 101), ('message_record', 102), ('message_record', 104), ('message_record', 105), ('message_record', 106),
               ('message_record', 107), ('message_record', 121), ('message_record', 122),
               ('web_event', 501), ('supplier', 601), ('supplier_contact', 701), ('supplier_contact', 702),
               ('supplier_contact', 703), ('sales_lead', 801), ('marketing_contact', 901), ('consent_record', 1001),
+              ('customer', 7), ('customer', 8), ('message_record', 109),
+              ('marketing_contact', 906), ('marketing_contact', 908), ('consent_record', 1005),
               ('marketing_contact', 905),
               ('support_ticket', 21), ('ticket_message', 201), ('ticket_message', 202), ('ticket_message', 209),
               ('usage_log', 401),
