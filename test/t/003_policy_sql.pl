@@ -54,11 +54,21 @@ SECURITY LABEL FOR retention ON COLUMN message.msisdn
 SECURITY LABEL FOR retention ON COLUMN message.card
     IS 'category=end_user_identifiers anchor=sent_at action=mask keep=3';
 SELECT retention.tag_table('event', 'event_log', 'created_at');
+
+-- 0.2.0: a variant, a condition, an anchor list, a period from the data
+SELECT retention.define_category_variant('support_data', 'BR', '5 years', note => 'Brazil: it''s "5"');
+ALTER TABLE account ADD COLUMN country text, ADD COLUMN kind text, ADD COLUMN keep_for interval,
+    ADD COLUMN closed_at timestamptz;
+SECURITY LABEL FOR retention ON TABLE account
+    IS 'category=support_data anchor=relationship_ended_at|closed_at when=''kind = ''''person'''''' variant=country period=keep_for';
 });
 
 my $categories_sql = q{
-SELECT name, period, starts, action, description, purpose, legal_basis, time_zone
-  FROM retention.category ORDER BY name};
+SELECT name, period, starts, action, description, purpose, legal_basis, time_zone,
+       (SELECT string_agg(v::text, ', ' ORDER BY v.variant) FROM
+          (SELECT variant, period, starts, time_zone, legal_basis, note
+             FROM retention.category_variant cv WHERE cv.category = c.name) v) AS variants
+  FROM retention.category c ORDER BY name};
 my $tags_sql = q{SELECT t.* FROM retention.tags t ORDER BY object COLLATE "C"};
 
 my $script = $node->safe_psql('source', 'SELECT retention.policy_sql()');
@@ -68,8 +78,10 @@ is($node->safe_psql('source', 'SELECT retention.policy_sql()'), $script,
 like($script, qr/^SECURITY LABEL FOR retention ON COLUMN "Billing Data"\."Support Ticket"\."it's body" IS 'category=support_data anchor=account_id->public\.account\.relationship_ended_at action=nullify';$/m,
 	'identifiers are quoted with quote_ident, labels with quote_literal');
 unlike($script, qr/event_2024/, 'partitions carry no tag of their own and are not in the script');
-is($node->safe_psql('source', q{SELECT count(*) FROM retention.tags WHERE valid}), '6',
-	'source: 6 valid tags');
+is($node->safe_psql('source', q{SELECT count(*) FROM retention.tags WHERE valid}), '7',
+	'source: 7 valid tags');
+like($script, qr/^INSERT INTO retention\.category_variant \(category, variant, period, starts, time_zone, legal_basis, note\)\n    VALUES \('support_data', 'BR', '5 years'::interval, NULL, NULL, NULL, 'Brazil: it''s "5"'\)$/m,
+	'category variants are in the script');
 
 # a schema-only copy: the tags are there, the categories are not
 my $dump = "$tempdir/schema.sql";
@@ -81,7 +93,7 @@ $node->command_ok(
 	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', $node->connstr('copy'), '-f', $dump ],
 	'the schema-only dump restores');
 is($node->safe_psql('copy', q{SELECT count(*) || '/' || count(*) FILTER (WHERE NOT valid) FROM retention.tags}),
-	'6/5', 'schema-only copy: the 6 tags are there, the 5 with a category are invalid');
+	'7/6', 'schema-only copy: the 7 tags are there, the 6 with a category are invalid');
 isnt($node->safe_psql('copy', $categories_sql), $node->safe_psql('source', $categories_sql),
 	'schema-only copy: the categories are not');
 
