@@ -39,6 +39,41 @@ static bool executor_active = false;
 static int64 executor_token = 0;
 static uint8 executor_key[RETENTION_KEY_BYTES];
 static const RetentionHolds *executor_holds = NULL;
+static int	executor_level = 0;	/* transaction nest level that activated it */
+static bool callbacks_registered = false;
+
+/* Wipes the executor's state. */
+static void
+executor_reset(void)
+{
+	explicit_bzero(executor_key, sizeof(executor_key));
+	executor_token = 0;
+	executor_holds = NULL;
+	executor_active = false;
+	executor_level = 0;
+}
+
+/*
+ * The executor's state never outlives the transaction, nor the
+ * subtransaction that activated it (plpgsql_xact_cb's pattern): no error
+ * path has to remember to reset it.  A subtransaction nested inside the
+ * batch (a trigger's exception block) that aborts leaves it alone.
+ */
+static void
+executor_xact_cb(XactEvent event, void *arg)
+{
+	if (executor_active || executor_token != 0)
+		executor_reset();
+}
+
+static void
+executor_subxact_cb(SubXactEvent event, SubTransactionId mySubid,
+					SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB && executor_active &&
+		GetCurrentTransactionNestLevel() <= executor_level)
+		executor_reset();
+}
 
 /*
  * retention_executor_key
@@ -77,19 +112,23 @@ retention_executor_holds(void)
 void
 retention_set_executor_active(bool active, const RetentionHolds *holds)
 {
-	if (active)
+	if (!callbacks_registered)
 	{
-		retention_load_key(executor_key);
-		if (!pg_strong_random(&executor_token, sizeof(executor_token)))
-			elog(ERROR, "could not generate a random token");
+		RegisterXactCallback(executor_xact_cb, NULL);
+		RegisterSubXactCallback(executor_subxact_cb, NULL);
+		callbacks_registered = true;
 	}
-	else
+	if (!active)
 	{
-		explicit_bzero(executor_key, sizeof(executor_key));
-		executor_token = 0;
+		executor_reset();
+		return;
 	}
+	retention_load_key(executor_key);
+	if (!pg_strong_random(&executor_token, sizeof(executor_token)))
+		elog(ERROR, "could not generate a random token");
 	executor_holds = holds;
-	executor_active = active;
+	executor_active = true;
+	executor_level = GetCurrentTransactionNestLevel();
 }
 
 /*

@@ -300,6 +300,9 @@ retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
 	return retention_held_sql(subject_columns, holds, alias);
 }
 
+static bool probe_applies(Form_pg_constraint con, List *tags,
+						  const RetentionHolds *holds, char **held);
+
 /*
  * retention_referenced_sql
  *
@@ -314,45 +317,186 @@ retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
 char *
 retention_referenced_sql(Oid tagged_relid, List *tags, const RetentionHolds *holds)
 {
-	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
-	HeapTuple	tuple;
+	List	   *probes = retention_referenced_probes(tagged_relid, tags, holds);
+	ListCell   *lc;
 	StringInfoData buf;
 
 	initStringInfo(&buf);
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	foreach(lc, probes)
 	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(lfirst_oid(lc)));
+		Form_pg_constraint con;
 		AttrNumber	conkey[INDEX_MAX_KEYS];
 		AttrNumber	confkey[INDEX_MAX_KEYS];
 		Oid			pf_eq[INDEX_MAX_KEYS];
 		int			nkeys;
-		char	   *held = NULL;
+		char	   *held;
+		char	   *child;
+		StringInfoData one;
+		bool		gone = false;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		con = (Form_pg_constraint) GETSTRUCT(tuple);
+		(void) probe_applies(con, tags, holds, &held);
+		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+		child = retention_deparse_relation_or_null(con->conrelid);
+		initStringInfo(&one);
+		appendStringInfo(&one, "EXISTS (SELECT 1 FROM %s c WHERE ", child ? child : "");
+		for (int k = 0; k < nkeys; k++)
+		{
+			char	   *pk = retention_live_attname(tagged_relid, confkey[k]);
+			char	   *fk = retention_live_attname(con->conrelid, conkey[k]);
+
+			if (pk == NULL || fk == NULL)
+				gone = true;
+			else
+				appendStringInfo(&one, "%sr.%s %s c.%s", k ? " AND " : "",
+								 quote_identifier(pk), operator_sql(pf_eq[k]), quote_identifier(fk));
+		}
+		ReleaseSysCache(tuple);
+		/* a key whose table or columns went away since keeps nothing */
+		if (child == NULL || gone)
+			continue;
+		if (held)
+			appendStringInfo(&one, " AND %s", held);
+		appendStringInfoChar(&one, ')');
+		appendStringInfo(&buf, "%s%s", buf.len ? " OR " : "", one.data);
+	}
+	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+}
+
+/*
+ * Does this foreign key (pointing at the tagged table) keep a due row:
+ * a key that refuses the delete, or a cascading key whose referencing rows
+ * a hold protects?  *held gets the hold test for the latter.
+ */
+static bool
+probe_applies(Form_pg_constraint con, List *tags, const RetentionHolds *holds,
+			  char **held)
+{
+	*held = NULL;
+	if (con->confdeltype == FKCONSTR_ACTION_NOACTION || con->confdeltype == FKCONSTR_ACTION_RESTRICT)
+		return true;
+	*held = retention_row_held_sql(con->conrelid, tags, holds, "c");
+	return *held != NULL;
+}
+
+/*
+ * retention_referenced_probes
+ *
+ * The foreign keys that can keep a due row of tagged_relid (see
+ * retention_referenced_sql), as constraint OIDs: keys declared on a
+ * partitioned table or on a partition alike (not their clones).
+ */
+List *
+retention_referenced_probes(Oid tagged_relid, List *tags, const RetentionHolds *holds)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	HeapTuple	tuple;
+	List	   *probes = NIL;
+
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		char	   *held;
 
 		if (con->contype != CONSTRAINT_FOREIGN || con->confrelid != tagged_relid ||
 			OidIsValid(con->conparentid))
 			continue;
-		if (con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT)
-		{
-			held = retention_row_held_sql(con->conrelid, tags, holds, "c");
-			if (held == NULL)
-				continue;
-		}
-		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
-		appendStringInfo(&buf, "%sEXISTS (SELECT 1 FROM %s c WHERE ", buf.len ? " OR " : "",
-						 retention_deparse_relation(con->conrelid));
-		for (int k = 0; k < nkeys; k++)
-			appendStringInfo(&buf, "%sr.%s %s c.%s", k ? " AND " : "",
-							 retention_deparse_column(tagged_relid, confkey[k]),
-							 operator_sql(pf_eq[k]),
-							 retention_deparse_column(con->conrelid, conkey[k]));
-		if (held)
-			appendStringInfo(&buf, " AND %s", held);
-		appendStringInfoChar(&buf, ')');
+		if (probe_applies(con, tags, holds, &held))
+			probes = lappend_oid(probes, con->oid);
 	}
 	systable_endscan(scan);
 	table_close(conrel, AccessShareLock);
-	return buf.len ? psprintf("(%s)", buf.data) : NULL;
+	return probes;
+}
+
+/*
+ * retention_deparse_probe_keys
+ *
+ * ", r.k1, r.k2" for the referenced key columns of a probe's foreign key,
+ * the columns a candidate query returns for it; *nkeys gets their number.
+ */
+static char *
+deparse_probe_keys(Oid conoid, Oid tagged_relid, int *nkeys)
+{
+	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	AttrNumber	conkey[INDEX_MAX_KEYS];
+	AttrNumber	confkey[INDEX_MAX_KEYS];
+	Oid			pf_eq[INDEX_MAX_KEYS];
+	StringInfoData buf;
+
+	if (!HeapTupleIsValid(tuple))
+		retention_raise_changed();
+	DeconstructFkConstraintRow(tuple, nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+	ReleaseSysCache(tuple);
+	initStringInfo(&buf);
+	for (int k = 0; k < *nkeys; k++)
+		appendStringInfo(&buf, ", r.%s", retention_deparse_column(tagged_relid, confkey[k]));
+	return buf.data;
+}
+
+/*
+ * retention_deparse_probe
+ *
+ * The probe of one foreign key for a batch: which of the candidate rows
+ * (their key values given as arrays $2.., one per key column) are still
+ * referenced from the key's table (by a held row, for a cascading key).
+ * Returns the ordinals (1-based) of those candidates.  NULL if the key no
+ * longer exists or no longer keeps rows (nothing to probe).  Built at
+ * batch time, after the referencing table is locked, so it names that
+ * table as it is now.  Runs as the referencing table's owner.
+ */
+char *
+retention_deparse_probe(Oid conoid, List *tags, const RetentionHolds *holds,
+						Oid *conrelid)
+{
+	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Form_pg_constraint con;
+	AttrNumber	conkey[INDEX_MAX_KEYS];
+	AttrNumber	confkey[INDEX_MAX_KEYS];
+	Oid			pf_eq[INDEX_MAX_KEYS];
+	int			nkeys;
+	char	   *held;
+	char	   *child;
+	StringInfoData unnest;
+	StringInfoData names;
+	StringInfoData cond;
+
+	if (!HeapTupleIsValid(tuple))
+		return NULL;
+	con = (Form_pg_constraint) GETSTRUCT(tuple);
+	*conrelid = con->conrelid;
+	if (!probe_applies(con, tags, holds, &held))
+	{
+		ReleaseSysCache(tuple);
+		return NULL;
+	}
+	DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+	ReleaseSysCache(tuple);
+	child = retention_deparse_relation_or_null(*conrelid);
+	if (child == NULL)
+		return NULL;
+	initStringInfo(&unnest);
+	initStringInfo(&names);
+	initStringInfo(&cond);
+	for (int k = 0; k < nkeys; k++)
+	{
+		char	   *col = retention_live_attname(*conrelid, conkey[k]);
+
+		if (col == NULL)
+			return NULL;
+		appendStringInfo(&unnest, "%spg_catalog.unnest($%d)", k ? ", " : "", k + 2);
+		appendStringInfo(&names, "v%d, ", k);
+		appendStringInfo(&cond, "%sk.v%d %s c.%s", k ? " AND " : "", k,
+						 operator_sql(pf_eq[k]), quote_identifier(col));
+	}
+	return psprintf("SELECT k.i FROM ROWS FROM (%s) WITH ORDINALITY AS k(%si)"
+					" WHERE EXISTS (SELECT 1 FROM %s c WHERE %s%s%s)",
+					unnest.data, names.data, child, cond.data,
+					held ? " AND " : "", held ? held : "");
 }
 
 /* The column's type as SQL, schema-qualified, with its typmod. */
@@ -512,7 +656,6 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	bool		is_delete = job->is_delete;
 	char	   *name = job->relation_name;
 	char	   *held = retention_held_sql(subject_columns, holds, "r");
-	char	   *referenced;
 	StringInfoData due_any;
 	StringInfoData flags;
 	StringInfoData sets;
@@ -552,18 +695,36 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 		i++;
 	}
 
-	referenced = is_delete ? retention_referenced_sql(job->tagged_relid, all_tags, holds) : NULL;
 	job->where_due_all = psprintf("(%s)%s%s", due_any.data,
 								  held ? " AND NOT " : "", held ? held : "");
-	job->where_due = psprintf("(%s)%s%s%s%s", due_any.data,
-							  held ? " AND NOT " : "", held ? held : "",
-							  referenced ? " AND NOT " : "", referenced ? referenced : "");
+
+	/*
+	 * Batches do not test references themselves: that would read the
+	 * referencing tables as this table's owner.  They lock their candidates
+	 * and probe each referencing table as its owner (enforce.c); the
+	 * candidates return the referenced key columns for that, and rows found
+	 * blocked are excluded from later batches ($3).
+	 */
+	job->where_due = psprintf("%s AND NOT (r.ctid OPERATOR(pg_catalog.=) ANY ($3))", job->where_due_all);
+	job->probes = is_delete ? retention_referenced_probes(job->tagged_relid, all_tags, holds) : NIL;
+	job->probe_nkeys = NIL;
+	foreach(lc, job->probes)
+	{
+		int			nkeys;
+
+		appendStringInfoString(&flags, deparse_probe_keys(lfirst_oid(lc), job->tagged_relid, &nkeys));
+		job->probe_nkeys = lappend_int(job->probe_nkeys, nkeys);
+	}
+	job->skipped_count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE %s",
+									  name, job->where_due);
+	/* counting blocked rows without locking them (preview, status): chunks by ctid */
+	job->blocked_scan_sql = job->probes != NIL
+		? psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s AND r.ctid OPERATOR(pg_catalog.>) $2"
+				   " ORDER BY r.ctid LIMIT $3",
+				   flags.data, name, job->where_due_all)
+		: NULL;
 	job->held_sql = held
 		? psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s) AND %s", name, due_any.data, held)
-		: NULL;
-	job->blocked_sql = referenced
-		? psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s)%s%s AND %s", name, due_any.data,
-				   held ? " AND NOT " : "", held ? held : "", referenced)
 		: NULL;
 	job->due_count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE (%s)", name, due_any.data);
 
@@ -581,7 +742,7 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 
 		job->resume_from = tag->anchor_type == DATEOID ? DateADTGetDatum(DATEVAL_NOBEGIN)
 			: TimestampGetDatum(DT_NOBEGIN);
-		job->candidates_sql = psprintf("SELECT r.ctid%s, r.%s FROM ONLY %s r WHERE %s AND r.%s OPERATOR(pg_catalog.>=) $3"
+		job->candidates_sql = psprintf("SELECT r.ctid%s, r.%s FROM ONLY %s r WHERE %s AND r.%s OPERATOR(pg_catalog.>=) $4"
 									   " ORDER BY r.%s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
 									   flags.data, anchor, name, job->where_due, anchor, anchor);
 	}
@@ -593,13 +754,19 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	else
 	{
 		StringInfoData cols;
+		StringInfoData vcols;
 
 		initStringInfo(&cols);
+		initStringInfo(&vcols);
 		for (i = 0; i < list_length(tags); i++)
+		{
 			appendStringInfo(&cols, ", f%d", i);
+			appendStringInfo(&vcols, ", v.f%d", i);
+		}
+		/* still_pending, then the flags of the rows actually updated */
 		job->apply_sql = psprintf("UPDATE ONLY %s r SET %s FROM ROWS FROM (pg_catalog.unnest($2::pg_catalog.tid[])%s) AS v(tid%s) "
-								  "WHERE r.ctid OPERATOR(pg_catalog.=) v.tid RETURNING (%s) AS still_pending",
-								  name, sets.data, unnest.data, cols.data, due_any.data);
+								  "WHERE r.ctid OPERATOR(pg_catalog.=) v.tid RETURNING (%s) AS still_pending%s",
+								  name, sets.data, unnest.data, cols.data, due_any.data, vcols.data);
 	}
 }
 

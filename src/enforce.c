@@ -4,21 +4,30 @@
  *	  The enforcement executor: CALL retention.enforce() and the background
  *	  worker run this code.
  *
- * A run takes a session advisory lock (one run per database at a time),
- * records itself in retention.run, plans its jobs (enforce_plan.c) and
- * works through them in batches:
+ * A run takes the run lock (one run per database at a time; a lock no SQL
+ * function can take), records itself in retention.run, plans its jobs
+ * (enforce_plan.c) and works through them step by step:
  *
- *	 - one transaction per batch (when called as a procedure outside a
- *	   transaction block; inside one, a subtransaction per batch);
- *	 - each batch runs as the table's owner, in a security-restricted
- *	   operation, with search_path = pg_catalog, pg_temp, and with
- *	   retention.lock_timeout and retention.statement_timeout;
- *	 - rows locked by others are skipped (SKIP LOCKED) and left for a later
- *	   run; a failing batch is rolled back, recorded, and the run goes on
- *	   with the next job;
- *	 - the batch's evidence (retention.action_log) is updated in the batch's
+ *	 - one transaction per step (when called as a procedure outside a
+ *	   transaction block; inside one, a subtransaction per step);
+ *	 - everything a step runs (the first step's counts and partition step,
+ *	   each batch, its probes) is inside the job's guarded subtransaction,
+ *	   as the table's owner in a security-restricted operation, with
+ *	   search_path = pg_catalog, pg_temp, retention.lock_timeout and
+ *	   retention.statement_timeout: a failing or slow job costs that job
+ *	   only;
+ *	 - each step first re-validates the relation under the lock the batch
+ *	   holds (retention_job_still_valid); a relation that changed since
+ *	   planning is left alone;
+ *	 - a batch locks its candidates (SKIP LOCKED: rows locked by others are
+ *	   left and counted), probes each referencing table as that table's
+ *	   owner, and deletes or updates the unblocked rows; fewer rows changed
+ *	   than locked (a trigger kept them) ends the job;
+ *	 - the step's evidence (retention.action_log) is updated in the step's
  *	   own transaction, so after a crash the evidence says exactly what was
- *	   committed.
+ *	   committed;
+ *	 - a user's cancel stops the run ("cancelled"); our own statement
+ *	   timeout costs only the job.
  *
  * The statements come from deparse.c, the as-owner context and the
  * executor's token from as_owner.c, the evidence from evidence.c and the
@@ -29,18 +38,12 @@
 #include "postgres.h"
 
 #include "access/xact.h"
-#include "access/htup_details.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "commands/extension.h"
-#include "common/sha2.h"
 #include "executor/instrument.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "nodes/parsenodes.h"
-#include "nodes/value.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/latch.h"
@@ -48,22 +51,25 @@
 #include "storage/lock.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/guc.h"
-#include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/date.h"
-#include "utils/snapmgr.h"
-#include "utils/syscache.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
 #include "utils/wait_event.h"
 
 #include "pg_retention.h"
 
-/* advisory lock key: "retn", 1 (documented in doc/enforcement.md) */
-#define ENFORCE_LOCK_KEY1	0x7265746e
+/*
+ * The run lock: one run per database at a time.  An advisory lock tag, but
+ * with a field4 that no SQL function produces (pg_advisory_lock and friends
+ * use 1 for a bigint key and 2 for two integer keys, see lockfuncs.c), so
+ * that no role can take it and silence enforcement.  Documented in
+ * doc/enforcement.md; visible in pg_locks as locktype advisory, objsubid 3.
+ */
+#define ENFORCE_LOCK_KEY1	0x7265746e	/* "retn" */
 #define ENFORCE_LOCK_KEY2	1
+#define ENFORCE_LOCK_FIELD4 3
 
 typedef struct RunState
 {
@@ -117,106 +123,342 @@ end_batch_transaction(RunState *run)
 	SPI_commit();
 }
 
-/* Run a counting query as the job's owner. */
-static int64
-count_as_owner(EnforceJob *job, const char *sql, const RetentionHolds *holds)
+/* The job's rows left out of later batches (found blocked), as tid[]. */
+static Datum
+left_out_tids(EnforceJob *job)
 {
-	int			nestlevel;
-	Oid			save_userid;
-	int			save_sec;
-	bool		isnull;
-	int64		count;
+	Datum	   *datums = palloc(sizeof(Datum) * Max(job->nleft_out, 1));
 
-	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
-	retention_set_executor_active(true, holds);
-	if (retention_execute_job_sql(sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "count query failed");
-	count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	retention_set_executor_active(false, NULL);
-	retention_end_as_owner(nestlevel, save_userid, save_sec);
-	return count;
+	for (int i = 0; i < job->nleft_out; i++)
+		datums[i] = PointerGetDatum(&job->left_out[i]);
+	return PointerGetDatum(construct_array(datums, job->nleft_out, TIDOID,
+										   sizeof(ItemPointerData), false, TYPALIGN_SHORT));
+}
+
+/* Remembers rows found blocked, in the job's memory. */
+static void
+add_left_out(EnforceJob *job, ItemPointerData *tids, int n)
+{
+	MemoryContext old = MemoryContextSwitchTo(job->left_out_cxt);
+
+	if (job->left_out == NULL)
+		job->left_out = palloc(sizeof(ItemPointerData) * n);
+	else
+		job->left_out = repalloc(job->left_out, sizeof(ItemPointerData) * (job->nleft_out + n));
+	memcpy(job->left_out + job->nleft_out, tids, sizeof(ItemPointerData) * n);
+	job->nleft_out += n;
+	MemoryContextSwitchTo(old);
 }
 
 /*
- * One batch of a job: lock candidates, apply.  Returns the number of
- * candidate rows (0: nothing left).  Raises on error.
+ * Run a count as whoever we are now; $3 (if used) is the job's left-out
+ * tids.  Not read-only: it must see what this run's batches did.
  */
 static int64
-run_batch(EnforceJob *job, RunState *run, RetentionJobResult *result)
+count_rows(EnforceJob *job, const char *sql)
+{
+	Oid			types[2] = {INT4OID, TIDARRAYOID};
+	Datum		args[2];
+	bool		isnull;
+	Datum		d;
+
+	args[0] = Int32GetDatum(0);
+	args[1] = left_out_tids(job);
+	if (retention_execute_job_sql(sql, 2, types, args, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "count query failed");
+	d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * Probes every foreign key that can keep the candidates: each referencing
+ * table is locked, then read as ITS owner with row security bypassed (as
+ * ri_triggers.c does), never as this table's owner.  Marks blocked[i] for
+ * candidates still referenced; returns how many.  keys[c][i] is the value
+ * of the candidates' key column c (0-based, in probe order).
+ */
+static int64
+probe_candidates(EnforceJob *job, const RetentionHolds *holds, uint64 n, Datum **keys,
+				 bool **keynulls, Oid *keytypes, bool *blocked)
+{
+	ListCell   *pc;
+	ListCell   *kc;
+	int			col = 0;
+	int64		nblocked = 0;
+
+	forboth(pc, job->probes, kc, job->probe_nkeys)
+	{
+		Oid			conoid = lfirst_oid(pc);
+		int			nkeys = lfirst_int(kc);
+		Oid			conrelid = InvalidOid;
+		char	   *sql = retention_deparse_probe(conoid, job->all_tags, holds, &conrelid);
+		Oid		   *types = palloc(sizeof(Oid) * nkeys);
+		Datum	   *args = palloc(sizeof(Datum) * nkeys);
+		int			nestlevel;
+		Oid			save_userid;
+		int			save_sec;
+
+		if (sql == NULL)
+		{
+			col += nkeys;
+			continue;
+		}
+		/* lock the referencing table first, then read its name as it is now */
+		LockRelationOid(conrelid, AccessShareLock);
+		sql = retention_deparse_probe(conoid, job->all_tags, holds, &conrelid);
+		if (sql == NULL)
+		{
+			col += nkeys;
+			continue;
+		}
+		for (int k = 0; k < nkeys; k++)
+		{
+			int16		typlen;
+			bool		typbyval;
+			char		typalign;
+			int			dims[1] = {(int) n};
+			int			lbs[1] = {1};
+
+			types[k] = get_array_type(keytypes[col + k]);
+			if (!OidIsValid(types[k]))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("the key type of a foreign key to %s has no array type", job->table_name),
+						 errhint("Rows referenced through such a key cannot be checked; untag the table or change the key.")));
+			get_typlenbyvalalign(keytypes[col + k], &typlen, &typbyval, &typalign);
+			args[k] = PointerGetDatum(construct_md_array(keys[col + k], keynulls[col + k], 1, dims, lbs,
+														 keytypes[col + k], typlen, typbyval, typalign));
+		}
+		if (!retention_begin_as_probe_owner(conrelid, &nestlevel, &save_userid, &save_sec))
+		{
+			col += nkeys;
+			continue;
+		}
+		if (retention_execute_job_sql(sql, nkeys, types, args, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "reference probe failed");
+		for (uint64 r = 0; r < SPI_processed; r++)
+		{
+			bool		isnull;
+			int64		i = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[r], SPI_tuptable->tupdesc, 1, &isnull));
+
+			if (!isnull && i >= 1 && i <= (int64) n && !blocked[i - 1])
+			{
+				blocked[i - 1] = true;
+				nblocked++;
+			}
+		}
+		retention_end_as_owner(nestlevel, save_userid, save_sec);
+		col += nkeys;
+	}
+	return nblocked;
+}
+
+/* Due rows looked at per probe when counting blocked rows. */
+#define BLOCKED_CHUNK	10000
+
+/*
+ * retention_count_blocked
+ *
+ * How many due rows of a delete job are still referenced, as preview and
+ * status report it: the due rows are read in chunks (not locked) and each
+ * referencing table is probed as its owner, like a batch does.  Call as the
+ * job's owner with the executor active.
+ */
+int64
+retention_count_blocked(EnforceJob *job, const RetentionHolds *holds)
+{
+	ItemPointerData after;
+	int			nkeycols = 0;
+	int64		total = 0;
+	ListCell   *lc;
+
+	if (job->blocked_scan_sql == NULL)
+		return 0;
+	foreach(lc, job->probe_nkeys)
+		nkeycols += lfirst_int(lc);
+	ItemPointerSet(&after, 0, 0);
+	for (;;)
+	{
+		Oid			types[2] = {TIDOID, INT4OID};
+		Datum		args[2];
+		SPITupleTable *rows;
+		uint64		n;
+		Datum	  **keys = palloc(sizeof(Datum *) * Max(nkeycols, 1));
+		bool	  **keynulls = palloc(sizeof(bool *) * Max(nkeycols, 1));
+		Oid		   *keytypes = palloc(sizeof(Oid) * Max(nkeycols, 1));
+		bool	   *blocked;
+		bool		isnull;
+
+		args[0] = PointerGetDatum(&after);
+		args[1] = Int32GetDatum(BLOCKED_CHUNK);
+		if (retention_execute_job_sql(job->blocked_scan_sql, 2, types, args, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "blocked row scan failed");
+		rows = SPI_tuptable;
+		n = SPI_processed;
+		if (n == 0)
+			break;
+		for (int c = 0; c < nkeycols; c++)
+		{
+			keys[c] = palloc(sizeof(Datum) * n);
+			keynulls[c] = palloc(sizeof(bool) * n);
+			keytypes[c] = SPI_gettypeid(rows->tupdesc, 2 + c);
+			for (uint64 i = 0; i < n; i++)
+				keys[c][i] = SPI_getbinval(rows->vals[i], rows->tupdesc, 2 + c, &keynulls[c][i]);
+		}
+		after = *((ItemPointer) DatumGetPointer(SPI_getbinval(rows->vals[n - 1], rows->tupdesc, 1, &isnull)));
+		blocked = palloc0(sizeof(bool) * n);
+		total += probe_candidates(job, holds, n, keys, keynulls, keytypes, blocked);
+		if (n < BLOCKED_CHUNK)
+			break;
+	}
+	return total;
+}
+
+/* What one batch did; added to the job's result only when it commits. */
+typedef struct BatchDelta
+{
+	int64		candidates;		/* rows locked as candidates */
+	int64		rows;			/* rows deleted or updated */
+	int64	   *values;			/* per tag */
+	int64		blocked;
+	int64		kept;
+	int64		wal_bytes;
+	ItemPointerData *new_left_out;	/* rows found blocked */
+	int			nnew_left_out;
+} BatchDelta;
+
+/*
+ * One batch of a job: lock candidates (FOR UPDATE SKIP LOCKED: this also
+ * stops new references to them), probe the referencing tables, apply to
+ * the unblocked ones.  Raises on error.
+ */
+static void
+run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
 {
 	int			ntags = list_length(job->tags);
-	Datum		args2[2];
-	Oid			types2[2];
+	Datum		cargs[3];
+	Oid			ctypes[3];
+	SPITupleTable *cands;
 	uint64		n;
 	Datum	   *tids;
 	Datum	  **flags;
+	bool	   *blocked;
+	int			nkeycols = 0;
+	Datum	  **keys = NULL;
+	bool	  **keynulls = NULL;
+	Oid		   *keytypes = NULL;
 	uint64		wal_before = pgWalUsage.wal_bytes;
-	int64	   *counted;
+	uint64		napply = 0;
+	ListCell   *lc;
 	int			rc;
 
-	types2[0] = INT4OID;
-	args2[0] = Int32GetDatum(retention_batch_size);
+	ctypes[0] = INT4OID;
+	cargs[0] = Int32GetDatum(retention_batch_size);
+	ctypes[1] = TIDARRAYOID;
+	cargs[1] = left_out_tids(job);
 	if (job->resumable)
 	{
-		types2[1] = ((RetentionTag *) linitial(job->tags))->anchor_type;
-		args2[1] = job->resume_from;
+		ctypes[2] = ((RetentionTag *) linitial(job->tags))->anchor_type;
+		cargs[2] = job->resume_from;
 	}
-	if (retention_execute_job_sql(job->candidates_sql, job->resumable ? 2 : 1, types2, args2,
+	if (retention_execute_job_sql(job->candidates_sql, job->resumable ? 3 : 2, ctypes, cargs,
 								  false, 0) != SPI_OK_SELECT)
 		elog(ERROR, "candidate query failed");
+	cands = SPI_tuptable;
 	n = SPI_processed;
+	delta->candidates = n;
 	if (n == 0)
-		return 0;
+		return;
 	if (job->resumable)
 	{
 		bool		isnull;
-		Datum		last = SPI_getbinval(SPI_tuptable->vals[n - 1], SPI_tuptable->tupdesc,
-										 SPI_tuptable->tupdesc->natts, &isnull);
+		Datum		last = SPI_getbinval(cands->vals[n - 1], cands->tupdesc,
+										 cands->tupdesc->natts, &isnull);
 
 		/* dates and timestamps are passed by value: no copy needed */
 		if (!isnull)
 			job->resume_from = last;
 	}
 
+	foreach(lc, job->probe_nkeys)
+		nkeycols += lfirst_int(lc);
 	tids = palloc(sizeof(Datum) * n);
 	flags = palloc(sizeof(Datum *) * ntags);
-	counted = palloc0(sizeof(int64) * ntags);
+	blocked = palloc0(sizeof(bool) * n);
 	for (int t = 0; t < ntags; t++)
 		flags[t] = palloc(sizeof(Datum) * n);
+	if (nkeycols > 0)
+	{
+		keys = palloc(sizeof(Datum *) * nkeycols);
+		keynulls = palloc(sizeof(bool *) * nkeycols);
+		keytypes = palloc(sizeof(Oid) * nkeycols);
+		for (int c = 0; c < nkeycols; c++)
+		{
+			keys[c] = palloc(sizeof(Datum) * n);
+			keynulls[c] = palloc(sizeof(bool) * n);
+			keytypes[c] = SPI_gettypeid(cands->tupdesc, 2 + c);
+		}
+	}
 	for (uint64 i = 0; i < n; i++)
 	{
 		bool		isnull;
 
-		tids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		tids[i] = SPI_getbinval(cands->vals[i], cands->tupdesc, 1, &isnull);
 		for (int t = 0; !job->is_delete && t < ntags; t++)
 		{
-			Datum		f = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, t + 2, &isnull);
-			bool		flag = !isnull && DatumGetBool(f);
+			Datum		f = SPI_getbinval(cands->vals[i], cands->tupdesc, t + 2, &isnull);
 
-			flags[t][i] = BoolGetDatum(flag);
-			if (flag)
-				counted[t]++;
+			flags[t][i] = BoolGetDatum(!isnull && DatumGetBool(f));
+		}
+		for (int c = 0; c < nkeycols; c++)
+			keys[c][i] = SPI_getbinval(cands->vals[i], cands->tupdesc, 2 + c, &keynulls[c][i]);
+	}
+
+	/* which candidates are still referenced: asked of each referencing table's owner */
+	if (job->probes != NIL)
+	{
+		delta->blocked = probe_candidates(job, &run->holds, n, keys, keynulls, keytypes, blocked);
+		if (delta->blocked > 0)
+		{
+			delta->new_left_out = palloc(sizeof(ItemPointerData) * delta->blocked);
+			for (uint64 i = 0; i < n; i++)
+				if (blocked[i])
+					delta->new_left_out[delta->nnew_left_out++] = *((ItemPointer) DatumGetPointer(tids[i]));
 		}
 	}
 
+	/* the unblocked candidates, compacted */
+	for (uint64 i = 0; i < n; i++)
+	{
+		if (blocked[i])
+			continue;
+		tids[napply] = tids[i];
+		for (int t = 0; !job->is_delete && t < ntags; t++)
+			flags[t][napply] = flags[t][i];
+		napply++;
+	}
+	if (napply > 0)
 	{
 		int			nargs = job->is_delete ? 1 : ntags + 1;
 		Oid		   *types = palloc(sizeof(Oid) * nargs);
 		Datum	   *args = palloc(sizeof(Datum) * nargs);
 
 		types[0] = TIDARRAYOID;
-		args[0] = PointerGetDatum(construct_array(tids, n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
+		args[0] = PointerGetDatum(construct_array(tids, napply, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
 		for (int t = 1; t < nargs; t++)
 		{
 			types[t] = BOOLARRAYOID;
-			args[t] = PointerGetDatum(construct_array(flags[t - 1], n, BOOLOID, 1, true, TYPALIGN_CHAR));
+			args[t] = PointerGetDatum(construct_array(flags[t - 1], napply, BOOLOID, 1, true, TYPALIGN_CHAR));
 		}
 		rc = retention_execute_job_sql(job->apply_sql, nargs, types, args, false, 0);
 		if (rc != SPI_OK_DELETE && rc != SPI_OK_UPDATE_RETURNING)
 			elog(ERROR, "apply statement failed: %s", SPI_result_code_string(rc));
+		delta->rows = SPI_processed;
+		/* fewer rows changed than locked: a trigger kept them (soft delete) */
+		delta->kept = napply - SPI_processed;
 	}
 	/* an anonymized value must not look pending again, or we would loop */
-	for (uint64 i = 0; !job->is_delete && i < SPI_processed; i++)
+	for (uint64 i = 0; !job->is_delete && napply > 0 && i < SPI_processed; i++)
 	{
 		bool		isnull;
 		Datum		still = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
@@ -227,14 +469,16 @@ run_batch(EnforceJob *job, RunState *run, RetentionJobResult *result)
 					 errmsg("anonymized values of %s still look due", job->relation_name),
 					 errdetail("The anonymization method does not reach a fixed point for this column type."),
 					 errhint("Choose another action for the column (nullify always converges).")));
+		/* values counted from the rows actually updated */
+		for (int t = 0; t < ntags; t++)
+		{
+			Datum		f = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, t + 2, &isnull);
+
+			if (!isnull && DatumGetBool(f))
+				delta->values[t]++;
+		}
 	}
-	/* counted only now: a batch that fails adds nothing */
-	result->rows += SPI_processed;
-	for (int t = 0; t < ntags; t++)
-		result->values[t] += counted[t];
-	result->wal_bytes += pgWalUsage.wal_bytes - wal_before;
-	result->batches++;
-	return (int64) n;
+	delta->wal_bytes = pgWalUsage.wal_bytes - wal_before;
 }
 
 /* Drop or detach a wholly expired partition; false if it does not apply. */
@@ -244,21 +488,20 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 	RetentionTag *tag = linitial(job->tags);
 	Datum		bound;
 	RetentionPartitions mode = tag->label.partitions;
+	AttrNumber	leaf_anchor;
 	char	   *sql;
 	char	   *count_sql;
 	int64		rows;
-	int			nestlevel;
-	Oid			save_userid;
-	int			save_sec;
 	uint64		wal_before;
+	bool		isnull;
 
 	if (!job->is_delete || job->relid == job->tagged_relid ||
 		mode == RETENTION_PARTITIONS_ROWS || OidIsValid(tag->fk_conoid) ||
-		result->held > 0 || job->held_sql != NULL || job->blocked_sql != NULL)
+		result->held > 0 || job->held_sql != NULL || job->probes != NIL)
 		return false;
-	if (!retention_partition_upper_bound(job->relid,
-										 get_attnum(job->relid, retention_live_attname(tag->relid, tag->anchor_attnum)),
-										 &bound))
+	leaf_anchor = get_attnum(job->relid, job->anchor_names[0]);
+	if (leaf_anchor == InvalidAttrNumber ||
+		!retention_partition_upper_bound(job->relid, leaf_anchor, &bound))
 		return false;
 	/* every anchor below the bound must be due: bound <= cutoff */
 	if (tag->anchor_type == DATEOID ? DatumGetDateADT(bound) > DatumGetDateADT(job->cutoffs[0])
@@ -266,19 +509,12 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 		return false;
 
 	retention_deparse_partition_step(job, mode == RETENTION_PARTITIONS_DETACH, &count_sql, &sql);
-
-	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
 	wal_before = pgWalUsage.wal_bytes;
 	if (SPI_execute(count_sql, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "count failed");
-	{
-		bool		isnull;
-
-		rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	}
+	rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "partition step failed");
-	retention_end_as_owner(nestlevel, save_userid, save_sec);
 
 	result->rows = rows;
 	result->batches = 1;
@@ -287,52 +523,134 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 	return true;
 }
 
-/* Runs one job to completion, the time budget, or an error. */
+/*
+ * One step of a job, inside its guarded subtransaction, as the table's
+ * owner: re-validate the relation under the batch's lock; on the first
+ * step also count held rows and try the partition step; then one batch.
+ * Returns true when the job is finished (result->outcome says how).
+ */
+static bool
+job_step(EnforceJob *job, RunState *run, RetentionJobResult *result, bool first)
+{
+	int			ntags = list_length(job->tags);
+	int			nestlevel;
+	Oid			save_userid;
+	int			save_sec;
+	BatchDelta	delta = {0};
+	bool		done = false;
+	bool		dropped;
+
+	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
+	retention_set_executor_active(true, &run->holds);
+	/* a cancel that arrived between batches is seen here, inside the guard */
+	CHECK_FOR_INTERRUPTS();
+
+	if (!retention_job_still_valid(job, &dropped))
+	{
+		result->outcome = dropped ? "skipped: relation dropped"
+			: "skipped: relation changed since planning";
+		done = true;
+	}
+	else if (first && job->held)
+	{
+		result->held = count_rows(job, job->due_count_sql);
+		result->outcome = "held";
+		done = true;
+	}
+	else
+	{
+		if (first && job->held_sql)
+			result->held = count_rows(job, job->held_sql);
+		if (first && try_partition_step(job, run, result))
+			done = true;
+	}
+	if (!done)
+	{
+		delta.values = palloc0(sizeof(int64) * ntags);
+		run_batch(job, run, &delta);
+		if (delta.kept > 0)
+		{
+			result->outcome = psprintf("stopped: a trigger kept " INT64_FORMAT " of the rows (it returned NULL)",
+									   delta.kept);
+			done = true;
+		}
+		else if (delta.candidates < retention_batch_size)
+		{
+			/* nothing due is left but what others held locked (SKIP LOCKED) */
+			if (delta.nnew_left_out > 0)
+				add_left_out(job, delta.new_left_out, delta.nnew_left_out);
+			result->skipped_locked = count_rows(job, job->skipped_count_sql);
+			done = true;
+		}
+	}
+	retention_set_executor_active(false, NULL);
+	retention_end_as_owner(nestlevel, save_userid, save_sec);
+
+	/* everything succeeded: the batch counts */
+	if (delta.values)
+	{
+		result->rows += delta.rows;
+		for (int t = 0; t < ntags; t++)
+			result->values[t] += delta.values[t];
+		result->blocked += delta.blocked;
+		result->kept += delta.kept;
+		result->wal_bytes += delta.wal_bytes;
+		if (delta.candidates > 0)
+			result->batches++;
+		if (delta.nnew_left_out > 0 && !done)
+			add_left_out(job, delta.new_left_out, delta.nnew_left_out);
+	}
+	return done;
+}
+
+/* Adds one job's result to the run's totals. */
+static void
+add_to_totals(RunState *run, EnforceJob *job, RetentionJobResult *result)
+{
+	run->totals.batches += result->batches;
+	run->totals.wal_bytes += result->wal_bytes;
+	if (job->is_delete)
+		run->totals.rows_deleted += result->rows;
+	else
+		for (int t = 0; t < list_length(job->tags); t++)
+			run->totals.values_anonymized += result->values[t];
+	run->totals.rows_held += result->held;
+	run->totals.rows_blocked += result->blocked;
+	run->totals.skipped_locked += result->skipped_locked;
+}
+
+/*
+ * Runs one job to completion, the time budget, an error or a cancel.
+ * Everything the job runs is inside its own guarded subtransaction, one per
+ * step, under retention.statement_timeout: a failing or slow job costs this
+ * job only.  A user's cancel stops the run: the evidence says "cancelled"
+ * and the cancel is raised again.
+ */
 static void
 run_job(EnforceJob *job, RunState *run)
 {
 	int			ntags = list_length(job->tags);
-	RetentionJobResult	result = {0};
+	RetentionJobResult result = {0};
 	int64		action_id;
 	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
 													"pg_retention batch",
 													ALLOCSET_DEFAULT_SIZES);
 	MemoryContext job_cxt = CurrentMemoryContext;
+	bool		first = true;
 
 	result.values = palloc0(sizeof(int64) * ntags);
 	result.outcome = "done";
+	job->left_out_cxt = job_cxt;
 	action_id = retention_evidence_start_job(run->run_id, job);
 	end_batch_transaction(run);
 
-	/* the relation may have gone (a partition dropped since planning) */
-	if (job->changed || !SearchSysCacheExists1(RELOID, ObjectIdGetDatum(job->relid)))
-	{
-		result.outcome = job->changed ? "skipped: relation changed since planning" : "skipped: relation dropped";
-		retention_evidence_update_job(action_id, &result, ntags, true);
-		end_batch_transaction(run);
-		return;
-	}
-
-	if (job->held)
-	{
-		result.held = count_as_owner(job, job->due_count_sql, &run->holds);
-		result.outcome = "held";
-		run->totals.rows_held += result.held;
-		retention_evidence_update_job(action_id, &result, ntags, true);
-		end_batch_transaction(run);
-		return;
-	}
-	if (job->held_sql)
-		result.held = count_as_owner(job, job->held_sql, &run->holds);
-	if (job->blocked_sql)
-		result.blocked = count_as_owner(job, job->blocked_sql, &run->holds);
-
 	for (;;)
 	{
-		volatile int64 n = 0;
-		TimestampTz outer;
-		TimestampTz fin;
+		volatile bool done = false;
+		TimestampTz outer = 0;
+		TimestampTz fin = 0;
 		bool		failed = false;
+		ErrorData  *cancel = NULL;
 		ResourceOwner batch_owner = CurrentResourceOwner;
 
 		if (run->deadline && GetCurrentTimestamp() >= run->deadline)
@@ -346,26 +664,12 @@ run_job(EnforceJob *job, RunState *run)
 			run->partial = true;
 			break;
 		}
-		CHECK_FOR_INTERRUPTS();
 		MemoryContextSwitchTo(batch_cxt);
 		BeginInternalSubTransaction(NULL);
-		outer = retention_arm_statement_timeout(&fin);
 		PG_TRY();
 		{
-			int			nestlevel;
-			Oid			save_userid;
-			int			save_sec;
-
-			if (result.batches == 0 && try_partition_step(job, run, &result))
-				n = -1;
-			else
-			{
-				retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
-				retention_set_executor_active(true, &run->holds);
-				n = run_batch(job, run, &result);
-				retention_set_executor_active(false, NULL);
-				retention_end_as_owner(nestlevel, save_userid, save_sec);
-			}
+			outer = retention_arm_statement_timeout(&fin);
+			done = job_step(job, run, &result, first);
 			retention_disarm_statement_timeout(outer);
 			ReleaseCurrentSubTransaction();
 		}
@@ -373,7 +677,6 @@ run_job(EnforceJob *job, RunState *run)
 		{
 			ErrorData  *edata;
 
-			retention_set_executor_active(false, NULL);
 			retention_disarm_statement_timeout(outer);
 			MemoryContextSwitchTo(batch_cxt);
 			edata = CopyErrorData();
@@ -383,16 +686,34 @@ run_job(EnforceJob *job, RunState *run)
 				ereport(WARNING,
 						(errmsg("pg_retention: batch on %s failed: %s", job->relation_name, edata->message),
 						 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
-			result.outcome = "error";
-			result.error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
-			result.error = pstrdup(retention_error_in_words(edata->sqlerrcode));
+			/* our statement timeout, or a user's cancel (or the caller's own timeout)? */
+			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
+				!(fin != 0 && GetCurrentTimestamp() >= fin))
+			{
+				result.outcome = "cancelled";
+				cancel = edata;
+			}
+			else
+			{
+				result.outcome = "error";
+				result.error_sqlstate = pstrdup(unpack_sql_state(edata->sqlerrcode));
+				result.error = pstrdup(retention_error_in_words(edata->sqlerrcode));
+			}
 			failed = true;
 		}
 		PG_END_TRY();
 		MemoryContextSwitchTo(job_cxt);
 		CurrentResourceOwner = batch_owner;
+		first = false;
 
-		retention_evidence_update_job(action_id, &result, ntags, failed || n <= 0 || n < retention_batch_size);
+		retention_evidence_update_job(action_id, &result, ntags, failed || done);
+		if (cancel)
+		{
+			add_to_totals(run, job, &result);
+			retention_evidence_finish_run(run->run_id, "cancelled", &run->totals);
+			end_batch_transaction(run);
+			ReThrowError(cancel);
+		}
 		end_batch_transaction(run);
 		MemoryContextReset(batch_cxt);
 		if (failed)
@@ -400,7 +721,7 @@ run_job(EnforceJob *job, RunState *run)
 			run->totals.errors++;
 			break;
 		}
-		if (n < 0 || n < retention_batch_size)
+		if (done)
 			break;
 		/* pacing: an even pause between batches (between transactions) */
 		if (retention_batch_delay > 0)
@@ -408,19 +729,10 @@ run_job(EnforceJob *job, RunState *run)
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
 							 retention_batch_delay, PG_WAIT_EXTENSION);
 			ResetLatch(MyLatch);
-			CHECK_FOR_INTERRUPTS();
 		}
 	}
 
-	run->totals.batches += result.batches;
-	run->totals.wal_bytes += result.wal_bytes;
-	if (job->is_delete)
-		run->totals.rows_deleted += result.rows;
-	else
-		for (int t = 0; t < ntags; t++)
-			run->totals.values_anonymized += result.values[t];
-	run->totals.rows_held += result.held;
-	run->totals.rows_blocked += result.blocked;
+	add_to_totals(run, job, &result);
 	if (strncmp(result.outcome, "partial", 7) == 0)
 		retention_evidence_update_job(action_id, &result, ntags, true);
 	MemoryContextDelete(batch_cxt);
@@ -432,7 +744,7 @@ lock_enforcement(bool acquire)
 {
 	LOCKTAG		tag;
 
-	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, ENFORCE_LOCK_KEY1, ENFORCE_LOCK_KEY2, 2);
+	SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, ENFORCE_LOCK_KEY1, ENFORCE_LOCK_KEY2, ENFORCE_LOCK_FIELD4);
 	if (acquire)
 		return LockAcquire(&tag, ExclusiveLock, true, true) != LOCKACQUIRE_NOT_AVAIL;
 	LockRelease(&tag, ExclusiveLock, true);
@@ -478,6 +790,8 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 				(errmsg("another pg_retention enforcement run is in progress in this database"),
 				 errdetail("Only one run at a time acts on a database; this one did nothing."),
 				 errhint("The other run (the background worker, pg_cron or a CALL) covers the same tags.")));
+		/* the yield is evidence too: a run row that says so */
+		retention_evidence_skipped_run(GetCurrentTransactionStartTimestamp(), run_origin());
 		return 0;
 	}
 

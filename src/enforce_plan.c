@@ -18,7 +18,12 @@
 #include "access/table.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
+#include "catalog/objectaddress.h"
+#include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
+#include "commands/seclabel.h"
+#include "storage/lmgr.h"
+#include "utils/syscache.h"
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
 #include "optimizer/optimizer.h"
@@ -53,6 +58,8 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	job->exact_cutoffs = palloc0(sizeof(Datum) * ntags);
 	job->column_names = palloc0(sizeof(char *) * ntags);
 	job->anchor_names = palloc0(sizeof(char *) * ntags);
+	job->parent_names = palloc0(sizeof(char *) * ntags);
+	job->all_tags = all_tags;
 	job->relation_name = retention_deparse_relation_or_null(relid);
 	job->table_name = retention_deparse_relation_or_null(tagged_relid);
 	job->changed = !OidIsValid(job->owner) || job->relation_name == NULL ||
@@ -70,11 +77,14 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 			if (job->column_names[i] == NULL)
 				job->changed = true;
 		}
-		if (OidIsValid(tag->fk_conoid) &&
-			(retention_live_attname(tag->parent_relid, tag->parent_attnum) == NULL ||
-			 retention_live_attname(tag->parent_relid, tag->parent_key_attnum) == NULL ||
-			 retention_deparse_relation_or_null(tag->parent_relid) == NULL))
-			job->changed = true;
+		if (OidIsValid(tag->fk_conoid))
+		{
+			job->parent_names[i] = retention_deparse_relation_or_null(tag->parent_relid);
+			if (job->parent_names[i] == NULL ||
+				retention_live_attname(tag->parent_relid, tag->parent_attnum) == NULL ||
+				retention_live_attname(tag->parent_relid, tag->parent_key_attnum) == NULL)
+				job->changed = true;
+		}
 		i++;
 	}
 	if (job->table_name == NULL)
@@ -126,6 +136,102 @@ retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum, Datum *bound
 	return found;
 }
 
+/* Both present and equal. */
+static bool
+name_is(const char *now, const char *planned)
+{
+	return now != NULL && planned != NULL && strcmp(now, planned) == 0;
+}
+
+/* The topmost partitioned table of a partition, else the relation itself. */
+static Oid
+partition_root(Oid relid)
+{
+	List	   *ancestors;
+
+	if (!get_rel_relispartition(relid))
+		return relid;
+	ancestors = get_partition_ancestors(relid);
+	return ancestors ? llast_oid(ancestors) : relid;
+}
+
+/*
+ * retention_job_still_valid
+ *
+ * Before each batch, under the lock the batch will hold (RowExclusiveLock on
+ * the relation, AccessShareLock on the tagged table and on an anchor's
+ * parent): is the job's relation still the one it was planned for?  It must
+ * exist by OID under the same name and owner, still carry the same tag text
+ * (a partition: still be a partition of the tagged table), and the columns
+ * its statements name must still be the same live columns.  False: the job
+ * stops, "relation changed since planning" (*dropped: "relation dropped").
+ * The locks wait at most retention.lock_timeout (the caller is in the
+ * as-owner context).
+ */
+bool
+retention_job_still_valid(EnforceJob *job, bool *dropped)
+{
+	ListCell   *lc;
+	int			i = 0;
+
+	*dropped = false;
+	if (job->changed)
+		return false;
+	LockRelationOid(job->relid, RowExclusiveLock);
+	if (job->relid != job->tagged_relid)
+		LockRelationOid(job->tagged_relid, AccessShareLock);
+	foreach(lc, job->tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+
+		if (OidIsValid(tag->fk_conoid))
+			LockRelationOid(tag->parent_relid, AccessShareLock);
+	}
+
+	/* same relation: by OID, under the planned name, same owner */
+	if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(job->relid)))
+	{
+		*dropped = true;
+		return false;
+	}
+	if (retention_relation_owner(job->relid) != job->owner)
+		return false;
+	if (!name_is(retention_deparse_relation_or_null(job->relid), job->relation_name) ||
+		!name_is(retention_deparse_relation_or_null(job->tagged_relid), job->table_name))
+		return false;
+	/* a partition still under the tagged table */
+	if (job->relid != job->tagged_relid &&
+		!list_member_oid(get_partition_ancestors(job->relid), job->tagged_relid))
+		return false;
+
+	foreach(lc, job->tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+		ObjectAddress object;
+
+		/* the same tag text on the same object */
+		ObjectAddressSubSet(object, RelationRelationId, tag->relid, tag->attnum);
+		if (!name_is(GetSecurityLabel(&object, RETENTION_PROVIDER), tag->label_text))
+			return false;
+		/* the same live columns, present on the relation acted on */
+		if (!name_is(retention_live_attname(tag->relid, tag->anchor_attnum), job->anchor_names[i]) ||
+			get_attnum(job->relid, job->anchor_names[i]) == InvalidAttrNumber)
+			return false;
+		if (tag->attnum != 0 &&
+			(!name_is(retention_live_attname(tag->relid, tag->attnum), job->column_names[i]) ||
+			 get_attnum(job->relid, job->column_names[i]) == InvalidAttrNumber))
+			return false;
+		if (OidIsValid(tag->fk_conoid) &&
+			(!SearchSysCacheExists1(CONSTROID, ObjectIdGetDatum(tag->fk_conoid)) ||
+			 !name_is(retention_deparse_relation_or_null(tag->parent_relid), job->parent_names[i]) ||
+			 retention_live_attname(tag->parent_relid, tag->parent_attnum) == NULL ||
+			 retention_live_attname(tag->parent_relid, tag->parent_key_attnum) == NULL))
+			return false;
+		i++;
+	}
+	return true;
+}
+
 /*
  * Orders jobs so that a table's job comes after the jobs of the tables whose
  * foreign keys reference it: rows that reference a due parent are deleted
@@ -145,9 +251,15 @@ order_children_first(List *jobs)
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
 
-		if (con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid) &&
-			con->conrelid != con->confrelid)
-			edges = lappend(edges, list_make2_oid(con->conrelid, con->confrelid));
+		/* a key declared on a partition counts as one on its partitioned table */
+		if (con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid))
+		{
+			Oid			child = partition_root(con->conrelid);
+			Oid			parent = partition_root(con->confrelid);
+
+			if (child != parent)
+				edges = lappend(edges, list_make2_oid(child, parent));
+		}
 	}
 	systable_endscan(scan);
 	table_close(conrel, AccessShareLock);

@@ -42,6 +42,20 @@ extension_owner(void)
 }
 
 /*
+ * Does an evidence table have this column?  The library may run before
+ * ALTER EXTENSION pg_retention UPDATE has added the columns of 0.2.0
+ * (rows_kept, rows_skipped_locked): then those counts are not written.
+ */
+static bool
+evidence_has_column(const char *table, const char *column)
+{
+	Oid			nsp = get_namespace_oid(RETENTION_SCHEMA, false);
+	Oid			relid = get_relname_relid(table, nsp);
+
+	return OidIsValid(relid) && get_attnum(relid, column) != InvalidAttrNumber;
+}
+
+/*
  * retention_exec_as_extension_owner
  *
  * Runs one statement of ours (evidence, holds, suppression list) as the
@@ -98,6 +112,8 @@ retention_error_in_words(int sqlerrcode)
 	{
 		case ERRCODE_QUERY_CANCELED:
 			return "batch cancelled (statement timeout: retention.statement_timeout)";
+		case ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE:
+			return "relation changed since planning, or a prerequisite is missing";
 		case ERRCODE_LOCK_NOT_AVAILABLE:
 			return "table lock not available within retention.lock_timeout";
 		case ERRCODE_T_R_DEADLOCK_DETECTED:
@@ -184,8 +200,8 @@ void
 retention_evidence_finish_run(int64 run_id, const char *status,
 							  const RetentionRunTotals *totals)
 {
-	Oid			t[10] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT8OID};
-	Datum		v[10];
+	Oid			t[11] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID};
+	Datum		v[11];
 
 	v[0] = Int64GetDatum(run_id);
 	v[1] = CStringGetTextDatum(status);
@@ -197,10 +213,38 @@ retention_evidence_finish_run(int64 run_id, const char *status,
 	v[7] = Int64GetDatum(totals->wal_bytes);
 	v[8] = Int32GetDatum(totals->jobs);
 	v[9] = Int64GetDatum(totals->rows_blocked);
-	retention_exec_as_extension_owner("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
-									  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
-									  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10 WHERE run_id OPERATOR(pg_catalog.=) $1",
-									  10, t, v, NULL, SPI_OK_UPDATE);
+	v[10] = Int64GetDatum(totals->skipped_locked);
+	if (evidence_has_column("run", "rows_skipped_locked"))
+		retention_exec_as_extension_owner("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
+										  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
+										  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10,"
+										  " rows_skipped_locked = $11 WHERE run_id OPERATOR(pg_catalog.=) $1",
+										  11, t, v, NULL, SPI_OK_UPDATE);
+	else
+		retention_exec_as_extension_owner("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
+										  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
+										  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10"
+										  " WHERE run_id OPERATOR(pg_catalog.=) $1",
+										  10, t, v, NULL, SPI_OK_UPDATE);
+}
+
+/*
+ * retention_evidence_skipped_run
+ *
+ * Records a run that yielded to another one in progress (one cheap row,
+ * finished at once).
+ */
+void
+retention_evidence_skipped_run(TimestampTz now, const char *origin)
+{
+	Oid			types[2] = {TIMESTAMPTZOID, TEXTOID};
+	Datum		values[2];
+
+	values[0] = TimestampTzGetDatum(now);
+	values[1] = CStringGetTextDatum(origin);
+	retention_exec_as_extension_owner("INSERT INTO retention.run (as_of, origin, status, finished_at)"
+									  " VALUES ($1, $2, 'skipped: another run in progress', pg_catalog.clock_timestamp())",
+									  2, types, values, NULL, SPI_OK_INSERT);
 }
 
 /*
@@ -256,9 +300,10 @@ void
 retention_evidence_update_job(int64 action_id, const RetentionJobResult *result,
 							  int ntags, bool finished)
 {
-	Oid			types[10] = {INT8OID, INT8OID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID};
-	Datum		values[10];
-	char		nulls[11] = "          ";
+	Oid			types[12] = {INT8OID, INT8OID, INT8ARRAYOID, INT8OID, INT8OID, INT8OID, TEXTOID, TEXTOID, TEXTOID, INT8OID,
+	INT8OID, INT8OID};
+	Datum		values[12];
+	char		nulls[13] = "            ";
 
 	values[0] = Int64GetDatum(action_id);
 	values[1] = Int64GetDatum(result->rows);
@@ -276,12 +321,21 @@ retention_evidence_update_job(int64 action_id, const RetentionJobResult *result,
 	else
 		nulls[8] = 'n';
 	values[9] = Int64GetDatum(result->blocked);
-	retention_exec_as_extension_owner("UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
+	values[10] = Int64GetDatum(result->kept);
+	values[11] = Int64GetDatum(result->skipped_locked);
+	/* before ALTER EXTENSION UPDATE: the 0.1.0 columns only */
+	retention_exec_as_extension_owner(evidence_has_column("action_log", "rows_kept")
+									  ? "UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
+									  " rows_held = $4, batches = $5, wal_bytes = $6, outcome = $7, rows_blocked = $10,"
+									  " error_sqlstate = $8, error = $9, rows_kept = $11, rows_skipped_locked = $12,"
+									  " finished_at = CASE WHEN $7 OPERATOR(pg_catalog.<>) 'running' THEN pg_catalog.clock_timestamp() END"
+									  " WHERE action_id OPERATOR(pg_catalog.=) $1"
+									  : "UPDATE retention.action_log SET rows_processed = $2, values_processed = $3,"
 									  " rows_held = $4, batches = $5, wal_bytes = $6, outcome = $7, rows_blocked = $10,"
 									  " error_sqlstate = $8, error = $9,"
 									  " finished_at = CASE WHEN $7 OPERATOR(pg_catalog.<>) 'running' THEN pg_catalog.clock_timestamp() END"
 									  " WHERE action_id OPERATOR(pg_catalog.=) $1",
-									  10, types, values, nulls, SPI_OK_UPDATE);
+									  12, types, values, nulls, SPI_OK_UPDATE);
 }
 
 /*

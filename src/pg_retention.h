@@ -13,6 +13,7 @@
 #include "access/attnum.h"
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
+#include "storage/itemptr.h"
 #include "utils/relcache.h"
 
 #define RETENTION_PROVIDER		"retention"
@@ -155,10 +156,19 @@ typedef struct EnforceJob
 	List	   *pending_sql;	/* per tag: value still to anonymize; NULL for delete */
 	char	   *due_count_sql;	/* count of due rows, held or not */
 	char	   *held_sql;		/* count of due rows a subject hold protects */
-	char	   *blocked_sql;	/* count of due rows another row still references */
-	char	   *candidates_sql; /* $2 = limit: ctid and per-tag flags */
+	char	   *candidates_sql; /* $2 = limit, $3 = tids to leave out: ctid,
+								 * per-tag flags, probes' key columns */
 	bool		resumable;		/* one tag, local anchor: batches go in anchor
-								 * order, $3 = where the last batch ended */
+								 * order, $4 = where the last batch ended */
+	List	   *probes;			/* OIDs of foreign keys that can keep rows */
+	List	   *probe_nkeys;	/* int: key columns of each probe */
+	char	   *skipped_count_sql;	/* $3 as candidates: due rows left */
+	char	   *blocked_scan_sql;	/* $2 = after this ctid, $3 = limit: due
+									 * rows with the probes' key columns */
+	List	   *all_tags;		/* every tag (for the probes' hold tests) */
+	ItemPointerData *left_out;	/* rows found blocked: not candidates again */
+	int			nleft_out;
+	MemoryContext left_out_cxt;
 	Datum		resume_from;	/* of the anchor's (pass-by-value) type */
 	char	   *apply_sql;		/* delete: $2 = tid[]; update: $2 tid[], $3.. bool[] */
 	/* in every job statement $1 is the executor's token (see as_owner.c) */
@@ -166,6 +176,7 @@ typedef struct EnforceJob
 	/* the names the statements were built with, checked before each batch */
 	char	  **column_names;	/* per tag: the tagged column (NULL: table tag) */
 	char	  **anchor_names;	/* per tag: the anchor (or FK) column */
+	char	  **parent_names;	/* per tag: FK anchor's parent table, or NULL */
 	bool		changed;		/* a name no longer resolved when planning */
 } EnforceJob;
 
@@ -178,6 +189,8 @@ typedef struct RetentionJobResult
 	int64		blocked;
 	int64		batches;
 	int64		wal_bytes;
+	int64		kept;			/* rows a trigger kept (returned NULL) */
+	int64		skipped_locked; /* due rows left: another session held them */
 	const char *outcome;
 	const char *error_sqlstate;
 	const char *error;
@@ -193,6 +206,7 @@ typedef struct RetentionRunTotals
 	int64		batches;
 	int64		errors;
 	int64		wal_bytes;
+	int64		skipped_locked;
 	int			jobs;
 } RetentionRunTotals;
 
@@ -247,6 +261,7 @@ extern List *retention_plan_jobs(Oid only_relid, const char *only_category,
 								 List **invalid);
 extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
 											Datum *bound);
+extern bool retention_job_still_valid(EnforceJob *job, bool *dropped);
 
 /* deparse.c */
 extern void retention_raise_changed(void) pg_attribute_noreturn();
@@ -258,6 +273,10 @@ extern char *retention_deparse_due(RetentionTag *tag, TimestampTz now,
 								   Datum *cutoff, Datum *exact);
 extern char *retention_referenced_sql(Oid tagged_relid, List *tags,
 									  const RetentionHolds *holds);
+extern List *retention_referenced_probes(Oid tagged_relid, List *tags,
+										 const RetentionHolds *holds);
+extern char *retention_deparse_probe(Oid conoid, List *tags,
+									 const RetentionHolds *holds, Oid *conrelid);
 extern char *retention_held_sql(List *subject_columns,
 								const RetentionHolds *holds, const char *alias);
 extern char *retention_row_held_sql(Oid relid, List *tags,
@@ -302,6 +321,7 @@ extern const char *retention_error_in_words(int sqlerrcode);
 extern int64 retention_evidence_start_run(TimestampTz now, const char *origin);
 extern void retention_evidence_finish_run(int64 run_id, const char *status,
 										  const RetentionRunTotals *totals);
+extern void retention_evidence_skipped_run(TimestampTz now, const char *origin);
 extern int64 retention_evidence_start_job(int64 run_id, const EnforceJob *job);
 extern void retention_evidence_update_job(int64 action_id,
 										  const RetentionJobResult *result,
@@ -310,6 +330,7 @@ extern void retention_evidence_invalid_tag(int64 run_id, RetentionTag *tag);
 extern void retention_expire_evidence(TimestampTz now);
 
 /* enforce.c */
+extern int64 retention_count_blocked(EnforceJob *job, const RetentionHolds *holds);
 extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
 									   int budget_ms, bool nonatomic);
 

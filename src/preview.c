@@ -154,13 +154,11 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 	}
 	for (int t = 0; t < ntags; t++)
 		stats[t].held = held;
-	if (job->blocked_sql && !whole_hold)
+	if (job->blocked_scan_sql && !whole_hold)
 	{
-		int64		blocked;
+		/* each referencing table is read as its owner, never as this one's */
+		int64		blocked = retention_count_blocked(job, holds);
 
-		if (retention_execute_job_sql(job->blocked_sql, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)
-			elog(ERROR, "preview blocked count failed");
-		blocked = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		/* due all the same; shown beside, as of now */
 		for (int t = 0; t < ntags; t++)
 			stats[t].blocked = blocked;

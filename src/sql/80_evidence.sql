@@ -16,10 +16,11 @@ CREATE TABLE retention.run (
     batches           bigint NOT NULL DEFAULT 0,
     errors            bigint NOT NULL DEFAULT 0,
     wal_bytes         bigint NOT NULL DEFAULT 0,
-    rows_blocked      bigint NOT NULL DEFAULT 0
+    rows_blocked      bigint NOT NULL DEFAULT 0,
+    rows_skipped_locked bigint NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE retention.run IS
-    'Enforcement runs: origin (call, worker, pg_cron), the instant due times were computed for (as_of), status (running, completed, completed with errors, partial, interrupted) and totals. No personal data.';
+    'Enforcement runs: origin (call, worker, pg_cron), the instant due times were computed for (as_of), status (running, completed, completed with errors, partial, cancelled, interrupted, or "skipped: another run in progress" for a run that yielded to one in progress) and totals, including rows_skipped_locked (due rows left because another session held their row lock). No personal data.';
 CREATE INDEX run_finished_at ON retention.run (finished_at);
 
 CREATE TABLE retention.action_log (
@@ -41,10 +42,12 @@ CREATE TABLE retention.action_log (
     outcome          text NOT NULL DEFAULT 'running',
     error_sqlstate   text,
     error            text,
-    rows_blocked     bigint NOT NULL DEFAULT 0
+    rows_blocked     bigint NOT NULL DEFAULT 0,
+    rows_kept        bigint NOT NULL DEFAULT 0,
+    rows_skipped_locked bigint NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE retention.action_log IS
-    'One row per enforcement job: the tagged table, the relation acted on (the table or a partition), action (delete, anonymize), the columns, categories and methods, rows processed (deleted or updated) and values anonymized per column, rows held, rows blocked (due but still referenced by a foreign key that forbids the delete), batches, WAL bytes, start and end, outcome (done, held, partial, error, dropped/detached partition, interrupted) and, for errors, the SQLSTATE and a description in the extension''s own words. Never row values or identifiers.';
+    'One row per enforcement job: the tagged table, the relation acted on (the table or a partition), action (delete, anonymize), the columns, categories and methods, rows processed (deleted or updated) and values anonymized per column, rows held, rows blocked (due but still referenced by a foreign key that forbids the delete), batches, WAL bytes, start and end, outcome (done, held, partial, error, cancelled, dropped/detached partition, "skipped: relation changed since planning", "stopped: a trigger kept ..." with rows_kept the rows a trigger kept, interrupted), rows_skipped_locked (due rows left because another session held their row lock) and, for errors, the SQLSTATE and a description in the extension''s own words. Never row values or identifiers.';
 CREATE INDEX action_log_run ON retention.action_log (run_id);
 CREATE INDEX action_log_table ON retention.action_log (table_name, action_id);
 

@@ -256,7 +256,7 @@ COMMENT ON FUNCTION retention._lint_person_table(text) IS
 -- item lint cannot read is skipped: the tag's own validation reports it.
 CREATE FUNCTION retention._lint_anchor_items(relid oid, anchor text)
 RETURNS TABLE (item text, index_relid oid, cols name[], latest boolean)
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE ROWS 2
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -361,6 +361,10 @@ RETURNS TABLE (severity   text,
                hint       text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
+-- the catalog queries are small, but the function scans' default estimates
+-- make the plan look expensive enough for JIT, whose compilation then
+-- costs seconds
+SET jit = off
 AS $$
 WITH tags AS MATERIALIZED (
     SELECT t.table_name::oid AS relid, t.column_name, t.kind, t.category, t.anchor, t.action,
@@ -387,6 +391,15 @@ user_tables AS (
                           AND d.refclassid = 'pg_catalog.pg_extension'::pg_catalog.regclass
                           AND d.deptype = 'e')
 ),
+-- the columns of those tables, with the name term computed once each (and
+-- only for them: materialized, so that the planner cannot run the term
+-- function over every column of the catalogs first)
+user_columns AS MATERIALIZED (
+    SELECT u.relid, u.qualified, u.relname, a.attname, a.atttypid, a.atttypmod,
+           retention._lint_name_term(a.attname) AS term
+      FROM user_tables u
+      JOIN pg_catalog.pg_attribute a ON a.attrelid = u.relid AND a.attnum > 0 AND NOT a.attisdropped
+),
 -- columns that look like personal data, and why
 personal AS (
     SELECT u.relid, u.qualified, a.attname, m.term,
@@ -397,14 +410,14 @@ personal AS (
                                  'pg_catalog.macaddr'::pg_catalog.regtype, 'pg_catalog.macaddr8'::pg_catalog.regtype)
                 THEN pg_catalog.format('its type is %s', pg_catalog.format_type(a.atttypid, a.atttypmod))
                 ELSE pg_catalog.format('its name contains "%s"', m.term) END AS why
-      FROM user_tables u
-      JOIN pg_catalog.pg_attribute a ON a.attrelid = u.relid AND a.attnum > 0 AND NOT a.attisdropped
+      FROM user_columns u
+      CROSS JOIN LATERAL (SELECT u.attname, u.atttypid, u.atttypmod) a
+      CROSS JOIN LATERAL (SELECT u.term) m
       JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
       CROSS JOIN LATERAL (SELECT CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END AS oid) base
       JOIN pg_catalog.pg_type bt ON bt.oid = base.oid
       CROSS JOIN LATERAL (SELECT CASE WHEN bt.typcategory = 'A' THEN bt.typelem ELSE bt.oid END AS typ) eff
       JOIN pg_catalog.pg_type et ON et.oid = eff.typ
-      CROSS JOIN LATERAL (SELECT retention._lint_name_term(a.attname) AS term) m
      WHERE eff.typ IN ('pg_catalog.inet'::pg_catalog.regtype, 'pg_catalog.cidr'::pg_catalog.regtype,
                        'pg_catalog.macaddr'::pg_catalog.regtype, 'pg_catalog.macaddr8'::pg_catalog.regtype)
         OR (m.term IS NOT NULL
