@@ -4,19 +4,10 @@
 -- of a label may ever run as SQL.
 \set VERBOSITY default
 \set SHOW_CONTEXT never
--- try(sql): runs sql and returns 'ok', or the error as
--- "SQLSTATE: message", DETAIL and HINT (never CONTEXT: that holds line numbers).
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE m text; d text; h text; s text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT,
-                            d = PG_EXCEPTION_DETAIL, h = PG_EXCEPTION_HINT;
-    RETURN s || ': ' || m || coalesce(E'\nDETAIL: ' || nullif(d, ''), '')
-             || coalesce(E'\nHINT: ' || nullif(h, ''), '');
-END $$;                                                          -- ok
+-- try(sql): 'ok' or the error (test/sql/try.sql, shared by the pg_regress files)
+\set ECHO none
+\i test/sql/try.sql
+\set ECHO all
 \set regress_db :DBNAME
 
 SELECT name FROM retention.define_category('sec_rows', '1 year');                          -- ok

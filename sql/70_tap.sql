@@ -46,7 +46,7 @@ CREATE INDEX ON regress_tap.customer (created_at);               -- ok
 CREATE INDEX ON regress_tap.customer (email);                    -- ok
 CREATE TABLE regress_tap.message (
     id          integer PRIMARY KEY,
-    customer_id integer REFERENCES regress_tap.customer,
+    customer_id integer REFERENCES regress_tap.customer ON DELETE CASCADE,
     sent_at     timestamptz NOT NULL,
     phone       text,
     route       text

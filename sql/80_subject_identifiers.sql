@@ -14,17 +14,10 @@ SET client_encoding = 'UTF8';
 SET client_min_messages = warning;
 CREATE EXTENSION pg_retention;                                    -- ok
 RESET client_min_messages;
-CREATE FUNCTION pg_temp.try(sql text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE m text; d text; h text; s text;
-BEGIN
-    EXECUTE sql;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS s = RETURNED_SQLSTATE, m = MESSAGE_TEXT,
-                            d = PG_EXCEPTION_DETAIL, h = PG_EXCEPTION_HINT;
-    RETURN s || ': ' || m || coalesce(E'\nDETAIL: ' || nullif(d, ''), '')
-             || coalesce(E'\nHINT: ' || nullif(h, ''), '');
-END $$;                                                          -- ok
+-- try(sql): 'ok' or the error (test/sql/try.sql, shared by the pg_regress files)
+\set ECHO none
+\i test/sql/try.sql
+\set ECHO all
 
 --
 -- Normalization in a UTF-8 database: every form of an address gives one value

@@ -453,6 +453,42 @@ char *
 retention_deparse_probe(Oid conoid, List *tags, const RetentionHolds *holds,
 						Oid *conrelid)
 {
+	return retention_deparse_probe_in_run(conoid, tags, holds, conrelid, NIL);
+}
+
+/* The delete job of a run on rows of relid (a table or partition), or NULL. */
+static EnforceJob *
+delete_job_of(List *jobs, Oid relid)
+{
+	ListCell   *lc;
+
+	foreach(lc, jobs)
+	{
+		EnforceJob *job = lfirst(lc);
+
+		if (job->is_delete && !job->held && !job->changed &&
+			(job->tagged_relid == relid || job->relid == relid))
+			return job;
+	}
+	return NULL;
+}
+
+/*
+ * retention_deparse_probe_in_run
+ *
+ * retention_deparse_probe() for preview and status, which count what a
+ * whole run would leave: with the run's jobs given, a referencing row that
+ * a delete job of the same run removes first (it is due and not held: its
+ * job's where_due_all) does not keep a row through a NO ACTION / RESTRICT
+ * key, since jobs run children before parents.  One level: a referencing
+ * row that is itself kept by rows of a third table still counts as going.
+ * Runs, like every probe, as the referencing table's owner, which is who
+ * that table's own job runs as.
+ */
+char *
+retention_deparse_probe_in_run(Oid conoid, List *tags, const RetentionHolds *holds,
+							   Oid *conrelid, List *run_jobs)
+{
 	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
 	Form_pg_constraint con;
 	AttrNumber	conkey[INDEX_MAX_KEYS];
@@ -492,6 +528,14 @@ retention_deparse_probe(Oid conoid, List *tags, const RetentionHolds *holds,
 		appendStringInfo(&names, "v%d, ", k);
 		appendStringInfo(&cond, "%sk.v%d %s c.%s", k ? " AND " : "", k,
 						 operator_sql(pf_eq[k]), quote_identifier(col));
+	}
+	if (held == NULL && run_jobs != NIL)
+	{
+		EnforceJob *going = delete_job_of(run_jobs, *conrelid);
+
+		if (going)
+			held = psprintf("NOT EXISTS (SELECT 1 FROM (SELECT c.*) r WHERE %s)",
+							going->where_due_all);
 	}
 	return psprintf("SELECT k.i FROM ROWS FROM (%s) WITH ORDINALITY AS k(%si)"
 					" WHERE EXISTS (SELECT 1 FROM %s c WHERE %s%s%s)",
@@ -624,21 +668,6 @@ retention_anchor_sql(RetentionTag *tag)
 					retention_deparse_relation(tag->parent_relid),
 					retention_deparse_column(tag->parent_relid, tag->parent_key_attnum),
 					column);
-}
-
-/*
- * retention_anchor_instant_sql
- *
- * The anchor as an instant: a local (date, timestamp) anchor read in the
- * category's zone.
- */
-char *
-retention_anchor_instant_sql(RetentionTag *tag)
-{
-	if (tag->anchor_type == TIMESTAMPTZOID)
-		return retention_anchor_sql(tag);
-	return psprintf("pg_catalog.timezone(%s, %s::pg_catalog.timestamp)",
-					quote_literal_cstr(tag->category->rule.time_zone), retention_anchor_sql(tag));
 }
 
 /*

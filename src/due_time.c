@@ -26,6 +26,7 @@
 
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "common/int.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
@@ -60,14 +61,89 @@ zone_is_fixed(const char *zone)
 	return false;
 }
 
-static Timestamp
-local_boundary(Timestamp local, RetentionStarts starts)
+/*
+ * Due times later than this are "never due" (DT_NOEND): the result, or a
+ * step on the way to it, would leave the range of timestamptz, or come
+ * within a day of its end, where turning local time into an instant can
+ * overflow.  Likewise anchors earlier than a day after the start of the range
+ * are due since "always" (DT_NOBEGIN).
+ */
+#define LAST_DUE_TIME		(END_TIMESTAMP - USECS_PER_DAY)
+#define FIRST_ANCHOR_TIME	(MIN_TIMESTAMP + USECS_PER_DAY)
+
+/*
+ * local_plus_interval
+ *
+ * ts + span as timestamp_pl_interval() computes it (months on the calendar,
+ * clamped to the month's last day, then days, then time), but returns false
+ * instead of raising an error where the result leaves the range.
+ */
+static bool
+local_plus_interval(Timestamp ts, const Interval *span, Timestamp *result)
+{
+	if (TIMESTAMP_NOT_FINITE(ts))
+	{
+		*result = ts;
+		return true;
+	}
+	if (span->month != 0)
+	{
+		struct pg_tm tt,
+				   *tm = &tt;
+		fsec_t		fsec;
+
+		if (timestamp2tm(ts, NULL, tm, &fsec, NULL, NULL) != 0)
+			return false;
+		tm->tm_mon += span->month;
+		if (tm->tm_mon > MONTHS_PER_YEAR)
+		{
+			tm->tm_year += (tm->tm_mon - 1) / MONTHS_PER_YEAR;
+			tm->tm_mon = ((tm->tm_mon - 1) % MONTHS_PER_YEAR) + 1;
+		}
+		else if (tm->tm_mon < 1)
+		{
+			tm->tm_year += tm->tm_mon / MONTHS_PER_YEAR - 1;
+			tm->tm_mon = tm->tm_mon % MONTHS_PER_YEAR + MONTHS_PER_YEAR;
+		}
+		if (tm->tm_mday > day_tab[isleap(tm->tm_year)][tm->tm_mon - 1])
+			tm->tm_mday = day_tab[isleap(tm->tm_year)][tm->tm_mon - 1];
+		if (tm2timestamp(tm, fsec, NULL, &ts) != 0)
+			return false;
+	}
+	if (span->day != 0)
+	{
+		struct pg_tm tt,
+				   *tm = &tt;
+		fsec_t		fsec;
+		int			julian;
+
+		if (timestamp2tm(ts, NULL, tm, &fsec, NULL, NULL) != 0)
+			return false;
+		if (pg_add_s32_overflow(date2j(tm->tm_year, tm->tm_mon, tm->tm_mday),
+								span->day, &julian))
+			return false;
+		j2date(julian, &tm->tm_year, &tm->tm_mon, &tm->tm_mday);
+		if (tm2timestamp(tm, fsec, NULL, &ts) != 0)
+			return false;
+	}
+	if (pg_add_s64_overflow(ts, span->time, &ts) || !IS_VALID_TIMESTAMP(ts))
+		return false;
+	*result = ts;
+	return true;
+}
+
+/* The boundary of a local anchor; false where it is out of range. */
+static bool
+local_boundary(Timestamp local, RetentionStarts starts, Timestamp *result)
 {
 	const char *unit;
 	Interval	step;
 
 	if (starts == RETENTION_STARTS_EXACT)
-		return local;
+	{
+		*result = local;
+		return true;
+	}
 	memset(&step, 0, sizeof(step));
 	switch (starts)
 	{
@@ -87,9 +163,7 @@ local_boundary(Timestamp local, RetentionStarts starts)
 	local = DatumGetTimestamp(DirectFunctionCall2(timestamp_trunc,
 												  CStringGetTextDatum(unit),
 												  TimestampGetDatum(local)));
-	return DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
-												 TimestampGetDatum(local),
-												 IntervalPGetDatum(&step)));
+	return local_plus_interval(local, &step, result);
 }
 
 /* due time of a local (wall-clock) anchor, as an instant */
@@ -100,10 +174,12 @@ due_of_local(Timestamp local, const RetentionRule *rule)
 
 	if (TIMESTAMP_NOT_FINITE(local))
 		return local;
-	due = local_boundary(local, rule->starts);
-	due = DatumGetTimestamp(DirectFunctionCall2(timestamp_pl_interval,
-												TimestampGetDatum(due),
-												IntervalPGetDatum(&rule->period)));
+	if (local < FIRST_ANCHOR_TIME)
+		return DT_NOBEGIN;
+	if (!local_boundary(local, rule->starts, &due) ||
+		!local_plus_interval(due, &rule->period, &due) ||
+		due > LAST_DUE_TIME)
+		return DT_NOEND;
 	return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone,
 												   CStringGetTextDatum(rule->time_zone),
 												   TimestampGetDatum(due)));
@@ -113,17 +189,27 @@ due_of_local(Timestamp local, const RetentionRule *rule)
  * retention_due_time
  *
  * The instant an anchor value of the given type falls due under the rule.
+ * Never raises for a value PostgreSQL can store: a due time beyond the range
+ * of timestamptz (far-future anchors such as date '5874897-12-31', or
+ * 'infinity') is DT_NOEND, "never due"; an anchor at the very start of the
+ * range is DT_NOBEGIN, due since always.
  */
 TimestampTz
 retention_due_time(Datum anchor, Oid type, const RetentionRule *rule)
 {
 	Timestamp	local;
+	int			overflow = 0;
 
 	switch (type)
 	{
 		case TIMESTAMPTZOID:
 			if (TIMESTAMP_NOT_FINITE(DatumGetTimestampTz(anchor)))
 				return DatumGetTimestampTz(anchor);
+			/* the zone's offset is under a day: conversion stays in range */
+			if (DatumGetTimestampTz(anchor) > LAST_DUE_TIME)
+				return DT_NOEND;
+			if (DatumGetTimestampTz(anchor) < FIRST_ANCHOR_TIME)
+				return DT_NOBEGIN;
 			local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
 														  CStringGetTextDatum(rule->time_zone),
 														  anchor));
@@ -132,7 +218,12 @@ retention_due_time(Datum anchor, Oid type, const RetentionRule *rule)
 			local = DatumGetTimestamp(anchor);
 			break;
 		case DATEOID:
-			local = DatumGetTimestamp(DirectFunctionCall1(date_timestamp, anchor));
+			/* dates reach far beyond timestamps: 5874897 AD */
+			local = date2timestamp_opt_overflow(DatumGetDateADT(anchor), &overflow);
+			if (overflow > 0)
+				return DT_NOEND;
+			if (overflow < 0)
+				return DT_NOBEGIN;
 			break;
 		default:
 			elog(ERROR, "unexpected anchor type %u", type);
@@ -158,30 +249,38 @@ retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
 {
 	int64		lo,
 				hi,
+				top,
 				margin;
 
 	bool		clamps = rule->period.month != 0 &&
 		(rule->starts == RETENTION_STARTS_EXACT || rule->starts == RETENTION_STARTS_END_OF_DAY);
 	bool		dst = !zone_is_fixed(rule->time_zone);
 
-	/* bisection over the anchor's own integer representation */
+	/*
+	 * Bisection over the anchor's own integer representation, up to the end
+	 * of the type's range (hi itself is never evaluated: past the range,
+	 * where nothing is due), so that a preview far in the future counts far
+	 * anchors too.
+	 */
 	if (type == DATEOID)
 	{
 		lo = -2000000;			/* about 3500 BC: earlier than any anchor */
-		hi = 3000000;
+		hi = DATE_END_JULIAN - POSTGRES_EPOCH_JDATE;
 		margin = clamps ? CUTOFF_MARGIN_MONTHS_DAYS : dst ? CUTOFF_MARGIN_DST_DAYS : 0;
 	}
 	else
 	{
 		lo = INT64CONST(-200000000) * USECS_PER_SEC * 1000;
-		hi = INT64CONST(200000000) * USECS_PER_SEC * 1000;
+		hi = END_TIMESTAMP;
 		margin = clamps ? CUTOFF_MARGIN_MONTHS_USECS : dst ? CUTOFF_MARGIN_DST_USECS : 0;
 	}
 
 	/* invariant: due(lo) <= now < due(hi) (or lo is below any real anchor) */
-	while (hi - lo > 1)
+	top = hi - 1;
+	/* unsigned: hi - lo exceeds INT64_MAX for timestamps */
+	while ((uint64) hi - (uint64) lo > 1)
 	{
-		int64		mid = lo + (hi - lo) / 2;
+		int64		mid = lo + (int64) (((uint64) hi - (uint64) lo) / 2);
 		Datum		value = (type == DATEOID) ? DateADTGetDatum((DateADT) mid)
 			: Int64GetDatum(mid);
 
@@ -191,15 +290,16 @@ retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
 			hi = mid;
 	}
 	*cutoff = (type == DATEOID) ? DateADTGetDatum((DateADT) lo) : Int64GetDatum(lo);
+	/* the band stays inside the range */
 	if (type == DATEOID)
 	{
 		*safe = DateADTGetDatum((DateADT) (lo - margin));
-		*upper = DateADTGetDatum((DateADT) (lo + margin));
+		*upper = DateADTGetDatum((DateADT) Min(lo + margin, top));
 	}
 	else
 	{
 		*safe = Int64GetDatum(lo - margin);
-		*upper = Int64GetDatum(lo + margin);
+		*upper = Int64GetDatum(Min(lo + margin, top));
 	}
 }
 
@@ -228,7 +328,8 @@ retention_starts_from_name(const char *name)
  *                    starts text, time_zone text) RETURNS timestamptz
  *
  * When data anchored at that value falls due under that rule.  NULL anchor:
- * NULL (never due).
+ * NULL (never due); a due time beyond the range of timestamptz: 'infinity'
+ * (never due), never an error.
  */
 PG_FUNCTION_INFO_V1(retention_due_time_sql);
 
@@ -238,13 +339,16 @@ retention_due_time_sql(PG_FUNCTION_ARGS)
 	RetentionRule rule;
 	Oid			type = get_fn_expr_argtype(fcinfo->flinfo, 0);
 
+	static const char *const argnames[] = {"anchor", "period", "starts", "time_zone"};
+
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("period, starts and time_zone must not be NULL"),
-				 errhint("Pass a category's rule, e.g. from retention.category.")));
+	for (int i = 1; i < lengthof(argnames); i++)
+		if (PG_ARGISNULL(i))
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not be NULL", argnames[i]),
+					 errhint("Pass a category's rule (period, starts, time_zone), e.g. from retention.category.")));
 	rule.period = *PG_GETARG_INTERVAL_P(1);
 	rule.starts = retention_starts_from_name(text_to_cstring(PG_GETARG_TEXT_PP(2)));
 	rule.time_zone = text_to_cstring(PG_GETARG_TEXT_PP(3));

@@ -178,8 +178,8 @@ count_rows(EnforceJob *job, const char *sql)
  * of the candidates' key column c (0-based, in probe order).
  */
 static int64
-probe_candidates(EnforceJob *job, const RetentionHolds *holds, uint64 n, Datum **keys,
-				 bool **keynulls, Oid *keytypes, bool *blocked)
+probe_candidates(EnforceJob *job, const RetentionHolds *holds, List *run_jobs, uint64 n,
+				 Datum **keys, bool **keynulls, Oid *keytypes, bool *blocked)
 {
 	ListCell   *pc;
 	ListCell   *kc;
@@ -191,7 +191,7 @@ probe_candidates(EnforceJob *job, const RetentionHolds *holds, uint64 n, Datum *
 		Oid			conoid = lfirst_oid(pc);
 		int			nkeys = lfirst_int(kc);
 		Oid			conrelid = InvalidOid;
-		char	   *sql = retention_deparse_probe(conoid, job->all_tags, holds, &conrelid);
+		char	   *sql = retention_deparse_probe_in_run(conoid, job->all_tags, holds, &conrelid, run_jobs);
 		Oid		   *types = palloc(sizeof(Oid) * nkeys);
 		Datum	   *args = palloc(sizeof(Datum) * nkeys);
 		int			nestlevel;
@@ -205,7 +205,7 @@ probe_candidates(EnforceJob *job, const RetentionHolds *holds, uint64 n, Datum *
 		}
 		/* lock the referencing table first, then read its name as it is now */
 		LockRelationOid(conrelid, AccessShareLock);
-		sql = retention_deparse_probe(conoid, job->all_tags, holds, &conrelid);
+		sql = retention_deparse_probe_in_run(conoid, job->all_tags, holds, &conrelid, run_jobs);
 		if (sql == NULL)
 		{
 			col += nkeys;
@@ -261,11 +261,13 @@ probe_candidates(EnforceJob *job, const RetentionHolds *holds, uint64 n, Datum *
  *
  * How many due rows of a delete job are still referenced, as preview and
  * status report it: the due rows are read in chunks (not locked) and each
- * referencing table is probed as its owner, like a batch does.  Call as the
- * job's owner with the executor active.
+ * referencing table is probed as its owner, like a batch does.  With the
+ * run's jobs (run_jobs), a referencing row that the run deletes first does
+ * not count (see retention_deparse_probe_in_run).  Call as the job's owner
+ * with the executor active.
  */
 int64
-retention_count_blocked(EnforceJob *job, const RetentionHolds *holds)
+retention_count_blocked(EnforceJob *job, const RetentionHolds *holds, List *run_jobs)
 {
 	ItemPointerData after;
 	int			nkeycols = 0;
@@ -307,7 +309,7 @@ retention_count_blocked(EnforceJob *job, const RetentionHolds *holds)
 		}
 		after = *((ItemPointer) DatumGetPointer(SPI_getbinval(rows->vals[n - 1], rows->tupdesc, 1, &isnull)));
 		blocked = palloc0(sizeof(bool) * n);
-		total += probe_candidates(job, holds, n, keys, keynulls, keytypes, blocked);
+		total += probe_candidates(job, holds, run_jobs, n, keys, keynulls, keytypes, blocked);
 		if (n < BLOCKED_CHUNK)
 			break;
 	}
@@ -417,7 +419,7 @@ run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
 	/* which candidates are still referenced: asked of each referencing table's owner */
 	if (job->probes != NIL)
 	{
-		delta->blocked = probe_candidates(job, &run->holds, n, keys, keynulls, keytypes, blocked);
+		delta->blocked = probe_candidates(job, &run->holds, NIL, n, keys, keynulls, keytypes, blocked);
 		if (delta->blocked > 0)
 		{
 			delta->new_left_out = palloc(sizeof(ItemPointerData) * delta->blocked);

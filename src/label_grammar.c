@@ -423,6 +423,39 @@ retention_parse_label(const char *text, RetentionLabel *label,
 	return true;
 }
 
+/* The anchor of a label as written after "anchor=", canonical. */
+static void
+append_anchor(StringInfo buf, const RetentionLabel *label)
+{
+	appendStringInfoString(buf, quote_identifier(label->anchor_column));
+	if (label->anchor_via_fk)
+	{
+		appendStringInfoString(buf, "->");
+		if (label->anchor_schema)
+			appendStringInfo(buf, "%s.", quote_identifier(label->anchor_schema));
+		appendStringInfo(buf, "%s.%s", quote_identifier(label->anchor_table),
+						 quote_identifier(label->anchor_parent_column));
+	}
+}
+
+/*
+ * retention_anchor_to_text
+ *
+ * The anchor of a label alone, canonical, as retention.tags shows it: the
+ * value of the anchor key and nothing of the other keys.  The label must
+ * have an anchor.
+ */
+char *
+retention_anchor_to_text(const RetentionLabel *label)
+{
+	StringInfoData buf;
+
+	Assert(label->anchor_column != NULL);
+	initStringInfo(&buf);
+	append_anchor(&buf, label);
+	return buf.data;
+}
+
 /*
  * retention_label_to_text
  *
@@ -439,15 +472,8 @@ retention_label_to_text(const RetentionLabel *label)
 		appendStringInfo(&buf, " category=%s", quote_identifier(label->category));
 	if (label->anchor_column)
 	{
-		appendStringInfo(&buf, " anchor=%s", quote_identifier(label->anchor_column));
-		if (label->anchor_via_fk)
-		{
-			appendStringInfoString(&buf, "->");
-			if (label->anchor_schema)
-				appendStringInfo(&buf, "%s.", quote_identifier(label->anchor_schema));
-			appendStringInfo(&buf, "%s.%s", quote_identifier(label->anchor_table),
-							 quote_identifier(label->anchor_parent_column));
-		}
+		appendStringInfoString(&buf, " anchor=");
+		append_anchor(&buf, label);
 	}
 	if (label->action != RETENTION_ACTION_NONE)
 		appendStringInfo(&buf, " action=%s", retention_action_name(label->action));

@@ -214,6 +214,7 @@ typedef struct RetentionRunTotals
 extern bool retention_parse_label(const char *text, RetentionLabel *label,
 								  RetentionProblem *problem);
 extern char *retention_label_to_text(const RetentionLabel *label);
+extern char *retention_anchor_to_text(const RetentionLabel *label);
 extern const char *retention_action_name(RetentionAction action);
 extern RetentionAction retention_action_from_name(const char *name);
 
@@ -277,6 +278,9 @@ extern List *retention_referenced_probes(Oid tagged_relid, List *tags,
 										 const RetentionHolds *holds);
 extern char *retention_deparse_probe(Oid conoid, List *tags,
 									 const RetentionHolds *holds, Oid *conrelid);
+extern char *retention_deparse_probe_in_run(Oid conoid, List *tags,
+											const RetentionHolds *holds,
+											Oid *conrelid, List *run_jobs);
 extern char *retention_held_sql(List *subject_columns,
 								const RetentionHolds *holds, const char *alias);
 extern char *retention_row_held_sql(Oid relid, List *tags,
@@ -285,7 +289,6 @@ extern char *retention_row_held_sql(Oid relid, List *tags,
 extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
 											char **pending);
 extern char *retention_anchor_sql(RetentionTag *tag);
-extern char *retention_anchor_instant_sql(RetentionTag *tag);
 extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 								  const RetentionHolds *holds, TimestampTz now,
 								  List *all_tags);
@@ -330,7 +333,8 @@ extern void retention_evidence_invalid_tag(int64 run_id, RetentionTag *tag);
 extern void retention_expire_evidence(TimestampTz now);
 
 /* enforce.c */
-extern int64 retention_count_blocked(EnforceJob *job, const RetentionHolds *holds);
+extern int64 retention_count_blocked(EnforceJob *job, const RetentionHolds *holds,
+									 List *run_jobs);
 extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
 									   int budget_ms, bool nonatomic);
 
@@ -359,6 +363,7 @@ extern void retention_set_problem(RetentionProblem *problem, int sqlerrcode,
 
 /* tag_catalog.c */
 extern List *retention_read_tags(bool resolve, bool check_references);
+extern Datum retention_name_datum(const char *str);
 
 /* label_provider.c */
 extern void retention_register_label_provider(void);

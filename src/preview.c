@@ -73,25 +73,33 @@ index_leads_with(Oid relid, AttrNumber attnum)
 bool
 retention_anchor_indexed(RetentionTag *tag, Oid relid)
 {
+	char	   *anchor;
+
 	if (OidIsValid(tag->fk_conoid))
 		return index_leads_with(tag->parent_relid, tag->parent_attnum);
-	return index_leads_with(relid, get_attnum(relid, retention_live_attname(tag->relid, tag->anchor_attnum)));
+	anchor = retention_live_attname(tag->relid, tag->anchor_attnum);
+	if (anchor == NULL)
+		return false;			/* dropped since the tag was read */
+	return index_leads_with(relid, get_attnum(relid, anchor));
 }
 
 typedef struct TagStats
 {
-	int64		due;
+	int64		due;			/* due, not held (blocked ones included) */
 	int64		held;
-	int64		blocked;
+	int64		blocked;		/* of due: left by this run, still referenced */
 	bool		oldest_null;
-	TimestampTz oldest;
+	TimestampTz oldest;			/* due time of the earliest due anchor */
 	bool		next_null;
 	TimestampTz next;
 } TagStats;
 
-/* Counts one job as its owner; fills stats[] per tag. */
+/*
+ * Counts one job as its owner; fills stats[] per tag.  jobs are the whole
+ * run's: a referencing row that one of them deletes first does not block.
+ */
 static void
-count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
+count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_hold,
 		  bool with_times, TagStats *stats)
 {
 	int			ntags = list_length(job->tags);
@@ -113,7 +121,7 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 
 		appendStringInfo(&sql, ", pg_catalog.count(*) FILTER (WHERE %s)", cond);
 		if (with_times)
-			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", retention_anchor_instant_sql(tag), cond);
+			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", retention_anchor_sql(tag), cond);
 	}
 	appendStringInfo(&sql, " FROM ONLY %s r WHERE %s", job->relation_name,
 					 whole_hold ? "true" : job->where_due_all);
@@ -132,10 +140,13 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 		stats[t].next_null = true;
 		if (with_times)
 		{
+			RetentionTag *tag = list_nth(job->tags, t);
+
+			/* overdue since the due time of its earliest anchor */
 			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col + 1, &isnull);
 			stats[t].oldest_null = isnull;
 			if (!isnull)
-				stats[t].oldest = DatumGetTimestampTz(d);
+				stats[t].oldest = retention_due_time(d, tag->anchor_type, &tag->category->rule);
 		}
 	}
 	if (whole_hold)
@@ -157,11 +168,10 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 	if (job->blocked_scan_sql && !whole_hold)
 	{
 		/* each referencing table is read as its owner, never as this one's */
-		int64		blocked = retention_count_blocked(job, holds);
+		int64		blocked = retention_count_blocked(job, holds, jobs);
 
-		/* due all the same; shown beside, as of now */
 		for (int t = 0; t < ntags; t++)
-			stats[t].blocked = blocked;
+			stats[t].blocked = Min(blocked, stats[t].due);
 	}
 
 	/* next due: the smallest anchor that is not due yet */
@@ -185,7 +195,8 @@ count_job(EnforceJob *job, const RetentionHolds *holds, bool whole_hold,
 			if (!isnull)
 			{
 				stats[t].next = retention_due_time(d, tag->anchor_type, &tag->category->rule);
-				stats[t].next_null = false;
+				/* beyond the range of timestamptz: never due */
+				stats[t].next_null = TIMESTAMP_IS_NOEND(stats[t].next);
 			}
 		}
 	}
@@ -209,9 +220,11 @@ cutoff_text(RetentionTag *tag, Datum cutoff)
  *
  * retention._tag_stats(as_of timestamptz, with_times boolean) RETURNS SETOF
  * record: per tag and relation (table or partition), what enforcement as of
- * as_of would process, what holds keep, the anchor cutoff, whether an index
- * serves it, and with with_times the oldest due anchor and the next due
- * time.  Changes nothing.
+ * as_of would process (rows_due), leave because rows that stay still
+ * reference them (rows_blocked) and leave for a hold (rows_held) -- three
+ * disjoint counts --, the anchor cutoff, whether an index serves it, and
+ * with with_times the due time of the earliest due anchor (oldest_due) and
+ * the next due time (NULL: nothing will fall due).  Changes nothing.
  */
 PG_FUNCTION_INFO_V1(retention_tag_stats);
 
@@ -255,7 +268,7 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 		BeginInternalSubTransaction(NULL);
 		PG_TRY();
 		{
-			count_job(job, &holds, whole_hold, with_times, stats);
+			count_job(job, jobs, &holds, whole_hold, with_times, stats);
 			ReleaseCurrentSubTransaction();
 		}
 		PG_CATCH();
@@ -285,13 +298,13 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 			values[0] = ObjectIdGetDatum(job->tagged_relid);
 			values[1] = ObjectIdGetDatum(job->relid);
 			if (attname)
-				values[2] = CStringGetDatum(attname);
+				values[2] = retention_name_datum(attname);
 			else
 				nulls[2] = true;
 			values[3] = CStringGetTextDatum(tag->category->name);
 			values[4] = CStringGetTextDatum(retention_action_name(tag->action));
 			values[5] = CStringGetTextDatum(cutoff_text(tag, job->exact_cutoffs[t]));
-			values[6] = Int64GetDatum(stats[t].due);
+			values[6] = Int64GetDatum(stats[t].due - stats[t].blocked);
 			values[7] = Int64GetDatum(stats[t].held);
 			values[8] = BoolGetDatum(retention_anchor_indexed(tag, job->relid));
 			values[9] = TimestampTzGetDatum(stats[t].oldest);

@@ -96,6 +96,23 @@ retention_read_tags(bool resolve, bool check_references)
 }
 
 /*
+ * retention_name_datum
+ *
+ * A Datum of type name holding str (a catalog name, so shorter than
+ * NAMEDATALEN).  A name is a fixed-length NAMEDATALEN-byte type: handing out
+ * a shorter palloc'd cstring as one makes every copy of the tuple read past
+ * the end of the string, so every name column is built here.
+ */
+Datum
+retention_name_datum(const char *str)
+{
+	Name		name = (Name) palloc0(sizeof(NameData));
+
+	namestrcpy(name, str);
+	return NameGetDatum(name);
+}
+
+/*
  * retention_tag_rows
  *
  * retention._tag_rows() RETURNS SETOF record: one row per tag, resolved,
@@ -131,7 +148,7 @@ retention_tag_rows(PG_FUNCTION_ARGS)
 		nulls[0] = false;
 		if (attname)
 		{
-			values[1] = CStringGetDatum(attname);
+			values[1] = retention_name_datum(attname);
 			nulls[1] = false;
 		}
 		values[2] = CStringGetTextDatum(tag->label_text);
@@ -146,16 +163,7 @@ retention_tag_rows(PG_FUNCTION_ARGS)
 		}
 		if (l->anchor_column)
 		{
-			RetentionLabel anchor_only = {0};
-
-			anchor_only = *l;
-			anchor_only.category = NULL;
-			anchor_only.action = RETENTION_ACTION_NONE;
-			anchor_only.subject = NULL;
-			anchor_only.keep = -1;
-			anchor_only.bucket = 0;
-			/* "anchor=" is 7 bytes: show just the anchor expression */
-			values[5] = CStringGetTextDatum(retention_label_to_text(&anchor_only) + 7);
+			values[5] = CStringGetTextDatum(retention_anchor_to_text(l));
 			nulls[5] = false;
 		}
 		if (OidIsValid(tag->parent_relid))

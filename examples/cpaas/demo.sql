@@ -51,7 +51,7 @@ SELECT retention.place_hold('Case 2026-117: preserve all support records', categ
 \echo '=== 5. Status before enforcement (retention.status): what is overdue per tag'
 SELECT table_name, coalesce(column_name, '(row)') AS "column", category, action,
        rows_overdue AS overdue, rows_held AS held, rows_blocked AS blocked,
-       date_trunc('day', oldest_overdue_age) AS "oldest overdue by", next_due::date AS "next due", index_serves AS indexed
+       date_trunc('day', oldest_overdue_for) AS "oldest overdue for", next_due::date AS "next due", index_serves AS indexed
   FROM retention.status ORDER BY 1, 2;
 
 \echo

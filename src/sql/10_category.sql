@@ -23,7 +23,7 @@ CREATE TABLE retention.category (
 COMMENT ON TABLE retention.category IS
     'Retention categories: one retention rule (period counted from a calendar boundary of the anchor, in a time zone; default action at expiry) and the facts owed to data subjects. Change with retention.define_category / alter_category / drop_category.';
 COMMENT ON COLUMN retention.category.name IS 'Category name, as written in tags (category=name): lower-case letters, digits and _.';
-COMMENT ON COLUMN retention.category.period IS 'How long data is kept after the boundary; zero means "due at the boundary itself".';
+COMMENT ON COLUMN retention.category.period IS 'How long data is kept after the boundary: from zero ("due at the boundary itself") to 1000 years.';
 COMMENT ON COLUMN retention.category.starts IS 'Where the period starts relative to the anchor: exact, end_of_day, end_of_month or end_of_year (in time_zone).';
 COMMENT ON COLUMN retention.category.action IS 'Default action of tags of this category: delete (table tags) or nullify, default, hash, mask, generalize (column tags).';
 COMMENT ON COLUMN retention.category.description IS 'What data this is, in words a data subject understands.';
@@ -46,8 +46,16 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     given_zone text := NEW.time_zone;
+    missing text := CASE WHEN NEW.name IS NULL THEN 'name' WHEN NEW.period IS NULL THEN 'period'
+                         WHEN NEW.starts IS NULL THEN 'starts' WHEN NEW.action IS NULL THEN 'action'
+                         WHEN NEW.time_zone IS NULL THEN 'time_zone' END;
 BEGIN
-    IF NEW.name IS NULL OR NEW.name !~ '^[a-z_][a-z0-9_]{0,62}$' THEN
+    IF missing IS NOT NULL THEN
+        RAISE EXCEPTION '% of a retention category must not be NULL', missing
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Give name and period; starts, action and time_zone have defaults (exact, delete, UTC) when omitted.';
+    END IF;
+    IF NEW.name !~ '^[a-z_][a-z0-9_]{0,62}$' THEN
         RAISE EXCEPTION 'invalid category name "%"', NEW.name
             USING ERRCODE = 'invalid_name',
                   HINT = 'Use 1 to 63 lower-case letters, digits and underscores, starting with a letter or underscore.';
@@ -60,6 +68,14 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   DETAIL = format('The period is %s; no part of it may be negative.', coalesce(NEW.period::text, 'NULL')),
                   HINT = 'Give a positive interval such as ''12 months'' or ''7 years'', or ''0'' for data due at its boundary.';
+    END IF;
+    -- bounded so that due times stay representable (later ones count as
+    -- never due); extract(epoch) counts a year as 365.25 days
+    IF extract(epoch FROM NEW.period) > extract(epoch FROM interval '1000 years') THEN
+        RAISE EXCEPTION 'retention period of category "%" is too long', NEW.name
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The period is %s; the longest period allowed is 1000 years.', NEW.period),
+                  HINT = 'Give a period of at most 1000 years. Data that is never due needs no retention tag.';
     END IF;
     IF NEW.starts IS NULL OR NEW.starts <> ALL (ARRAY['exact', 'end_of_day', 'end_of_month', 'end_of_year']) THEN
         RAISE EXCEPTION 'invalid boundary "%" for category "%"', NEW.starts, NEW.name
@@ -184,6 +200,11 @@ AS $$
 DECLARE
     result retention.category;
 BEGIN
+    IF alter_category.name IS NULL THEN
+        RAISE EXCEPTION 'name must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the name of the category to change.';
+    END IF;
     IF alter_category.new_name IS NOT NULL AND alter_category.new_name <> alter_category.name
        AND EXISTS (SELECT 1 FROM retention.category c WHERE c.name = alter_category.new_name) THEN
         RAISE EXCEPTION 'retention category "%" already exists', alter_category.new_name
@@ -221,6 +242,11 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    IF drop_category.name IS NULL THEN
+        RAISE EXCEPTION 'name must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the name of the category to drop.';
+    END IF;
     DELETE FROM retention.category c WHERE c.name = drop_category.name;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'retention category "%" does not exist', drop_category.name

@@ -37,6 +37,11 @@ AS $$
 DECLARE
     label text;
 BEGIN
+    IF tag_table.table_name IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN tag_table.table_name IS NULL THEN 'table_name' ELSE 'column_name' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the table to tag.';
+    END IF;
     PERFORM retention._load();
     label := ltrim(retention._label_word('category', quote_ident(tag_table.category))
                 || retention._label_word('anchor', tag_table.anchor)
@@ -64,6 +69,11 @@ AS $$
 DECLARE
     label text;
 BEGIN
+    IF tag_column.table_name IS NULL OR tag_column.column_name IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN tag_column.table_name IS NULL THEN 'table_name' ELSE 'column_name' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the table and the column to tag.';
+    END IF;
     PERFORM retention._load();
     label := ltrim(retention._label_word('category', quote_ident(tag_column.category))
                 || retention._label_word('anchor', tag_column.anchor)
@@ -87,6 +97,11 @@ AS $$
 DECLARE
     had_tag boolean;
 BEGIN
+    IF untag.table_name IS NULL THEN
+        RAISE EXCEPTION '% must not be NULL', CASE WHEN untag.table_name IS NULL THEN 'table_name' ELSE 'column_name' END
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the table, and the column or NULL for the table''s own tag.';
+    END IF;
     PERFORM retention._load();
     IF untag.column_name IS NOT NULL AND NOT EXISTS (
         SELECT 1 FROM pg_catalog.pg_attribute a

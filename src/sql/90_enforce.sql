@@ -23,7 +23,7 @@ CREATE FUNCTION retention._tag_stats(
     OUT rows_due      bigint,
     OUT rows_held     bigint,
     OUT index_serves  boolean,
-    OUT oldest_due_anchor timestamptz,
+    OUT oldest_due    timestamptz,
     OUT next_due      timestamptz,
     OUT note          text,
     OUT rows_blocked  bigint)
@@ -31,7 +31,7 @@ RETURNS SETOF record
 LANGUAGE C STABLE STRICT
 AS 'MODULE_PATHNAME', 'retention_tag_stats';
 COMMENT ON FUNCTION retention._tag_stats(timestamptz, boolean) IS
-    'Internal: per tag and relation, what enforcement as of as_of would process. Use retention.preview() or retention.status.';
+    'Internal: per tag and relation, what enforcement as of as_of would process (rows_due), leave because still referenced (rows_blocked) or keep for a legal hold (rows_held), and with with_times the due time of the earliest due anchor (oldest_due) and the next due time. Use retention.preview() or retention.status.';
 REVOKE ALL ON FUNCTION retention._tag_stats(timestamptz, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retention._tag_stats(timestamptz, boolean) TO retention_admin;
 
@@ -57,7 +57,7 @@ AS $$
      ORDER BY s.table_name::text, s.column_name NULLS FIRST
 $$;
 COMMENT ON FUNCTION retention.preview(timestamptz) IS
-    'What enforcement would do at as_of (now, or a future instant), without changing data: per tag, the rows (table tags) or values (column tags) it would delete or anonymize, the rows a legal hold keeps, the rows still referenced by a foreign key that forbids their deletion (rows_blocked), the anchor cutoff (anchors up to it are due), and whether an index serves the due predicate. Members of retention_admin only.';
+    'What enforcement would do at as_of (now, or a future instant), without changing data: per tag, the rows (table tags) or values (column tags) it would delete or anonymize (rows_due), the due rows it would leave because rows that stay still reference them through a foreign key that forbids their deletion (rows_blocked; rows whose referencing rows go in the same run are not blocked), the due rows a legal hold keeps (rows_held), the anchor cutoff (anchors up to it are due), and whether an index serves the due predicate. The three counts are disjoint. Members of retention_admin only.';
 REVOKE ALL ON FUNCTION retention.preview(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retention.preview(timestamptz) TO retention_admin;
 
@@ -69,14 +69,14 @@ WITH stats AS (
              WHERE c.oid OPERATOR(pg_catalog.=) s.table_name) AS qualified_name,
            s.column_name, s.category, s.action,
            sum(s.rows_due)::bigint AS rows_overdue, sum(s.rows_held)::bigint AS rows_held,
-           min(s.oldest_due_anchor) AS oldest_overdue_anchor,
+           min(s.oldest_due) AS oldest_due,
            min(s.next_due) AS next_due, bool_and(s.index_serves) AS index_serves,
            string_agg(DISTINCT s.note, '; ') AS note, sum(s.rows_blocked)::bigint AS rows_blocked
       FROM retention._tag_stats(pg_catalog.now(), true) s
      GROUP BY s.table_name, 2, s.column_name, s.category, s.action)
 SELECT st.table_name, st.column_name, st.category, st.action,
        st.rows_overdue, st.rows_held,
-       pg_catalog.now() OPERATOR(pg_catalog.-) st.oldest_overdue_anchor AS oldest_overdue_age,
+       pg_catalog.now() OPERATOR(pg_catalog.-) st.oldest_due AS oldest_overdue_for,
        st.next_due, st.index_serves,
        last.finished_at AS last_run,
        last.outcome AS last_outcome,
@@ -97,8 +97,21 @@ SELECT st.table_name, st.column_name, st.category, st.action,
            AND a.outcome OPERATOR(pg_catalog.=) 'error'
            AND (CASE WHEN st.column_name IS NULL THEN a.action OPERATOR(pg_catalog.=) 'delete'
                      ELSE st.column_name::text OPERATOR(pg_catalog.=) ANY (a.columns) END)
-         ORDER BY a.action_id DESC LIMIT 1) err ON true;
+         ORDER BY a.action_id DESC LIMIT 1) err ON true
+UNION ALL
+-- foreign-table partitions of tagged tables: enforcement never reaches them
+SELECT t.table_name, t.column_name, t.category, t.action,
+       NULL::bigint, NULL::bigint, NULL::interval, NULL::timestamptz, NULL::boolean,
+       NULL::timestamptz, NULL::text, NULL::timestamptz, NULL::text,
+       pg_catalog.format('not enforced: partition %I.%I is a foreign table', n.nspname, c.relname) COLLATE "default",
+       NULL::bigint
+  FROM retention.tags t
+ CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.table_name) pt
+  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) pt.relid
+  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+ WHERE t.valid AND t.kind OPERATOR(pg_catalog.=) ANY (ARRAY['table', 'column'])
+   AND c.relkind OPERATOR(pg_catalog.=) 'f';
 COMMENT ON VIEW retention.status IS
-    'Per tag: rows (or values) overdue now, rows under legal hold, rows blocked (due, but still referenced by a foreign key that forbids the delete), age of the oldest overdue anchor, the next due time, whether an index serves the anchor, the last enforcement of the tag and its outcome, and the last error (SQLSTATE and description). Members of retention_admin only.';
+    'Per tag: rows (or values) overdue now that the next run would process (rows_overdue), due rows under legal hold (rows_held), due rows the run would leave because rows that stay still reference them through a foreign key that forbids the delete (rows_blocked), how long the oldest due row (blocked ones included) has been overdue (oldest_overdue_for: now minus its due time), the next due time (NULL: nothing will fall due), whether an index serves the anchor, the last enforcement of the tag and its outcome, and the last error (SQLSTATE and description). A foreign-table partition of a tagged table, which enforcement never reaches, has a row of its own whose note says so. Members of retention_admin only.';
 REVOKE ALL ON retention.status FROM PUBLIC;
 GRANT SELECT ON retention.status TO retention_admin;

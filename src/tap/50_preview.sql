@@ -34,7 +34,7 @@ BEGIN
         RETURN @extschema@._retention_tap_ok(false, descr, format('    Column %s does not exist', object));
     END IF;
     BEGIN
-        SELECT pv.rows_due, pv.rows_held, pv.anchor_cutoff, pv.category, pv.action, pv.note INTO p
+        SELECT pv.rows_due, pv.rows_held, pv.rows_blocked, pv.anchor_cutoff, pv.category, pv.action, pv.note INTO p
           FROM retention.preview(as_of) pv
          WHERE pv.table_name OPERATOR(pg_catalog.=) _retention_tap_would_process.table_name
            AND pv.column_name IS NOT DISTINCT FROM _retention_tap_would_process.column_name;
@@ -64,6 +64,9 @@ BEGIN
         || CASE WHEN p.rows_held OPERATOR(pg_catalog.>) 0
                 THEN format(E'\n    %s %s kept by a legal hold', p.rows_held,
                             CASE WHEN p.rows_held = 1 THEN 'row is' ELSE 'rows are' END) ELSE '' END
+        || CASE WHEN p.rows_blocked OPERATOR(pg_catalog.>) 0
+                THEN format(E'\n    %s more %s due but blocked: still referenced by rows that stay (foreign key)',
+                            p.rows_blocked, CASE WHEN p.rows_blocked = 1 THEN 'row is' ELSE 'rows are' END) ELSE '' END
         || coalesce(E'\n    Note: ' || p.note, ''));
 END
 $$;
@@ -78,7 +81,7 @@ AS $$
     SELECT @extschema@._retention_tap_would_process(table_name, NULL, as_of, expected, description)
 $$;
 COMMENT ON FUNCTION @extschema@.retention_would_process(regclass, timestamptz, bigint, text) IS
-    'pgTAP: ok if enforcement at as_of (now or a future instant) would delete expected rows of the table through its table tag, as retention.preview(as_of) counts them (held rows and rows with a NULL anchor are not counted). Members of retention_admin only (as preview).';
+    'pgTAP: ok if enforcement at as_of (now or a future instant) would delete expected rows of the table through its table tag, as retention.preview(as_of) counts them (held rows, blocked rows -- still referenced by rows that stay -- and rows with a NULL anchor are not counted). Members of retention_admin only (as preview).';
 
 CREATE FUNCTION @extschema@.retention_would_process(table_name text, as_of timestamptz, expected bigint,
                                                     description text DEFAULT NULL)

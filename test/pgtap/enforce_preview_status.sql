@@ -1,7 +1,7 @@
 -- retention.preview() and retention.status against what CALL
 -- retention.enforce() then does: per-tag counts, a preview at a future
 -- instant (more due, nothing changed), index_serves, status columns
--- (rows_overdue, rows_held, oldest_overdue_age, next_due, last_run,
+-- (rows_overdue, rows_held, oldest_overdue_for, next_due, last_run,
 -- last_outcome, last_error), a tag whose batch fails, a tag that does not
 -- resolve (reported, never enforced), and runs limited to one table or one
 -- category.
@@ -125,10 +125,10 @@ SELECT results_eq(
     $$SELECT table_name::text, (column_name::text COLLATE "default"), rows_due, rows_held FROM p_now ORDER BY 1, 2 NULLS FIRST$$,
     'status: rows_overdue and rows_held are preview(now())''s numbers');
 SELECT is(
-    (SELECT oldest_overdue_age FROM p_status0 WHERE table_name = 'p_del'::regclass),
-    now() - (SELECT min(at) FROM p_del
+    (SELECT oldest_overdue_for FROM p_status0 WHERE table_name = 'p_del'::regclass),
+    now() - (SELECT min(retention.due_time(at, '30 days', 'exact', 'UTC')) FROM p_del
               WHERE retention.due_time(at, '30 days', 'exact', 'UTC') <= now() AND email <> 'user1@example.com'),
-    'status: oldest_overdue_age is the age of the oldest overdue anchor not under a hold');
+    'status: oldest_overdue_for is how long the oldest overdue row not under a hold has been overdue (now minus its due time)');
 SELECT is(
     (SELECT next_due FROM p_status0 WHERE table_name = 'p_del'::regclass),
     (SELECT retention.due_time(min(at), '30 days', 'exact', 'UTC') FROM p_del

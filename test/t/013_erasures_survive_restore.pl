@@ -82,7 +82,7 @@ my $ledger = $old->safe_psql('shop', 'SELECT retention.erasure_ledger()');
 like($ledger, qr/"format": "pg_retention erasure ledger"/, 'the ledger says what it is');
 my @hashes = $ledger =~ /"hash": "([0-9a-f]{64})"/g;
 is(scalar(@hashes), 3, 'the ledger holds the three identifiers erased');
-unlike($ledger, qr/ana|carl|bob|dora|385/i, 'the ledger names no one in clear');
+unlike($ledger, qr/ana|carl|bob|dora|\+385|91 [1-4]{3}/i, 'the ledger names no one in clear');
 
 # The OLD backup restored into a NEW cluster.
 my $new = new_node('new');
@@ -142,7 +142,7 @@ is( $new->safe_psql(
 foreach my $node ($old, $new)
 {
 	my $log = $node->safe_psql('shop', 'SELECT r::text FROM retention.dsr_request r');
-	unlike($log, qr/ana|carl|385/i, $node->name . ': the request log names no one in clear');
+	unlike($log, qr/ana|carl|\+385|91 [1-4]{3}/i, $node->name . ': the request log names no one in clear');
 	unlike(slurp_file($node->logfile), qr/ana\@|carl\@|91 333|91333/,
 		$node->name . ': the server log names no one in clear');
 }

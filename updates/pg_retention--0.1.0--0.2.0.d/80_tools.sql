@@ -15,9 +15,9 @@ ALTER TABLE retention.lint_exception
     ADD CONSTRAINT lint_exception_check_known CHECK (check_name OPERATOR(pg_catalog.=) ANY (ARRAY[
         'untagged_personal_data', 'untagged_personal_column', 'subject_without_retention',
         'anchor_without_index', 'subject_without_index', 'foreign_key_without_index',
-        'invalid_tag', 'unused_category']));
+        'invalid_tag', 'unused_category', 'foreign_partition']));
 
-COMMENT ON COLUMN retention.lint_exception.check_name IS 'The lint check silenced: untagged_personal_data, untagged_personal_column, subject_without_retention, anchor_without_index, subject_without_index, foreign_key_without_index, invalid_tag or unused_category.';
+COMMENT ON COLUMN retention.lint_exception.check_name IS 'The lint check silenced: untagged_personal_data, untagged_personal_column, subject_without_retention, anchor_without_index, subject_without_index, foreign_key_without_index, invalid_tag, foreign_partition (table_name is the foreign partition) or unused_category.';
 
 -- Does the subject search compare this column with plain equality (integer
 -- identifiers of kinds other than email and phone; see src/subject.c)?
@@ -36,7 +36,7 @@ COMMENT ON FUNCTION retention._lint_subject_by_equality(text, oid) IS
 -- Is there a valid index whose first key is retention.normalize_identifier(kind, col)?
 CREATE OR REPLACE FUNCTION retention._lint_normalized_index(relid regclass, kind text, column_name name)
 RETURNS boolean
-LANGUAGE sql STABLE
+LANGUAGE sql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 RETURN EXISTS (
     SELECT 1 FROM pg_catalog.pg_index i
@@ -582,6 +582,22 @@ findings AS (
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
      WHERE NOT t.valid
     UNION ALL
+    -- (4b) foreign-table partitions of tagged tables: enforcement skips them
+    SELECT 'warning', 'foreign_partition', fc.oid, NULL::name, NULL,
+           pg_catalog.format('%I.%I', fn.nspname, fc.relname),
+           pg_catalog.format('partition of tagged table %s is a foreign table: enforcement never deletes or anonymizes its rows',
+                             pg_catalog.format('%I.%I', n.nspname, c.relname)),
+           pg_catalog.format('Apply the retention rule where the data lives (tag the remote table in its own database), or detach the partition: ALTER TABLE %s DETACH PARTITION %I.%I; if its data is kept elsewhere under its own rule, record why: SELECT retention.lint_ignore(%L, NULL, ''<reason>'', ''foreign_partition'');',
+                             pt.parentrelid::pg_catalog.regclass, fn.nspname, fc.relname,
+                             pg_catalog.format('%I.%I', fn.nspname, fc.relname))
+      FROM (SELECT DISTINCT tt.relid FROM tags tt
+             WHERE tt.valid AND tt.kind IN ('table', 'column')) t
+      JOIN pg_catalog.pg_class c ON c.oid = t.relid
+      JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+     CROSS JOIN LATERAL pg_catalog.pg_partition_tree(t.relid) pt
+      JOIN pg_catalog.pg_class fc ON fc.oid = pt.relid AND fc.relkind = 'f'
+      JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
+    UNION ALL
     -- (5) categories no tag uses (retention_evidence is the logs' own)
     SELECT 'notice', 'unused_category', NULL, NULL, cat.name, cat.name,
            'no retention tag uses this category',
@@ -632,7 +648,7 @@ SELECT r.severity, r.check_name, r.object, r.message, r.hint
           r.check_name COLLATE "C", r.object COLLATE "C", r.message COLLATE "C"
 $$;
 COMMENT ON FUNCTION retention.lint(name) IS
-    'What the retention policy misses (every schema, or one): untagged_personal_data (warning: a column that looks like personal data by name or type, with no tag and no table tag), subject_without_retention (warning: subject identifiers on a table with no retention rule), invalid_tag (warning: a tag that no longer resolves), anchor_without_index and subject_without_index (notice), unused_category (notice), stale_lint_exception (notice). Each finding has a hint saying what to change. Findings recorded with retention.lint_ignore() are not reported. Runs as the caller and reads only what every role can read.';
+    'What the retention policy misses (every schema, or one): untagged_personal_data (warning: a column that looks like personal data by name or type, with no tag and no table tag), subject_without_retention (warning: subject identifiers on a table with no retention rule), invalid_tag (warning: a tag that no longer resolves), foreign_partition (warning: a foreign-table partition of a tagged table, which enforcement never reaches), untagged_personal_column (warning: a personal-looking column left out of a table tagged column by column, of blocked=anonymize, or next to subject identifiers), foreign_key_without_index (warning: a foreign key that enforcement or erasure deletes through, with no index), anchor_without_index and subject_without_index (notice), unused_category (notice), stale_lint_exception (notice). Each finding has a hint saying what to change. Findings recorded with retention.lint_ignore() are not reported. Runs as the caller and reads only what every role can read.';
 
 CREATE OR REPLACE FUNCTION retention.lint_ignore(
     table_name  regclass,
@@ -650,12 +666,12 @@ BEGIN
        OR lint_ignore.check_name NOT IN ('untagged_personal_data', 'untagged_personal_column',
                                          'subject_without_retention', 'anchor_without_index',
                                          'subject_without_index', 'foreign_key_without_index',
-                                         'invalid_tag') THEN
+                                         'invalid_tag', 'foreign_partition') THEN
         RAISE EXCEPTION 'invalid lint check "%" for a table or column', lint_ignore.check_name
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = CASE WHEN lint_ignore.check_name = 'unused_category'
                               THEN 'Unused categories are silenced with retention.lint_ignore_category(category, reason).'
-                              ELSE 'check_name is one of untagged_personal_data, untagged_personal_column, subject_without_retention, anchor_without_index, subject_without_index, foreign_key_without_index, invalid_tag.' END;
+                              ELSE 'check_name is one of untagged_personal_data, untagged_personal_column, subject_without_retention, anchor_without_index, subject_without_index, foreign_key_without_index, invalid_tag, foreign_partition.' END;
     END IF;
     IF lint_ignore.table_name IS NULL THEN
         RAISE EXCEPTION 'a lint exception needs a table'
@@ -713,6 +729,11 @@ AS $$
 DECLARE
     result retention.lint_exception;
 BEGIN
+    IF lint_ignore_category.category IS NULL THEN
+        RAISE EXCEPTION 'category must not be NULL'
+            USING ERRCODE = 'null_value_not_allowed',
+                  HINT = 'Pass the name of the unused category.';
+    END IF;
     IF NOT EXISTS (SELECT 1 FROM retention.category c WHERE c.name = lint_ignore_category.category) THEN
         RAISE EXCEPTION 'retention category "%" does not exist', lint_ignore_category.category
             USING ERRCODE = 'undefined_object',
