@@ -22,7 +22,7 @@ need_root() {
 # Debian packages the build, the demo and every test suite need.
 DEPS="make gcc rsync postgresql-$PGVER postgresql-server-dev-$PGVER postgresql-$PGVER-pgtap
       postgresql-$PGVER-cron postgresql-$PGVER-partman libtap-parser-sourcehandler-pgtap-perl
-      libipc-run-perl libjson-pp-perl"
+      libipc-run-perl libjson-pp-perl prometheus-postgres-exporter"
 
 install_deps() {
     local missing=""

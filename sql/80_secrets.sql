@@ -58,6 +58,7 @@ CREATE EXTENSION pg_retention;                                   -- ok: the empt
 SELECT count(*) AS installed FROM pg_extension WHERE extname = 'pg_retention'; -- ok: 1
 
 -- nothing of the extension for anyone but its owner, PUBLIC and its roles
+-- (and pg_monitor, which the metrics functions are granted to)
 SELECT pg_describe_object(d.classid, d.objid, 0) AS object, a.privilege_type
   FROM pg_depend d
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'pg_retention'
@@ -66,6 +67,7 @@ SELECT pg_describe_object(d.classid, d.objid, 0) AS object, a.privilege_type
   CROSS JOIN LATERAL aclexplode(coalesce(c.relacl, p.proacl)) a
  WHERE d.deptype = 'e'
    AND a.grantee NOT IN (0, e.extowner, 'retention_admin'::regrole, 'retention_dsr'::regrole)
+   AND NOT (a.grantee = 'pg_monitor'::regrole AND p.proname IN ('metrics_database', 'metrics_tags'))
  ORDER BY 1, 2;                                                  -- ok: no rows
 -- what PUBLIC and the extension's roles may do with the tables and views
 SELECT c.oid::regclass AS relation,

@@ -605,6 +605,31 @@ job_step(EnforceJob *job, RunState *run, RetentionJobResult *result, bool first)
 	return done;
 }
 
+/*
+ * Whether a job has something to record: anything processed, held, blocked,
+ * kept or skipped, or an outcome other than "done" ("held" with nothing
+ * held aside).  A run writes evidence for what it did (issue 11), not a row
+ * per job whether or not anything was due.
+ */
+static bool
+job_has_news(const RetentionJobResult *result, int ntags)
+{
+	if (result->rows > 0 || result->held > 0 || result->blocked > 0 ||
+		result->kept > 0 || result->skipped_locked > 0 || result->batches > 0)
+		return true;
+	for (int t = 0; t < ntags; t++)
+		if (result->values[t] > 0)
+			return true;
+	return strcmp(result->outcome, "done") != 0 && strcmp(result->outcome, "held") != 0;
+}
+
+/* The job's evidence row, inserted the first time it has news. */
+static int64
+job_evidence(int64 action_id, RunState *run, EnforceJob *job)
+{
+	return action_id != 0 ? action_id : retention_evidence_start_job(run->run_id, job);
+}
+
 /* Adds one job's result to the run's totals. */
 static void
 add_to_totals(RunState *run, EnforceJob *job, RetentionJobResult *result)
@@ -633,7 +658,7 @@ run_job(EnforceJob *job, RunState *run)
 {
 	int			ntags = list_length(job->tags);
 	RetentionJobResult result = {0};
-	int64		action_id;
+	int64		action_id = 0;	/* no evidence row until the job has news */
 	MemoryContext batch_cxt = AllocSetContextCreate(CurrentMemoryContext,
 													"pg_retention batch",
 													ALLOCSET_DEFAULT_SIZES);
@@ -643,8 +668,6 @@ run_job(EnforceJob *job, RunState *run)
 	result.values = palloc0(sizeof(int64) * ntags);
 	result.outcome = "done";
 	job->left_out_cxt = job_cxt;
-	action_id = retention_evidence_start_job(run->run_id, job);
-	end_batch_transaction(run);
 
 	for (;;)
 	{
@@ -708,7 +731,12 @@ run_job(EnforceJob *job, RunState *run)
 		CurrentResourceOwner = batch_owner;
 		first = false;
 
-		retention_evidence_update_job(action_id, &result, ntags, failed || done);
+		/* in the batch's transaction: the row and the batch commit together */
+		if (action_id != 0 || job_has_news(&result, ntags))
+		{
+			action_id = job_evidence(action_id, run, job);
+			retention_evidence_update_job(action_id, &result, ntags, failed || done);
+		}
 		if (cancel)
 		{
 			add_to_totals(run, job, &result);
@@ -729,14 +757,17 @@ run_job(EnforceJob *job, RunState *run)
 		if (retention_batch_delay > 0)
 		{
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 retention_batch_delay, PG_WAIT_EXTENSION);
+							 retention_batch_delay, retention_wait_event());
 			ResetLatch(MyLatch);
 		}
 	}
 
 	add_to_totals(run, job, &result);
 	if (strncmp(result.outcome, "partial", 7) == 0)
+	{
+		action_id = job_evidence(action_id, run, job);
 		retention_evidence_update_job(action_id, &result, ntags, true);
+	}
 	MemoryContextDelete(batch_cxt);
 }
 

@@ -177,7 +177,10 @@ retention_evidence_start_run(TimestampTz now, const char *origin)
 									  "               coalesce(pg_catalog.sum(a.batches), 0)::bigint AS batches,"
 									  "               coalesce(pg_catalog.sum(a.wal_bytes), 0)::bigint AS wal,"
 									  "               pg_catalog.count(*) FILTER (WHERE a.outcome OPERATOR(pg_catalog.=) 'error') AS errors"
-									  "          FROM retention.action_log a GROUP BY a.run_id) t"
+									  "          FROM retention.action_log a"
+									  "         WHERE a.run_id OPERATOR(pg_catalog.=) ANY (ARRAY(SELECT r2.run_id FROM retention.run r2"
+									  "                                                  WHERE r2.status OPERATOR(pg_catalog.=) 'running'))"
+									  "         GROUP BY a.run_id) t"
 									  " WHERE r.status OPERATOR(pg_catalog.=) 'running' AND t.run_id OPERATOR(pg_catalog.=) r.run_id",
 									  0, NULL, NULL, NULL, SPI_OK_UPDATE);
 	retention_exec_as_extension_owner("UPDATE retention.run SET status = 'interrupted', finished_at = pg_catalog.clock_timestamp()"
@@ -367,16 +370,27 @@ retention_evidence_invalid_tag(int64 run_id, RetentionTag *tag)
  * retention_expire_evidence
  *
  * Deletes runs (and their actions) that the retention_evidence category
- * says are due.
+ * says are due.  The cutoff is computed once (due_time.c), so that the
+ * index on finished_at finds them; due_time() is called only for runs in
+ * the band where the rule is irregular, not for every run.
  */
 void
 retention_expire_evidence(TimestampTz now)
 {
-	Oid			type = TIMESTAMPTZOID;
-	Datum		arg = TimestampTzGetDatum(now);
+	Oid			types[3] = {TIMESTAMPTZOID, TIMESTAMPTZOID, TIMESTAMPTZOID};
+	Datum		values[3];
+	Datum		cutoff;
+	RetentionCategory *category;
 
+	category = retention_find_category(retention_load_categories(), "retention_evidence");
+	if (category == NULL)
+		return;
+	retention_cutoff(TIMESTAMPTZOID, &category->rule, now, &cutoff, &values[1], &values[2]);
+	values[0] = TimestampTzGetDatum(now);
 	retention_exec_as_extension_owner("DELETE FROM retention.run r USING retention.category c"
-									  " WHERE c.name OPERATOR(pg_catalog.=) 'retention_evidence' AND r.finished_at IS NOT NULL"
-									  "   AND retention.due_time(r.finished_at, c.period, c.starts, c.time_zone) OPERATOR(pg_catalog.<=) $1",
-									  1, &type, &arg, NULL, SPI_OK_DELETE);
+									  " WHERE c.name OPERATOR(pg_catalog.=) 'retention_evidence'"
+									  "   AND r.finished_at OPERATOR(pg_catalog.<=) $3"
+									  "   AND (r.finished_at OPERATOR(pg_catalog.<=) $2"
+									  "        OR retention.due_time(r.finished_at, c.period, c.starts, c.time_zone) OPERATOR(pg_catalog.<=) $1)",
+									  3, types, values, NULL, SPI_OK_DELETE);
 }

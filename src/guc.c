@@ -13,7 +13,10 @@
 
 #include <limits.h>
 
+#include "miscadmin.h"
+#include "utils/builtins.h"
 #include "utils/guc.h"
+#include "utils/varlena.h"
 
 #include "pg_retention.h"
 
@@ -25,6 +28,58 @@ bool		retention_log_error_details = false;
 int			retention_max_wal_per_run = 0;
 int			retention_max_replay_lag = 0;
 int			retention_batch_delay = 0;
+
+/* the background workers (launcher.c, worker.c) */
+int			retention_naptime = 60;
+bool		retention_enabled = true;
+char	   *retention_databases = NULL;
+int			retention_max_workers = 4;
+
+/* retention.databases must be a list of identifiers. */
+static bool
+check_databases(char **newval, void **extra, GucSource source)
+{
+	char	   *copy = pstrdup(*newval);
+	List	   *names;
+	bool		ok = SplitIdentifierString(copy, ',', &names);
+
+	list_free(names);
+	pfree(copy);
+	if (!ok)
+	{
+		GUC_check_errdetail("retention.databases must be a comma-separated list of database names.");
+		return false;
+	}
+	return true;
+}
+
+/*
+ * retention_database_wanted
+ *
+ * Whether the workers should serve the database named datname: it is in
+ * retention.databases, or that list is empty.  Allocates in the current
+ * memory context.
+ */
+bool
+retention_database_wanted(const char *datname)
+{
+	char	   *copy;
+	List	   *names;
+	ListCell   *lc;
+	bool		wanted = false;
+
+	if (retention_databases == NULL || retention_databases[0] == '\0')
+		return true;
+	copy = pstrdup(retention_databases);
+	if (!SplitIdentifierString(copy, ',', &names))
+		return false;			/* rejected by the check hook */
+	foreach(lc, names)
+		if (strcmp((char *) lfirst(lc), datname) == 0)
+			wanted = true;
+	list_free(names);
+	pfree(copy);
+	return wanted;
+}
 
 void
 retention_define_gucs(void)
@@ -93,4 +148,35 @@ retention_define_gucs(void)
 							0, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
+
+	DefineCustomIntVariable("retention.naptime",
+							"Time between two enforcement cycles of one database.",
+							"The launcher starts a database's next cycle this long after its last one ended.",
+							&retention_naptime,
+							60, 1, 86400,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("retention.enabled",
+							 "Whether the background workers enforce the policy (the kill switch).",
+							 "Off stops the workers at once, without a restart; CALL retention.enforce() still works.",
+							 &retention_enabled,
+							 true,
+							 PGC_SIGHUP, 0,
+							 NULL, NULL, NULL);
+	DefineCustomStringVariable("retention.databases",
+							   "Databases the background workers serve (comma-separated); empty means every database.",
+							   "A database is served only if it also has the extension installed.",
+							   &retention_databases,
+							   "",
+							   PGC_SIGHUP, GUC_LIST_INPUT,
+							   check_databases, NULL, NULL);
+	/* a postmaster setting can only be defined while preloading */
+	if (process_shared_preload_libraries_in_progress)
+		DefineCustomIntVariable("retention.max_workers",
+								"Maximum number of database workers running at once.",
+								"Each running worker takes one of max_worker_processes, for one cycle; the launcher takes one more.",
+								&retention_max_workers,
+								4, 1, 256,
+								PGC_POSTMASTER, 0,
+								NULL, NULL, NULL);
 }

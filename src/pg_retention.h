@@ -13,7 +13,10 @@
 #include "access/attnum.h"
 #include "datatype/timestamp.h"
 #include "nodes/pg_list.h"
+#include "storage/condition_variable.h"
 #include "storage/itemptr.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
 #include "utils/relcache.h"
 
 #define RETENTION_PROVIDER		"retention"
@@ -378,10 +381,85 @@ extern PGDLLIMPORT bool retention_log_error_details;
 extern PGDLLIMPORT int retention_max_wal_per_run;
 extern PGDLLIMPORT int retention_max_replay_lag;
 extern PGDLLIMPORT int retention_batch_delay;
+extern PGDLLIMPORT int retention_naptime;
+extern PGDLLIMPORT bool retention_enabled;
+extern PGDLLIMPORT char *retention_databases;
+extern PGDLLIMPORT int retention_max_workers;
 extern void retention_define_gucs(void);
+extern bool retention_database_wanted(const char *datname);
+
+/* worker_state.c: what the launcher and the workers share */
+
+/* Where a database stands with the workers (see worker_state.c). */
+typedef enum RetentionDbState
+{
+	DBSTATE_NEW = 0,			/* listed, never served: extension unknown */
+	DBSTATE_IDLE,				/* served; waits for its next turn */
+	DBSTATE_STARTING,			/* a worker is registered for it */
+	DBSTATE_ENFORCING,			/* its worker runs the cycle */
+	DBSTATE_NO_SLOT,			/* due, no worker could be started */
+	DBSTATE_FAILING,			/* the last cycle failed */
+	DBSTATE_CANCELLED,			/* the last cycle was cancelled */
+	DBSTATE_TERMINATED,			/* the last cycle's worker was terminated */
+	DBSTATE_NO_EXTENSION,		/* the extension is not installed */
+	DBSTATE_DISABLED,			/* retention.enabled = off */
+	DBSTATE_STANDBY				/* the server is a standby */
+} RetentionDbState;
+
+/* One database known to the launcher. */
+typedef struct RetentionDb
+{
+	Oid			dboid;			/* InvalidOid: a free entry */
+	RetentionDbState state;
+	TimestampTz state_since;
+	TimestampTz next_due;		/* its next cycle may start then */
+	TimestampTz last_cycle_end; /* end of its last cycle, however it ended */
+	TimestampTz last_completed; /* end of its last successful cycle */
+	TimestampTz paused_until;	/* DDL on the database: keep away */
+	int64		last_run_id;
+	int			failures;		/* consecutive failed cycles */
+	int			last_sqlstate;	/* of the last failure */
+	bool		launched;		/* a worker is registered or running */
+	bool		listed;			/* seen in pg_database in the last pass */
+	bool		no_slot_warned; /* WARNING given; cleared when served */
+	bool		orphan;			/* its worker was started by an earlier
+								 * launcher: it frees the entry itself */
+	pid_t		pid;			/* its running worker, 0 none */
+	char		message[96];
+} RetentionDb;
+
+typedef struct RetentionShared
+{
+	LWLock	   *lock;			/* every field below */
+	pid_t		launcher_pid;
+	Latch	   *launcher_latch;
+	bool		standby;
+	bool		overflow;		/* more databases than entries */
+	ConditionVariable worker_exited;	/* a worker left its database */
+	RetentionDb dbs[FLEXIBLE_ARRAY_MEMBER];
+} RetentionShared;
+
+#define RETENTION_MAX_DATABASES 1024
+
+extern PGDLLIMPORT RetentionShared *retention_shared;
+extern void retention_shmem_init(void);
+extern RetentionDb *retention_find_db(Oid dboid);
+extern RetentionDb *retention_add_db(Oid dboid);
+extern RetentionDbState retention_set_db_state(RetentionDb *db, RetentionDbState state,
+											   const char *message);
+extern const char *retention_db_state_name(RetentionDbState state);
+extern uint32 retention_wait_event(void);
+extern void retention_wake_launcher_at_commit(bool this_database);
+
+/* launcher.c */
+extern void retention_worker_init(void);
+extern PGDLLEXPORT void retention_launcher_main(Datum main_arg);
 
 /* worker.c */
-extern void retention_worker_init(void);
+extern PGDLLEXPORT void retention_worker_main(Datum main_arg);
+
+/* utility_hook.c */
+extern void retention_utility_hook_init(void);
 
 /* ddl_guard.c */
 extern void retention_ddl_guard_init(void);

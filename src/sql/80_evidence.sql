@@ -22,6 +22,8 @@ CREATE TABLE retention.run (
 COMMENT ON TABLE retention.run IS
     'Enforcement runs: origin (call, worker, pg_cron), the instant due times were computed for (as_of), status (running, completed, completed with errors, partial, cancelled, interrupted, or "skipped: another run in progress" for a run that yielded to one in progress) and totals, including rows_skipped_locked (due rows left because another session held their row lock). No personal data.';
 CREATE INDEX run_finished_at ON retention.run (finished_at);
+-- runs left running (interrupted): found without reading the whole log
+CREATE INDEX run_running ON retention.run (run_id) WHERE status = 'running';
 
 CREATE TABLE retention.action_log (
     action_id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -50,6 +52,10 @@ COMMENT ON TABLE retention.action_log IS
     'One row per enforcement job: the tagged table, the relation acted on (the table or a partition), action (delete, anonymize), the columns, categories and methods, rows processed (deleted or updated) and values anonymized per column, rows held, rows blocked (due but still referenced by a foreign key that forbids the delete), batches, WAL bytes, start and end, outcome (done, held, partial, error, cancelled, dropped/detached partition, "skipped: relation changed since planning", "stopped: a trigger kept ..." with rows_kept the rows a trigger kept, interrupted), rows_skipped_locked (due rows left because another session held their row lock) and, for errors, the SQLSTATE and a description in the extension''s own words. Never row values or identifiers.';
 CREATE INDEX action_log_run ON retention.action_log (run_id);
 CREATE INDEX action_log_table ON retention.action_log (table_name, action_id);
+-- jobs left running, and each table's last error: retention.status compares
+-- table_name with a name built from the catalogs (collation "C")
+CREATE INDEX action_log_running ON retention.action_log (run_id) WHERE outcome = 'running';
+CREATE INDEX action_log_error ON retention.action_log (table_name COLLATE "C", action_id) WHERE outcome = 'error';
 
 -- dumped with the database: the evidence must outlive a restore
 SELECT pg_catalog.pg_extension_config_dump('retention.run', '');

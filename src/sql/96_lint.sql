@@ -256,7 +256,7 @@ COMMENT ON FUNCTION retention._lint_person_table(text) IS
 -- item lint cannot read is skipped: the tag's own validation reports it.
 CREATE FUNCTION retention._lint_anchor_items(relid oid, anchor text)
 RETURNS TABLE (item text, index_relid oid, cols name[], latest boolean)
-LANGUAGE plpgsql STABLE ROWS 2
+LANGUAGE plpgsql STABLE STRICT ROWS 2
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE

@@ -19,7 +19,7 @@
 -- One policy table as INSERT statements (empty when the table does not exist).
 CREATE FUNCTION retention._policy_sql_rows(policy_table text)
 RETURNS SETOF text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 SET DateStyle = 'ISO, YMD'
 SET IntervalStyle = 'postgres'

@@ -48,6 +48,8 @@ DECLARE
         "retention._tag_stats": {"retention_admin": ["EXECUTE"]},
         "retention.preview": {"retention_admin": ["EXECUTE"]},
         "retention.worker_status": {"retention_admin": ["EXECUTE"]},
+        "retention.metrics_database": {"retention_admin": ["EXECUTE"], "pg_monitor": ["EXECUTE"]},
+        "retention.metrics_tags": {"retention_admin": ["EXECUTE"], "pg_monitor": ["EXECUTE"]},
         "retention.lint_ignore": {"retention_admin": ["EXECUTE"]},
         "retention.lint_unignore": {"retention_admin": ["EXECUTE"]},
         "retention.lint_ignore_category": {"retention_admin": ["EXECUTE"]},

@@ -152,7 +152,7 @@ SELECT is(
     'action_log: exactly one row deleted in each "past" table');
 
 SELECT is(
-    (SELECT sum(rows_processed) FROM retention.action_log WHERE table_name LIKE 'public.bnd\_%\_future'),
+    (SELECT coalesce(sum(rows_processed), 0) FROM retention.action_log WHERE table_name LIKE 'public.bnd\_%\_future'),
     0::numeric,
     'action_log: nothing deleted in any "future" table');
 

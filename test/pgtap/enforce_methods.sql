@@ -337,14 +337,9 @@ SELECT set_eq('SELECT * FROM m_val', 'SELECT * FROM m_after1',
               'second run: every value identical, pseudonyms included');
 SELECT set_eq('SELECT * FROM m_multi', 'SELECT * FROM m_multi_after1',
               'second run: the two-anchor table unchanged');
-SELECT results_eq(
-    $$SELECT table_name, rows_processed, wal_bytes, (SELECT coalesce(sum(x), 0) FROM unnest(values_processed) x)::bigint, outcome
-        FROM retention.action_log WHERE run_id = (SELECT run_id FROM m_runs WHERE n = 2) ORDER BY table_name$$,
-    $$VALUES ('public.m_multi'::text, 0::bigint, 0::bigint, 0::bigint, 'done'::text),
-             ('public.m_rows', 0, 0, 0, 'done'),
-             ('public.m_tok', 0, 0, 0, 'done'),
-             ('public.m_val', 0, 0, 0, 'done')$$,
-    'second run: action_log shows rows_processed 0, no values and wal_bytes 0 for every job');
+SELECT is_empty(
+    $$SELECT table_name FROM retention.action_log WHERE run_id = (SELECT run_id FROM m_runs WHERE n = 2)$$,
+    'second run: nothing to do, so no action_log row (evidence only of what a run did)');
 SELECT results_eq(
     $$SELECT rows_deleted, values_anonymized, wal_bytes, status FROM retention.run
        WHERE run_id = (SELECT run_id FROM m_runs WHERE n = 2)$$,

@@ -67,8 +67,8 @@ SELECT pid FROM pg_stat_activity WHERE backend_type = 'pg_retention worker' AND 
 ok( poll_until(
 		$node, 'app', q{
 SELECT count(*) FROM retention.worker_status()
- WHERE database = 'app' AND pid IS NOT NULL AND state IN ('sleeping', 'enforcing')}, '1', 20),
-	'the worker of app is up');
+ WHERE database = 'app' AND last_completed IS NOT NULL}, '1', 20),
+	'the worker of app has completed a cycle');
 
 # ---------------------------------------------------------------------------
 # SIGHUP: batch size and naptime.
@@ -143,7 +143,12 @@ SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'pg_retention launche
 	'1', '... the launcher stays');
 is( $node->safe_psql(
 		'app', q{SELECT state FROM retention.worker_status() WHERE role = 'launcher'}),
-	'disabled (retention.enabled = off)', '... and says it is disabled');
+	'disabled', '... and says it is disabled');
+ok( poll_until(
+		$node, 'app', q{
+SELECT state || '|' || message || '|' || (pid IS NULL) FROM retention.worker_status() WHERE database = 'app'},
+		'disabled|retention.enabled = off|true', 10),
+	'... so does database app in worker_status(), with no pid');
 my $off_runs = $node->safe_psql('app', 'SELECT max(run_id) FROM retention.run');
 $node->safe_psql('app',
 	q{INSERT INTO event SELECT i, now() - interval '10 days' FROM generate_series(2001, 2020) i});
@@ -202,9 +207,12 @@ cmp_ok($gone, '<', 2000, '... the job was not finished');
 
 ok(poll_until($node, 'app', 'SELECT count(*) FROM slow', '0', 30),
 	'... a new worker finishes the job');
-my $new_pid = $node->safe_psql('app', $worker_pid_sql);
-isnt($new_pid, $pid, '... the launcher started a new worker');
-isnt($new_pid, '', '... which is running');
+is( $node->safe_psql(
+		'app', q{
+SELECT count(DISTINCT a.run_id) FROM retention.action_log a JOIN retention.run r USING (run_id)
+ WHERE a.table_name = 'public.slow' AND a.rows_processed > 0 AND r.origin = 'worker'
+   AND r.status = 'completed'}),
+	'1', '... the launcher started a new worker, whose run completed the job');
 is( $node->safe_psql(
 		'app', q{
 SELECT sum(rows_processed) FROM retention.action_log WHERE table_name = 'public.slow'}),

@@ -133,9 +133,8 @@ SELECT count(*) > 0 FROM retention.run r JOIN retention.action_log a USING (run_
 	't', '... by a worker run of the promoted server');
 is( $standby->safe_psql(
 		'app', q{
-SELECT s.state IN ('sleeping', 'enforcing') AND s.pid = a.pid
+SELECT s.state IN ('idle', 'starting', 'enforcing') AND s.last_completed IS NOT NULL
   FROM retention.worker_status() s
-  JOIN pg_stat_activity a ON a.backend_type = 'pg_retention worker' AND a.datname = 'app'
  WHERE s.database = 'app'}),
 	't', 'promoted: worker_status() shows the worker of app');
 is( $standby->safe_psql(

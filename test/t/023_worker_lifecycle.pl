@@ -95,9 +95,9 @@ sub runs_alone
 ok( poll_until(
 		$node, 'app', q{
 SELECT count(*) FROM retention.worker_status()
- WHERE database = 'app' AND pid IS NOT NULL AND state IN ('sleeping', 'enforcing')}, '1', 20),
-	'the worker of app is up');
-my $app_worker = $node->safe_psql('postgres', sprintf($worker_of, 'app'));
+ WHERE database = 'app' AND last_completed IS NOT NULL}, '1', 20),
+	'the worker of app has completed a cycle');
+my $app_runs = $node->safe_psql('app', 'SELECT max(run_id) FROM retention.run');
 
 # ---------------------------------------------------------------------------
 # DROP DATABASE
@@ -126,7 +126,7 @@ is($left % 1000, 0, "ALTER DATABASE RENAME: the batch in progress rolled back ($
 ok( poll_until(
 		$node, 'app', q{
 SELECT count(*) FROM retention.worker_status()
- WHERE database = 'newname' AND pid IS NOT NULL AND state IN ('sleeping', 'enforcing')}, '1', 25),
+ WHERE database = 'newname' AND pid IS NOT NULL AND state = 'enforcing'}, '1', 25),
 	'ALTER DATABASE RENAME: the worker comes back for the renamed database');
 ok( poll_until(
 		$node, 'postgres', q{
@@ -180,17 +180,20 @@ SELECT r.origin || '|' || a.rows_processed || '|' || r.status
   FROM retention.action_log a JOIN retention.run r USING (run_id)
  WHERE a.table_name = 'public.visit' AND a.rows_processed > 0}),
 	'worker|100|completed', '... with fresh evidence in the new extension\'s tables');
-is( $node->safe_psql(
-		'app', q{
-SELECT s.state IN ('sleeping', 'enforcing') AND s.pid = a.pid
-  FROM retention.worker_status() s
-  JOIN pg_stat_activity a ON a.backend_type = 'pg_retention worker' AND a.datname = 'cycle'
- WHERE s.database = 'cycle'}),
-	't', '... and worker_status() shows it');
+ok( poll_until(
+		$node, 'app', q{
+SELECT last_completed IS NOT NULL AND failures = 0
+  FROM retention.worker_status() WHERE database = 'cycle'}, 't', 10),
+	'... and worker_status() shows it');
 
-# The worker of app went on through all of this.
-is($node->safe_psql('postgres', sprintf($worker_of, 'app')),
-	$app_worker, 'the worker of app was not disturbed (same pid)');
+# The workers of app went on through all of this, never cut short.
+is( $node->safe_psql(
+		'app', qq{
+SELECT count(*) > 5 AND count(*) = count(*) FILTER (WHERE status = 'completed')
+  FROM retention.run WHERE run_id > $app_runs AND finished_at IS NOT NULL}),
+	't', 'the workers of app were not disturbed: their runs went on and completed');
+is($node->safe_psql('app', q{SELECT state <> 'terminated' FROM retention.worker_status() WHERE database = 'app'}),
+	't', '... and worker_status() shows none terminated');
 
 $node->stop;
 

@@ -229,7 +229,7 @@ COMMENT ON FUNCTION retention._lint_person_table(text) IS
 -- item lint cannot read is skipped: the tag's own validation reports it.
 CREATE OR REPLACE FUNCTION retention._lint_anchor_items(relid oid, anchor text)
 RETURNS TABLE (item text, index_relid oid, cols name[], latest boolean)
-LANGUAGE plpgsql STABLE ROWS 2
+LANGUAGE plpgsql STABLE STRICT ROWS 2
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -794,7 +794,7 @@ COMMENT ON FUNCTION retention.lint_unignore_category(text) IS
 -- One policy table as INSERT statements (empty when the table does not exist).
 CREATE FUNCTION retention._policy_sql_rows(policy_table text)
 RETURNS SETOF text
-LANGUAGE plpgsql STABLE
+LANGUAGE plpgsql STABLE STRICT
 SET search_path = pg_catalog, pg_temp
 SET DateStyle = 'ISO, YMD'
 SET IntervalStyle = 'postgres'
