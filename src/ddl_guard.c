@@ -185,7 +185,7 @@ renamed_label(const RetentionTag *before, RetentionLabel *label,
 		if (label->anchor_schema)
 			label->anchor_schema = get_namespace_name(get_rel_namespace(before->parent_relid));
 	}
-	return true;
+	return retention_renamed_model(before, label, problem);
 }
 
 /*

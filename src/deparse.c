@@ -189,6 +189,198 @@ fk_equality_operator(Oid conoid)
 	return pf_eq_oprs[0];
 }
 
+/* ----------------------------------------------------------------
+ * The 0.2.0 policy model: anchor lists, latest(), period= and variant=
+ * ----------------------------------------------------------------
+ */
+
+/*
+ * The value of an item on alias r, in its own type: a column of the row,
+ * the parent's column through the foreign key, or the latest value among
+ * the child rows that reference the row (NULL when there are none).
+ */
+static char *
+item_value_sql(RetentionTag *tag, RetentionItem *item)
+{
+	switch (item->kind)
+	{
+		case RETENTION_ITEM_COLUMN:
+			return psprintf("r.%s", retention_deparse_column(tag->relid, item->attnum));
+		case RETENTION_ITEM_FK:
+			return psprintf("(SELECT p.%s FROM %s p WHERE p.%s %s r.%s)",
+							retention_deparse_column(item->other_relid, item->other_attnum),
+							retention_deparse_relation(item->other_relid),
+							retention_deparse_column(item->other_relid, item->key_attnum),
+							operator_sql(fk_equality_operator(item->conoid)),
+							retention_deparse_column(tag->relid, item->attnum));
+		case RETENTION_ITEM_LATEST:
+			return psprintf("(SELECT pg_catalog.max(c.%s) FROM %s c WHERE r.%s %s c.%s)",
+							retention_deparse_column(item->other_relid, item->other_attnum),
+							retention_deparse_relation(item->other_relid),
+							retention_deparse_column(tag->relid, item->ref_attnum),
+							operator_sql(fk_equality_operator(item->conoid)),
+							retention_deparse_column(item->other_relid, item->key_attnum));
+	}
+	return NULL;				/* keep compiler quiet */
+}
+
+/* Does the rule of a tag depend on the row (period=, variant=)? */
+static bool
+rule_per_row(RetentionTag *tag)
+{
+	return tag->label.period != NULL || tag->label.variant != NULL;
+}
+
+/*
+ * The rule of a tag as SQL on alias r: period, boundary and zone.  A
+ * variant= key looks the row's variant up in retention.category_variant
+ * (no match: the category's rule); a period= key overrides the period where
+ * the row has one (never below zero).
+ */
+static void
+rule_sql(RetentionTag *tag, char **period, char **starts, char **zone)
+{
+	RetentionRule *rule = &tag->category->rule;
+	char	   *category = quote_literal_cstr(tag->category->name);
+
+	*period = interval_literal(&rule->period);
+	*starts = quote_literal_cstr(tag->category->starts);
+	*zone = quote_literal_cstr(rule->time_zone);
+	if (tag->label.variant)
+	{
+		char	   *match = psprintf("FROM retention.category_variant v WHERE v.category OPERATOR(pg_catalog.=) %s"
+									 " AND v.variant OPERATOR(pg_catalog.=) (%s)::pg_catalog.text",
+									 category, item_value_sql(tag, tag->label.variant));
+
+		*period = psprintf("COALESCE((SELECT v.period %s), %s)", match, *period);
+		*starts = psprintf("COALESCE((SELECT v.starts %s), %s)", match, *starts);
+		*zone = psprintf("COALESCE((SELECT v.time_zone %s), %s)", match, *zone);
+	}
+	if (tag->label.period)
+		*period = psprintf("GREATEST(COALESCE(%s, %s), '0'::pg_catalog.interval)",
+						   item_value_sql(tag, tag->label.period), *period);
+}
+
+/*
+ * The due predicate of one item (NULL when the item's value is NULL).  With
+ * the category's rule the value is compared with the run's cutoffs, as for a
+ * 0.1.0 anchor; with a rule read from the row only anchors up to a day from
+ * now can be due (no period is negative), and those are checked with
+ * due_time() one by one.
+ */
+static char *
+item_due_sql(RetentionTag *tag, RetentionItem *item, TimestampTz now)
+{
+	char	   *value = item_value_sql(tag, item);
+	char	   *period,
+			   *starts,
+			   *zone;
+	char	   *check;
+
+	rule_sql(tag, &period, &starts, &zone);
+	check = psprintf("retention.due_time(%s, %s, %s, %s) OPERATOR(pg_catalog.<=) %s",
+					 value, period, starts, zone,
+					 deparse_literal(TimestampTzGetDatum(now), TIMESTAMPTZOID));
+	if (!rule_per_row(tag))
+	{
+		Datum		exact,
+					safe,
+					upper;
+
+		retention_cutoff(item->type, &tag->category->rule, now, &exact, &safe, &upper);
+		return psprintf("(%s OPERATOR(pg_catalog.<=) %s AND (%s OPERATOR(pg_catalog.<=) %s OR %s))",
+						value, deparse_literal(upper, item->type),
+						value, deparse_literal(safe, item->type), check);
+	}
+	else
+	{
+		TimestampTz bound = now + USECS_PER_DAY;
+		Datum		d;
+
+		if (item->type == DATEOID)
+			d = DirectFunctionCall1(timestamp_date, TimestampGetDatum(bound));
+		else
+			d = TimestampGetDatum(bound);
+		return psprintf("(%s OPERATOR(pg_catalog.<=) %s AND %s)",
+						value, deparse_literal(d, item->type), check);
+	}
+}
+
+/*
+ * The due predicate of a tag with several anchors, latest() or a rule read
+ * from the row: anchor=a|b is due when one item is due; anchor=a,b when
+ * every item with a value is due and one has a value.  NULL items are
+ * ignored; all NULL is never due.
+ */
+static char *
+complex_due_sql(RetentionTag *tag, TimestampTz now)
+{
+	StringInfoData buf;
+	StringInfoData any;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	initStringInfo(&any);
+	foreach(lc, tag->label.anchor_items)
+	{
+		RetentionItem *item = lfirst(lc);
+		char	   *due = item_due_sql(tag, item, now);
+		bool		first = foreach_current_index(lc) == 0;
+
+		if (tag->label.anchor_mode == '|')
+			appendStringInfo(&buf, "%sCOALESCE(%s, false)", first ? "" : " OR ", due);
+		else
+		{
+			char	   *value = item_value_sql(tag, item);
+
+			appendStringInfo(&buf, "%s(%s IS NULL OR %s)", first ? "" : " AND ", value, due);
+			appendStringInfo(&any, "%s%s IS NOT NULL", first ? "" : " OR ", value);
+		}
+	}
+	if (any.len)
+		return psprintf("(%s AND (%s))", buf.data, any.data);
+	return psprintf("(%s)", buf.data);
+}
+
+/*
+ * retention_due_at_sql
+ *
+ * When the row on alias r falls due under a tag, as a timestamptz
+ * expression; NULL for a row that is never due or outside the tag (when=).
+ * The export shows it; preview's next due time is its smallest future value.
+ */
+char *
+retention_due_at_sql(RetentionTag *tag)
+{
+	char	   *period,
+			   *starts,
+			   *zone;
+	char	   *result;
+	char	   *condition;
+
+	rule_sql(tag, &period, &starts, &zone);
+	if (!tag->complex)
+		result = psprintf("retention.due_time(%s, %s, %s, %s)", retention_anchor_sql(tag),
+						  period, starts, zone);
+	else
+	{
+		StringInfoData buf;
+		ListCell   *lc;
+
+		initStringInfo(&buf);
+		foreach(lc, tag->label.anchor_items)
+			appendStringInfo(&buf, "%sretention.due_time(%s, %s, %s, %s)",
+							 foreach_current_index(lc) ? ", " : "",
+							 item_value_sql(tag, lfirst(lc)), period, starts, zone);
+		result = list_length(tag->label.anchor_items) == 1 ? buf.data
+			: psprintf("%s(%s)", tag->label.anchor_mode == '|' ? "LEAST" : "GREATEST", buf.data);
+	}
+	condition = retention_condition_sql(tag, "r");
+	if (condition)
+		result = psprintf("CASE WHEN %s THEN %s END", condition, result);
+	return result;
+}
+
 /*
  * retention_deparse_due
  *
@@ -204,7 +396,15 @@ retention_deparse_due(RetentionTag *tag, TimestampTz now, Datum *cutoff, Datum *
 	char	   *column;
 	char	   *prefix;
 	char	   *check;
+	char	   *condition = retention_condition_sql(tag, "r");
 
+	if (tag->complex)
+	{
+		/* no single cutoff: see complex_due_sql */
+		*cutoff = *exact = (Datum) 0;
+		check = complex_due_sql(tag, now);
+		return condition ? psprintf("(COALESCE(%s, false) AND %s)", condition, check) : check;
+	}
 	retention_cutoff(tag->anchor_type, rule, now, exact, &safe, &upper);
 	*cutoff = safe;
 
@@ -229,9 +429,11 @@ retention_deparse_due(RetentionTag *tag, TimestampTz now, Datum *cutoff, Datum *
 					 quote_literal_cstr(tag->category->starts),
 					 quote_literal_cstr(rule->time_zone),
 					 deparse_literal(TimestampTzGetDatum(now), TIMESTAMPTZOID));
-	return psprintf("%s%s OPERATOR(pg_catalog.<=) %s AND (%s OPERATOR(pg_catalog.<=) %s OR %s))",
-					prefix, column, deparse_literal(upper, tag->anchor_type),
-					column, deparse_literal(safe, tag->anchor_type), check);
+	check = psprintf("%s%s OPERATOR(pg_catalog.<=) %s AND (%s OPERATOR(pg_catalog.<=) %s OR %s))",
+					 prefix, column, deparse_literal(upper, tag->anchor_type),
+					 column, deparse_literal(safe, tag->anchor_type), check);
+	/* rows where the condition is not true are outside the tag */
+	return condition ? psprintf("(COALESCE(%s, false) AND %s)", condition, check) : check;
 }
 
 /*
@@ -763,7 +965,8 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	 * over what the ones before it deleted.
 	 */
 	job->resumable = list_length(tags) == 1 &&
-		!OidIsValid(((RetentionTag *) linitial(tags))->fk_conoid);
+		!OidIsValid(((RetentionTag *) linitial(tags))->fk_conoid) &&
+		!((RetentionTag *) linitial(tags))->complex;
 	if (job->resumable)
 	{
 		RetentionTag *tag = linitial(tags);

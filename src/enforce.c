@@ -499,6 +499,7 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 
 	if (!job->is_delete || job->relid == job->tagged_relid ||
 		mode == RETENTION_PARTITIONS_ROWS || OidIsValid(tag->fk_conoid) ||
+		tag->complex || tag->condition != NULL ||
 		result->held > 0 || job->held_sql != NULL || job->probes != NIL)
 		return false;
 	leaf_anchor = get_attnum(job->relid, job->anchor_names[0]);

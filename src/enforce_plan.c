@@ -68,9 +68,13 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	{
 		RetentionTag *tag = lfirst(lc);
 
-		job->anchor_names[i] = retention_live_attname(tag->relid, tag->anchor_attnum);
-		if (job->anchor_names[i] == NULL)
-			job->changed = true;
+		/* several anchors or latest(): no single anchor column */
+		if (tag->anchor_attnum != InvalidAttrNumber)
+		{
+			job->anchor_names[i] = retention_live_attname(tag->relid, tag->anchor_attnum);
+			if (job->anchor_names[i] == NULL)
+				job->changed = true;
+		}
 		if (tag->attnum != 0)
 		{
 			job->column_names[i] = retention_live_attname(tag->relid, tag->attnum);
@@ -213,9 +217,14 @@ retention_job_still_valid(EnforceJob *job, bool *dropped)
 		ObjectAddressSubSet(object, RelationRelationId, tag->relid, tag->attnum);
 		if (!name_is(GetSecurityLabel(&object, RETENTION_PROVIDER), tag->label_text))
 			return false;
-		/* the same live columns, present on the relation acted on */
-		if (!name_is(retention_live_attname(tag->relid, tag->anchor_attnum), job->anchor_names[i]) ||
-			get_attnum(job->relid, job->anchor_names[i]) == InvalidAttrNumber)
+		/*
+		 * the same live columns, present on the relation acted on (a tag with
+		 * several anchors or latest() has no single anchor column: its names
+		 * are in the label text, which a rename rewrites)
+		 */
+		if (tag->anchor_attnum != InvalidAttrNumber &&
+			(!name_is(retention_live_attname(tag->relid, tag->anchor_attnum), job->anchor_names[i]) ||
+			 get_attnum(job->relid, job->anchor_names[i]) == InvalidAttrNumber))
 			return false;
 		if (tag->attnum != 0 &&
 			(!name_is(retention_live_attname(tag->relid, tag->attnum), job->column_names[i]) ||

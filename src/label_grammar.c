@@ -42,7 +42,7 @@ static const char *const action_names[] = {
 #define GRAMMAR_HINT \
 	"A retention label is key=value pairs separated by spaces, for example " \
 	"\"category=support_data anchor=resolved_at\"; keys are category, anchor, " \
-	"action, subject, keep, bucket and partitions."
+	"action, subject, keep, bucket, partitions, when, period and variant."
 
 typedef struct LabelScanner
 {
@@ -219,24 +219,59 @@ scan_integer(LabelScanner *s, const char *key, int64 min, int64 max,
 	return true;
 }
 
-/* anchor=column  or  anchor=fkcol->[schema.]table.column */
+/* ----------------------------------------------------------------
+ * The 0.2.0 policy model: anchor lists, latest(), when=, period=, variant=
+ * ----------------------------------------------------------------
+ */
+
+#define MAX_ANCHOR_ITEMS 8
+
+static inline void
+skip_spaces(LabelScanner *s)
+{
+	while (is_space(*s->pos))
+		s->pos++;
+}
+
+/*
+ * scan_item
+ *
+ * column | fkcol->[schema.]table.column | latest([schema.]table.column
+ * [via fkcol]) (the last only where allow_latest).
+ */
 static bool
-scan_anchor(LabelScanner *s, RetentionLabel *label)
+scan_item(LabelScanner *s, const char *what, bool allow_latest,
+		  RetentionItem *item)
 {
 	char	   *names[3];
 	int			n = 0;
+	bool		latest = false;
 
-	label->anchor_column = scan_identifier(s, "anchor");
-	if (label->anchor_column == NULL)
-		return false;
-	if (s->pos[0] != '-' || s->pos[1] != '>')
-		return true;
+	memset(item, 0, sizeof(RetentionItem));
+	if (pg_strncasecmp(s->pos, "latest(", 7) == 0)
+	{
+		if (!allow_latest)
+			return fail(s, ERRCODE_SYNTAX_ERROR,
+						psprintf("latest() cannot be used in %s", what),
+						"latest(table.column) is an anchor item; period and variant name a column.");
+		latest = true;
+		s->pos += 7;
+		skip_spaces(s);
+	}
+	else
+	{
+		item->column = scan_identifier(s, what);
+		if (item->column == NULL)
+			return false;
+		item->kind = RETENTION_ITEM_COLUMN;
+		if (s->pos[0] != '-' || s->pos[1] != '>')
+			return true;
+		s->pos += 2;
+	}
 
-	s->pos += 2;
-	label->anchor_via_fk = true;
 	for (;;)
 	{
-		names[n] = scan_identifier(s, "anchor");
+		names[n] = scan_identifier(s, what);
 		if (names[n] == NULL)
 			return false;
 		n++;
@@ -246,13 +281,185 @@ scan_anchor(LabelScanner *s, RetentionLabel *label)
 	}
 	if (n < 2)
 		return fail(s, ERRCODE_SYNTAX_ERROR,
-					"foreign-key anchor needs a table and a column",
-					"Write anchor=fkcol->table.column or anchor=fkcol->schema.table.column.");
-	label->anchor_schema = (n == 3) ? names[0] : NULL;
-	label->anchor_table = names[n - 2];
-	label->anchor_parent_column = names[n - 1];
+					latest ? "latest() needs a table and a column"
+					: psprintf("foreign-key path in %s needs a table and a column", what),
+					latest ? "Write latest(table.column) or latest(schema.table.column via fkcol)."
+					: psprintf("Write %s=fkcol->table.column or %s=fkcol->schema.table.column.", what, what));
+	item->schema = (n == 3) ? names[0] : NULL;
+	item->table = names[n - 2];
+	item->other_column = names[n - 1];
+	if (!latest)
+	{
+		item->kind = RETENTION_ITEM_FK;
+		return true;
+	}
+
+	item->kind = RETENTION_ITEM_LATEST;
+	skip_spaces(s);
+	if (pg_strncasecmp(s->pos, "via", 3) == 0 && is_space(s->pos[3]))
+	{
+		s->pos += 3;
+		skip_spaces(s);
+		item->via = scan_identifier(s, what);
+		if (item->via == NULL)
+			return false;
+		skip_spaces(s);
+	}
+	if (*s->pos != ')')
+		return fail(s, ERRCODE_SYNTAX_ERROR, "expected \")\" to close latest(",
+					"Write latest(table.column) or latest(table.column via fkcol).");
+	s->pos++;
 	return true;
 }
+
+/*
+ * anchor=item  or  anchor=item|item|...  (due when the first item is due)
+ * or  anchor=item,item,...  (due when the last item is due).  One item that
+ * is a column or a foreign-key path also fills the 0.1.0 fields.
+ */
+static bool
+scan_anchor(LabelScanner *s, RetentionLabel *label)
+{
+	for (;;)
+	{
+		RetentionItem *item = palloc(sizeof(RetentionItem));
+
+		if (!scan_item(s, "anchor", true, item))
+			return false;
+		label->anchor_items = lappend(label->anchor_items, item);
+		if (*s->pos != '|' && *s->pos != ',')
+			break;
+		if (label->anchor_mode != '\0' && label->anchor_mode != *s->pos)
+			return fail(s, ERRCODE_SYNTAX_ERROR,
+						"anchor list mixes \"|\" and \",\"",
+						"Write anchor=a|b (due when the first of them is due) or anchor=a,b (due when the last of them is due), not both.");
+		if (list_length(label->anchor_items) == MAX_ANCHOR_ITEMS)
+			return fail(s, ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+						"too many anchor items",
+						psprintf("An anchor list has at most %d items.", MAX_ANCHOR_ITEMS));
+		label->anchor_mode = *s->pos;
+		s->pos++;
+	}
+	if (list_length(label->anchor_items) == 1)
+	{
+		RetentionItem *item = linitial(label->anchor_items);
+
+		if (item->kind != RETENTION_ITEM_LATEST)
+		{
+			label->anchor_column = item->column;
+			label->anchor_via_fk = (item->kind == RETENTION_ITEM_FK);
+			label->anchor_schema = item->schema;
+			label->anchor_table = item->table;
+			label->anchor_parent_column = item->other_column;
+		}
+	}
+	return true;
+}
+
+/* when='expression': a single-quoted value, '' for a quote inside it */
+static bool
+scan_quoted(LabelScanner *s, const char *what, char **value)
+{
+	StringInfoData buf;
+	const char *start = s->pos;
+
+	if (*s->pos != '\'')
+		return fail(s, ERRCODE_SYNTAX_ERROR,
+					psprintf("expected a single-quoted value for %s", what),
+					psprintf("Write %s='...', with '' for a single quote inside the value.", what));
+	s->pos++;
+	initStringInfo(&buf);
+	for (;;)
+	{
+		if (*s->pos == '\0')
+			return fail(s, ERRCODE_SYNTAX_ERROR,
+						psprintf("unterminated quoted value in %s", what),
+						"Close the value with a single quote; write '' for a single quote inside it.");
+		if (*s->pos == '\'')
+		{
+			if (s->pos[1] != '\'')
+				break;
+			s->pos++;
+		}
+		appendStringInfoChar(&buf, *s->pos);
+		s->pos++;
+	}
+	s->pos++;
+	if (strspn(buf.data, " \t\n\r") == (size_t) buf.len)
+	{
+		s->pos = start;
+		return fail(s, ERRCODE_SYNTAX_ERROR, psprintf("empty value for %s", what),
+					"Write a boolean expression over the row's columns, for example when='kind = ''person'''.");
+	}
+	*value = buf.data;
+	return true;
+}
+
+/* An item as label text. */
+char *
+retention_item_to_text(const RetentionItem *item)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (item->kind == RETENTION_ITEM_LATEST)
+		appendStringInfoString(&buf, "latest(");
+	else
+	{
+		appendStringInfoString(&buf, quote_identifier(item->column));
+		if (item->kind == RETENTION_ITEM_COLUMN)
+			return buf.data;
+		appendStringInfoString(&buf, "->");
+	}
+	if (item->schema)
+		appendStringInfo(&buf, "%s.", quote_identifier(item->schema));
+	appendStringInfo(&buf, "%s.%s", quote_identifier(item->table),
+					 quote_identifier(item->other_column));
+	if (item->kind == RETENTION_ITEM_LATEST)
+	{
+		if (item->via)
+			appendStringInfo(&buf, " via %s", quote_identifier(item->via));
+		appendStringInfoChar(&buf, ')');
+	}
+	return buf.data;
+}
+
+/* The anchor of a label as written after "anchor=" (canonical form). */
+char *
+retention_anchor_to_text(const RetentionLabel *label)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	foreach(lc, label->anchor_items)
+	{
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoChar(&buf, label->anchor_mode);
+		appendStringInfoString(&buf, retention_item_to_text(lfirst(lc)));
+	}
+	return buf.data;
+}
+
+/* A value in single quotes, quotes doubled. */
+static char *
+quoted_value(const char *value)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '\'');
+	for (const char *p = value; *p; p++)
+	{
+		if (*p == '\'')
+			appendStringInfoChar(&buf, '\'');
+		appendStringInfoChar(&buf, *p);
+	}
+	appendStringInfoChar(&buf, '\'');
+	return buf.data;
+}
+
+/* ---------------------------------------------------------------- */
 
 /* subject kinds are plain lower-case words: email, phone, customer_id */
 static bool
@@ -280,9 +487,10 @@ retention_parse_label(const char *text, RetentionLabel *label,
 					  RetentionProblem *problem)
 {
 	LabelScanner s = {text, text, problem};
-	bool		seen_keys[7] = {false};
-	static const char *const keys[7] = {
-		"category", "anchor", "action", "subject", "keep", "bucket", "partitions"
+	bool		seen_keys[10] = {false};
+	static const char *const keys[10] = {
+		"category", "anchor", "action", "subject", "keep", "bucket", "partitions",
+		"when", "period", "variant"
 	};
 
 	memset(label, 0, sizeof(RetentionLabel));
@@ -316,7 +524,7 @@ retention_parse_label(const char *text, RetentionLabel *label,
 			s.pos = key_start;
 			return fail(&s, ERRCODE_SYNTAX_ERROR,
 						psprintf("unknown key \"%s\" in retention label", key),
-						"Valid keys are category, anchor, action, subject, keep, bucket and partitions.");
+						"Valid keys are category, anchor, action, subject, keep, bucket, partitions, when, period and variant.");
 		}
 		if (seen_keys[k])
 		{
@@ -411,6 +619,20 @@ retention_parse_label(const char *text, RetentionLabel *label,
 					}
 					break;
 				}
+			case 7:
+				if (!scan_quoted(&s, "when", &label->when))
+					return false;
+				break;
+			case 8:
+				label->period = palloc(sizeof(RetentionItem));
+				if (!scan_item(&s, "period", false, label->period))
+					return false;
+				break;
+			case 9:
+				label->variant = palloc(sizeof(RetentionItem));
+				if (!scan_item(&s, "variant", false, label->variant))
+					return false;
+				break;
 		}
 
 		if (*s.pos != '\0' && !is_space(*s.pos))
@@ -421,39 +643,6 @@ retention_parse_label(const char *text, RetentionLabel *label,
 			s.pos++;
 	}
 	return true;
-}
-
-/* The anchor of a label as written after "anchor=", canonical. */
-static void
-append_anchor(StringInfo buf, const RetentionLabel *label)
-{
-	appendStringInfoString(buf, quote_identifier(label->anchor_column));
-	if (label->anchor_via_fk)
-	{
-		appendStringInfoString(buf, "->");
-		if (label->anchor_schema)
-			appendStringInfo(buf, "%s.", quote_identifier(label->anchor_schema));
-		appendStringInfo(buf, "%s.%s", quote_identifier(label->anchor_table),
-						 quote_identifier(label->anchor_parent_column));
-	}
-}
-
-/*
- * retention_anchor_to_text
- *
- * The anchor of a label alone, canonical, as retention.tags shows it: the
- * value of the anchor key and nothing of the other keys.  The label must
- * have an anchor.
- */
-char *
-retention_anchor_to_text(const RetentionLabel *label)
-{
-	StringInfoData buf;
-
-	Assert(label->anchor_column != NULL);
-	initStringInfo(&buf);
-	append_anchor(&buf, label);
-	return buf.data;
 }
 
 /*
@@ -470,11 +659,8 @@ retention_label_to_text(const RetentionLabel *label)
 	initStringInfo(&buf);
 	if (label->category)
 		appendStringInfo(&buf, " category=%s", quote_identifier(label->category));
-	if (label->anchor_column)
-	{
-		appendStringInfoString(&buf, " anchor=");
-		append_anchor(&buf, label);
-	}
+	if (label->anchor_items)
+		appendStringInfo(&buf, " anchor=%s", retention_anchor_to_text(label));
 	if (label->action != RETENTION_ACTION_NONE)
 		appendStringInfo(&buf, " action=%s", retention_action_name(label->action));
 	if (label->subject)
@@ -487,6 +673,12 @@ retention_label_to_text(const RetentionLabel *label)
 		appendStringInfo(&buf, " partitions=%s",
 						 label->partitions == RETENTION_PARTITIONS_DROP ? "drop" :
 						 label->partitions == RETENTION_PARTITIONS_DETACH ? "detach" : "rows");
+	if (label->when)
+		appendStringInfo(&buf, " when=%s", quoted_value(label->when));
+	if (label->period)
+		appendStringInfo(&buf, " period=%s", retention_item_to_text(label->period));
+	if (label->variant)
+		appendStringInfo(&buf, " variant=%s", retention_item_to_text(label->variant));
 	return pstrdup(buf.len > 0 ? buf.data + 1 : "");
 }
 

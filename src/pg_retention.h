@@ -12,6 +12,7 @@
 
 #include "access/attnum.h"
 #include "datatype/timestamp.h"
+#include "lib/stringinfo.h"
 #include "nodes/pg_list.h"
 #include "storage/condition_variable.h"
 #include "storage/itemptr.h"
@@ -56,6 +57,38 @@ typedef enum RetentionPartitions
 	RETENTION_PARTITIONS_ROWS	/* delete row by row like any table */
 } RetentionPartitions;
 
+/*
+ * One item of an anchor list (anchor=a|b, anchor=a,b), or the column of a
+ * period= or variant= key: a column of the row, a column of the row's
+ * parent through a foreign key, or (anchors only) the latest value of a
+ * column among the rows of a child table that reference the row.
+ */
+typedef enum RetentionItemKind
+{
+	RETENTION_ITEM_COLUMN,		/* column */
+	RETENTION_ITEM_FK,			/* fkcol->[schema.]table.column */
+	RETENTION_ITEM_LATEST		/* latest([schema.]table.column [via fkcol]) */
+} RetentionItemKind;
+
+typedef struct RetentionItem
+{
+	RetentionItemKind kind;
+	char	   *column;			/* local column, or the FK column (FK) */
+	char	   *schema;			/* NULL: not written */
+	char	   *table;			/* parent (FK) or child (LATEST) */
+	char	   *other_column;	/* column of the parent or child */
+	char	   *via;			/* LATEST: the child's FK column, or NULL */
+
+	/* filled in by retention_resolve_tag */
+	AttrNumber	attnum;			/* COLUMN/FK: column of the tagged table */
+	Oid			conoid;			/* FK, LATEST: the foreign key */
+	Oid			other_relid;	/* parent (FK) or child (LATEST) */
+	AttrNumber	other_attnum;	/* the column read on other_relid */
+	AttrNumber	key_attnum;		/* FK: parent's key; LATEST: child's FK column */
+	AttrNumber	ref_attnum;		/* LATEST: the referenced key of the tagged table */
+	Oid			type;			/* base type of the value */
+} RetentionItem;
+
 /* A label as written, parsed but not checked against the catalogs. */
 typedef struct RetentionLabel
 {
@@ -70,6 +103,13 @@ typedef struct RetentionLabel
 	int			keep;			/* mask: trailing characters kept; -1 absent */
 	int64		bucket;			/* generalize numbers: bucket width; 0 absent */
 	RetentionPartitions partitions; /* table tags on partitioned tables */
+
+	/* the 0.2.0 policy model (see doc/policy-model.md) */
+	char		anchor_mode;	/* '\0': one item; '|': first due; ',': last due */
+	List	   *anchor_items;	/* RetentionItem *: every anchor item */
+	char	   *when;			/* when='...': the condition as written */
+	RetentionItem *period;		/* period=: an interval column, or NULL */
+	RetentionItem *variant;		/* variant=: the column selecting a variant */
 } RetentionLabel;
 
 /* Where a retention period starts, relative to the anchor. */
@@ -127,6 +167,10 @@ typedef struct RetentionTag
 	AttrNumber	parent_attnum;	/* anchor column on the parent */
 	AttrNumber	parent_key_attnum;	/* referenced key column on the parent */
 	Oid			anchor_type;	/* base type of the anchor column */
+
+	/* filled in by retention_resolve_tag for the 0.2.0 keys */
+	bool		complex;		/* several anchors, latest(), period= or variant= */
+	struct Node *condition;		/* when=: the checked expression (varno 1) */
 
 	RetentionProblem problem;	/* sqlerrcode 0 when the tag is valid */
 } RetentionTag;
@@ -220,6 +264,16 @@ extern char *retention_label_to_text(const RetentionLabel *label);
 extern char *retention_anchor_to_text(const RetentionLabel *label);
 extern const char *retention_action_name(RetentionAction action);
 extern RetentionAction retention_action_from_name(const char *name);
+extern char *retention_item_to_text(const RetentionItem *item);
+
+/* tag_model.c */
+extern bool retention_resolve_model(RetentionTag *tag);
+extern bool retention_renamed_model(const RetentionTag *before,
+									RetentionLabel *label,
+									RetentionProblem *problem);
+extern char *retention_condition_sql(RetentionTag *tag, const char *alias);
+extern char *retention_condition_text(RetentionTag *tag);
+extern char *retention_anchor_words(RetentionTag *tag);
 
 /* due_time.c */
 extern TimestampTz retention_due_time(Datum anchor, Oid type,
@@ -292,6 +346,7 @@ extern char *retention_row_held_sql(Oid relid, List *tags,
 extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
 											char **pending);
 extern char *retention_anchor_sql(RetentionTag *tag);
+extern char *retention_due_at_sql(RetentionTag *tag);
 extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 								  const RetentionHolds *holds, TimestampTz now,
 								  List *all_tags);

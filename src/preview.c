@@ -75,6 +75,18 @@ retention_anchor_indexed(RetentionTag *tag, Oid relid)
 {
 	char	   *anchor;
 
+	if (tag->complex)
+	{
+		/* the first anchor item: the one a DBA indexes first */
+		RetentionItem *item = linitial(tag->label.anchor_items);
+
+		if (item->kind == RETENTION_ITEM_LATEST)
+			return index_leads_with(item->other_relid, item->key_attnum);
+		if (item->kind == RETENTION_ITEM_FK)
+			return index_leads_with(item->other_relid, item->other_attnum);
+		anchor = retention_live_attname(tag->relid, item->attnum);
+		return anchor != NULL && index_leads_with(relid, get_attnum(relid, anchor));
+	}
 	if (OidIsValid(tag->fk_conoid))
 		return index_leads_with(tag->parent_relid, tag->parent_attnum);
 	anchor = retention_live_attname(tag->relid, tag->anchor_attnum);
@@ -93,6 +105,19 @@ typedef struct TagStats
 	bool		next_null;
 	TimestampTz next;
 } TagStats;
+
+/*
+ * What the next-due and oldest-due queries read: the anchor (an index
+ * serves it), or for tags with several anchors, a rule from the row or a
+ * condition, the due time itself (NULL outside the tag).
+ */
+static char *
+retention_anchor_sql_or_due_at(RetentionTag *tag)
+{
+	if (tag->complex || tag->condition)
+		return retention_due_at_sql(tag);
+	return retention_anchor_sql(tag);
+}
 
 /*
  * Counts one job as its owner; fills stats[] per tag.  jobs are the whole
@@ -121,7 +146,8 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 
 		appendStringInfo(&sql, ", pg_catalog.count(*) FILTER (WHERE %s)", cond);
 		if (with_times)
-			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)", retention_anchor_sql(tag), cond);
+			appendStringInfo(&sql, ", pg_catalog.min(%s) FILTER (WHERE %s)",
+							 retention_anchor_sql_or_due_at(tag), cond);
 	}
 	appendStringInfo(&sql, " FROM ONLY %s r WHERE %s", job->relation_name,
 					 whole_hold ? "true" : job->where_due_all);
@@ -146,7 +172,8 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col + 1, &isnull);
 			stats[t].oldest_null = isnull;
 			if (!isnull)
-				stats[t].oldest = retention_due_time(d, tag->anchor_type, &tag->category->rule);
+				stats[t].oldest = (tag->complex || tag->condition) ? DatumGetTimestampTz(d)
+					: retention_due_time(d, tag->anchor_type, &tag->category->rule);
 		}
 	}
 	if (whole_hold)
@@ -180,7 +207,7 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 		RetentionTag *tag = list_nth(job->tags, t);
 		char	   *due = list_nth(job->due_sql, t);
 		char	   *pending = list_nth(job->pending_sql, t);
-		char	   *anchor = retention_anchor_sql(tag);
+		char	   *anchor = retention_anchor_sql_or_due_at(tag);
 
 		resetStringInfo(&sql);
 		appendStringInfo(&sql, "SELECT %s FROM ONLY %s r WHERE %s IS NOT NULL AND NOT %s%s%s ORDER BY 1 LIMIT 1",
@@ -194,7 +221,8 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 
 			if (!isnull)
 			{
-				stats[t].next = retention_due_time(d, tag->anchor_type, &tag->category->rule);
+				stats[t].next = (tag->complex || tag->condition) ? DatumGetTimestampTz(d)
+					: retention_due_time(d, tag->anchor_type, &tag->category->rule);
 				/* beyond the range of timestamptz: never due */
 				stats[t].next_null = TIMESTAMP_IS_NOEND(stats[t].next);
 			}
@@ -303,7 +331,11 @@ retention_tag_stats(PG_FUNCTION_ARGS)
 				nulls[2] = true;
 			values[3] = CStringGetTextDatum(tag->category->name);
 			values[4] = CStringGetTextDatum(retention_action_name(tag->action));
-			values[5] = CStringGetTextDatum(cutoff_text(tag, job->exact_cutoffs[t]));
+			/* several anchors or a rule from the row: no single cutoff */
+			if (tag->complex)
+				nulls[5] = true;
+			else
+				values[5] = CStringGetTextDatum(cutoff_text(tag, job->exact_cutoffs[t]));
 			values[6] = Int64GetDatum(stats[t].due - stats[t].blocked);
 			values[7] = Int64GetDatum(stats[t].held);
 			values[8] = BoolGetDatum(retention_anchor_indexed(tag, job->relid));

@@ -29,16 +29,11 @@
 
 #include "subject.h"
 
-/* retention.due_time(...) of a tag's anchor on alias r. */
+/* When the row on alias r falls due under a tag (see deparse.c). */
 static char *
 due_sql(RetentionTag *tag)
 {
-	RetentionRule *rule = &tag->category->rule;
-	Datum		period = DirectFunctionCall1(interval_out, IntervalPGetDatum(&rule->period));
-
-	return psprintf("retention.due_time(%s, %s::pg_catalog.interval, %s, %s)",
-					retention_anchor_sql(tag), quote_literal_cstr(DatumGetCString(period)),
-					quote_literal_cstr(tag->category->starts), quote_literal_cstr(rule->time_zone));
+	return retention_due_at_sql(tag);
 }
 
 /* jsonb of the primary key columns of r, or of its ctid without one. */

@@ -161,7 +161,7 @@ retention_tag_rows(PG_FUNCTION_ARGS)
 			values[4] = CStringGetTextDatum(l->category);
 			nulls[4] = false;
 		}
-		if (l->anchor_column)
+		if (l->anchor_items)
 		{
 			values[5] = CStringGetTextDatum(retention_anchor_to_text(l));
 			nulls[5] = false;

@@ -212,7 +212,7 @@ check_shape(RetentionTag *tag)
 			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
 								  "a table tag needs a category",
 								  NULL, "Write category=name anchor=column.");
-		else if (l->anchor_column == NULL)
+		else if (l->anchor_items == NIL)
 			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
 								  "a table tag needs an anchor",
 								  "The anchor is the date the retention period is counted from.",
@@ -243,14 +243,14 @@ check_shape(RetentionTag *tag)
 			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
 								  "a column tag needs a category or a subject",
 								  NULL, "Write category=name anchor=column [action=method], or subject=kind.");
-		else if (l->anchor_column || l->action != RETENTION_ACTION_NONE ||
+		else if (l->anchor_items || l->action != RETENTION_ACTION_NONE ||
 				 l->keep >= 0 || l->bucket > 0)
 			retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
 								  "anchor, action, keep and bucket need a category",
 								  "A subject-only tag marks an identifier column and has no retention rule of its own.",
 								  "Add category=name, or keep only subject=kind.");
 	}
-	else if (l->anchor_column == NULL)
+	else if (l->anchor_items == NIL)
 		retention_set_problem(p, ERRCODE_INVALID_PARAMETER_VALUE,
 							  "a column tag with a category needs an anchor",
 							  "The anchor is the date the retention period is counted from.",
@@ -584,6 +584,8 @@ retention_resolve_tag(RetentionTag *tag, List *categories, bool check_references
 	tag->parent_attnum = InvalidAttrNumber;
 	tag->parent_key_attnum = InvalidAttrNumber;
 	tag->anchor_type = InvalidOid;
+	tag->complex = false;
+	tag->condition = NULL;
 
 	if (!check_object(tag, &column) || !check_shape(tag))
 		return false;
@@ -591,7 +593,8 @@ retention_resolve_tag(RetentionTag *tag, List *categories, bool check_references
 		return check_action_fits_column(tag, column);
 	if (!check_references)
 		return true;
-	if (!check_category(tag, categories) || !check_anchor(tag))
+	if (!check_category(tag, categories) || !check_anchor(tag) ||
+		!retention_resolve_model(tag))
 		return false;
 	if (column && tag->category)
 		return check_action_fits_column(tag, column);

@@ -23,6 +23,19 @@ AS 'MODULE_PATHNAME', 'retention_tag_rows';
 COMMENT ON FUNCTION retention._tag_rows() IS
     'Internal: every retention label of this database, parsed and resolved. Use the retention.tags view.';
 
+CREATE FUNCTION retention._tag_model_rows(
+    OUT table_name        pg_catalog.regclass,
+    OUT column_name       name,
+    OUT condition         text,
+    OUT anchor_words      text,
+    OUT period_from       text,
+    OUT variant_from      text)
+RETURNS SETOF record
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_tag_model_rows';
+COMMENT ON FUNCTION retention._tag_model_rows() IS
+    'Internal: the 0.2.0 policy keys of every valid retention tag (normalized condition, anchor in words, period and variant columns). Use the retention.tags view.';
+
 CREATE VIEW retention.tags AS
 SELECT t.table_name,
        t.column_name,
@@ -44,12 +57,19 @@ SELECT t.table_name,
        t.valid,
        t.problem,
        t.problem_sqlstate,
-       t.label
+       t.label,
+       m.condition,
+       m.period_from,
+       m.variant_from,
+       m.anchor_words
   FROM retention._tag_rows() t
-  LEFT JOIN retention.category c ON c.name OPERATOR(pg_catalog.=) t.category;
+  LEFT JOIN retention.category c ON c.name OPERATOR(pg_catalog.=) t.category
+  LEFT JOIN retention._tag_model_rows() m
+         ON m.table_name OPERATOR(pg_catalog.=) t.table_name
+        AND m.column_name IS NOT DISTINCT FROM t.column_name;
 
 COMMENT ON VIEW retention.tags IS
-    'Every retention tag with its category resolved: kind (table: rows are deleted; column: the value is anonymized; subject: identifier column only), period, boundary, time zone, anchor, effective action (from the tag or the category), subject kind. valid is false, with the problem, for a tag that no longer resolves (e.g. after a restore whose categories were not loaded).';
+    'Every retention tag with its category resolved: kind (table: rows are deleted; column: the value is anonymized; subject: identifier column only), period, boundary, time zone, anchor, effective action (from the tag or the category), subject kind. valid is false, with the problem, for a tag that no longer resolves (e.g. after a restore whose categories were not loaded). condition is the normalized when= expression (rows where it is not true are outside the tag), period_from and variant_from the columns that period= and variant= read, anchor_words what the period counts from in words (the anchor columns'' comments).';
 
 GRANT SELECT ON retention.tags TO PUBLIC;
 
@@ -63,7 +83,9 @@ COMMENT ON FUNCTION retention._check_category_tags(text, text) IS
 CREATE VIEW retention.schedule AS
 SELECT c.name AS category,
        c.description AS data,
-       retention.rule_in_words(c.period, c.starts, c.time_zone) AS kept,
+       retention.rule_in_words(coalesce(v.period, c.period), coalesce(v.starts, c.starts),
+                               coalesce(v.time_zone, c.time_zone),
+                               coalesce(w.words, 'the anchor date')) AS kept,
        (SELECT pg_catalog.string_agg(DISTINCT t.anchor, ', ')
           FROM retention.tags t
          WHERE t.category OPERATOR(pg_catalog.=) c.name) AS anchors,
@@ -71,15 +93,26 @@ SELECT c.name AS category,
                    FROM retention.tags t
                   WHERE t.category OPERATOR(pg_catalog.=) c.name), c.action) AS at_expiry,
        c.purpose,
-       c.legal_basis,
+       coalesce(v.legal_basis, c.legal_basis) AS legal_basis,
        CASE WHEN c.name OPERATOR(pg_catalog.=) 'retention_evidence'
             THEN 'retention.run, retention.action_log'
             ELSE (SELECT pg_catalog.string_agg(t.object, ', ' ORDER BY t.object)
                     FROM retention.tags t
-                   WHERE t.category OPERATOR(pg_catalog.=) c.name) END AS applies_to
-  FROM retention.category c;
+                   WHERE t.category OPERATOR(pg_catalog.=) c.name) END AS applies_to,
+       v.variant,
+       v.note AS variant_note
+  FROM retention.category c
+  LEFT JOIN LATERAL (SELECT pg_catalog.string_agg(DISTINCT t.anchor_words, ' or ') AS words
+                       FROM retention.tags t
+                      WHERE t.category OPERATOR(pg_catalog.=) c.name) w ON true
+  LEFT JOIN LATERAL (SELECT NULL::text AS variant, NULL::text AS note, NULL::interval AS period,
+                            NULL::text AS starts, NULL::text AS time_zone, NULL::text AS legal_basis
+                     UNION ALL
+                     SELECT cv.variant, cv.note, cv.period, cv.starts, cv.time_zone, cv.legal_basis
+                       FROM retention.category_variant cv
+                      WHERE cv.category OPERATOR(pg_catalog.=) c.name) v ON true;
 
 COMMENT ON VIEW retention.schedule IS
-    'The retention schedule as the database enforces it, in the shape of a privacy notice: per category the data, how long it is kept (counted from the anchors of its tags), what happens at expiry, purpose, legal basis and the tables and columns it applies to.';
+    'The retention schedule as the database enforces it, in the shape of a privacy notice: per category the data, how long it is kept (counted from the anchors of its tags, in the words of the anchor columns'' comments), what happens at expiry, purpose, legal basis and the tables and columns it applies to; one more row per variant of the category (variant, variant_note) with the variant''s rule.';
 
 GRANT SELECT ON retention.schedule TO PUBLIC;

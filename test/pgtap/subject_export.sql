@@ -432,7 +432,8 @@ SELECT is((SELECT array_agg(k ORDER BY k) FROM x_doc, jsonb_object_keys(d -> 'ca
           'export_subject: exactly the categories of the rows and columns exported');
 SELECT is((SELECT d #> '{categories,dsx_order}' FROM x_doc),
           (SELECT jsonb_build_object('description', description, 'purpose', purpose, 'legal_basis', legal_basis,
-                                     'retention', retention.rule_in_words(period, starts, time_zone))
+                                     'retention', (SELECT kept FROM retention.schedule
+                                                    WHERE schedule.category = 'dsx_order' AND variant IS NULL))
              FROM retention.category WHERE name = 'dsx_order'),
           'export_subject: a category''s description, purpose, legal basis and retention in words');
 SELECT is((SELECT count(*)::int FROM x_doc, jsonb_each(d -> 'categories') c(k, v)

@@ -47,6 +47,8 @@ SELECT retention.define_category('event_log', '30 days 12:00:00', 'exact', 'dele
     'Australia/Adelaide');
 -- a category no tag uses, with the optional texts left out
 SELECT retention.define_category('unused_category', '1 day');
+-- a category variant (extension configuration, like the categories)
+SELECT retention.define_category_variant('support_data', 'BR', '5 years', note => 'Brazil');
 
 CREATE TABLE account (
     id                    integer PRIMARY KEY,
@@ -117,6 +119,19 @@ SECURITY LABEL FOR retention ON COLUMN support_ticket.customer_id IS 'subject=cu
 SELECT retention.tag_column('account_user', 'email', subject => 'email');
 -- partitioned table
 SELECT retention.tag_table('event', 'event_log', 'created_at', 'delete');
+-- the 0.2.0 keys: an anchor list with a parent's date, a condition, a
+-- period and a variant from the row, and latest() from the children
+CREATE TABLE lead (
+    id           integer PRIMARY KEY,
+    account_id   integer REFERENCES account (id),
+    kind         text,
+    country      text,
+    last_contact date,
+    keep_for     interval
+);
+CREATE TABLE lead_contact (id integer PRIMARY KEY, lead_id integer REFERENCES lead, at timestamptz);
+SECURITY LABEL FOR retention ON TABLE lead
+    IS 'category=support_data anchor=last_contact,account_id->account.relationship_ended_at,latest(lead_contact.at) when=''kind = ''''person'''''' period=keep_for variant=country';
 });
 
 my $categories_sql = q{
@@ -124,8 +139,12 @@ SELECT name, period, starts, action, description, purpose, legal_basis, time_zon
        created_at, updated_at
   FROM retention.category ORDER BY name};
 my $tags_sql = q{
-SELECT object, label, kind, category, period, starts, time_zone, action, subject, valid
+SELECT object, label, kind, category, period, starts, time_zone, action, subject, valid,
+       condition, period_from, variant_from, anchor_words
   FROM retention.tags ORDER BY object};
+my $variants_sql = q{
+SELECT category, variant, period, starts, time_zone, legal_basis, note
+  FROM retention.category_variant ORDER BY 1, 2};
 my $summary_sql = q{
 SELECT count(*), count(*) FILTER (WHERE valid), count(DISTINCT kind)
   FROM retention.tags};
@@ -135,13 +154,17 @@ my $source_tags       = $node->safe_psql('source', $tags_sql);
 note("source categories:\n$source_categories");
 note("source tags:\n$source_tags");
 
-# The source itself is what we think it is: 11 tags of 3 kinds, all valid,
+# The source itself is what we think it is: 12 tags of 3 kinds, all valid,
 # 7 categories (6 defined here, plus retention_evidence from CREATE EXTENSION).
 is($node->safe_psql('source', $summary_sql),
-	'11|11|3', 'source: 11 tags of kinds table, column and subject, all valid');
+	'12|12|3', 'source: 12 tags of kinds table, column and subject, all valid');
 is(scalar(split /\n/, $source_categories), 7, 'source: 7 categories');
-is(scalar(split /\n/, $source_tags), 11, 'source: 11 rows in retention.tags');
-like($source_tags, qr/^message\."CallerName"\|category=end_user_identifiers anchor="SentLocal"\|column\|end_user_identifiers\|1 year\|end_of_month\|Europe\/Zagreb\|nullify\|\|t$/m,
+is(scalar(split /\n/, $source_tags), 12, 'source: 12 rows in retention.tags');
+my $source_variants = $node->safe_psql('source', $variants_sql);
+is($source_variants, 'support_data|BR|5 years||||Brazil', 'source: one category variant');
+like($source_tags, qr/^lead\|.*\|\(kind = 'person'::text\)\|keep_for\|country\|/m,
+	'source: the 0.2.0 keys are listed');
+like($source_tags, qr/^message\."CallerName"\|category=end_user_identifiers anchor="SentLocal"\|column\|end_user_identifiers\|1 year\|end_of_month\|Europe\/Zagreb\|nullify\|\|t\|\|\|\|SentLocal$/m,
 	'source: mixed-case column tag is listed with its quoted name');
 like($source_tags, qr/^event\|category=event_log anchor=created_at action=delete\|table\|/m,
 	'source: partitioned table tag is listed');
@@ -156,7 +179,9 @@ sub check_restored
 	is($n->safe_psql($db, $tags_sql),
 		$source_tags, "$what: retention.tags identical to the source");
 	is($n->safe_psql($db, $summary_sql),
-		'11|11|3', "$what: every tag is valid");
+		'12|12|3', "$what: every tag is valid");
+	is($n->safe_psql($db, $variants_sql),
+		$source_variants, "$what: retention.category_variant identical to the source");
 	is($n->safe_psql($db, 'SELECT count(*) FROM retention.tags WHERE problem IS NOT NULL'),
 		'0', "$what: no tag reports a problem");
 }

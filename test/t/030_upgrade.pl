@@ -89,8 +89,11 @@ WITH ext AS (
     SELECT 'schema ' || n.nspname, 'acl ' || coalesce(n.nspacl::text, '-')
       FROM pg_namespace n JOIN pg_extension x ON x.extnamespace = n.oid WHERE x.extname = 'EXTNAME'
     UNION ALL
-    SELECT 'extension', 'config ' || coalesce(extconfig::regclass[]::text, '-') || ' ' || coalesce(extcondition::text, '-')
-      FROM pg_extension WHERE extname = 'EXTNAME'
+    -- one fact per configuration table: an update registers new ones after
+    -- the old ones, a fresh install in script order
+    SELECT 'extension', 'config ' || u.rel::regclass::text || ' ' || coalesce(u.cond, '-')
+      FROM pg_extension e, unnest(e.extconfig, e.extcondition) u(rel, cond)
+     WHERE e.extname = 'EXTNAME'
 )
 SELECT obj || ' | ' || fact FROM facts ORDER BY 1;
 };

@@ -222,87 +222,6 @@ RETURN pg_catalog.regexp_split_to_array(pg_catalog.lower(pg_catalog.regexp_repla
 COMMENT ON FUNCTION retention._lint_person_table(text) IS
     'Internal: whether a table name (snake_case or camelCase words) names people: customer, user, staff, contact, lead, ... (then a column called name is a person''s name).';
 
--- The indexes an anchor needs, one row per item of the anchor (anchor=a,
--- a|b or a,b): a column of the row (index on it), fkcol->table.column (on
--- the parent's column) or latest(table.column [via fkcol]) (on the child's
--- key and column, so that the latest value is found without a scan).  An
--- item lint cannot read is skipped: the tag's own validation reports it.
-CREATE OR REPLACE FUNCTION retention._lint_anchor_items(relid oid, anchor text)
-RETURNS TABLE (item text, index_relid oid, cols name[], latest boolean)
-LANGUAGE plpgsql STABLE STRICT ROWS 2
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    it text;
-    m text[];
-    names text[];
-    n integer;
-    via_col text;
-BEGIN
-    FOREACH it IN ARRAY pg_catalog.regexp_split_to_array(pg_catalog.btrim(anchor), '\s*[|,]\s*') LOOP
-        BEGIN
-            item := it;
-            latest := false;
-            m := pg_catalog.regexp_match(it, '^latest\(\s*(.*?)(?:\s+via\s+(.*?))?\s*\)$');
-            IF m IS NOT NULL THEN
-                names := pg_catalog.parse_ident(m[1]);
-                n := pg_catalog.cardinality(names);
-                via_col := CASE WHEN m[2] IS NOT NULL THEN (pg_catalog.parse_ident(m[2]))[1] END;
-                latest := true;
-                FOR index_relid, cols IN
-                    SELECT co.conrelid, ARRAY[a.attname, names[n]::name]
-                      FROM pg_catalog.pg_constraint co
-                      JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) co.conrelid
-                      JOIN pg_catalog.pg_namespace s ON s.oid OPERATOR(pg_catalog.=) c.relnamespace
-                      JOIN pg_catalog.pg_attribute a
-                        ON a.attrelid OPERATOR(pg_catalog.=) co.conrelid AND a.attnum OPERATOR(pg_catalog.=) co.conkey[1]
-                     WHERE co.contype OPERATOR(pg_catalog.=) 'f'
-                       AND co.confrelid OPERATOR(pg_catalog.=) _lint_anchor_items.relid
-                       AND co.conparentid OPERATOR(pg_catalog.=) 0
-                       AND pg_catalog.cardinality(co.conkey) OPERATOR(pg_catalog.=) 1
-                       AND c.relname OPERATOR(pg_catalog.=) names[n - 1]
-                       AND (n OPERATOR(pg_catalog.<) 3 OR s.nspname OPERATOR(pg_catalog.=) names[n - 2])
-                       AND (via_col IS NULL OR a.attname OPERATOR(pg_catalog.=) via_col)
-                LOOP
-                    RETURN NEXT;
-                END LOOP;
-                CONTINUE;
-            END IF;
-            m := pg_catalog.regexp_match(it, '^("(?:[^"]|"")*"|[^"]*?)->(.*)$');
-            IF m IS NULL THEN
-                index_relid := relid;
-                cols := ARRAY[(pg_catalog.parse_ident(it))[1]::name];
-                RETURN NEXT;
-                CONTINUE;
-            END IF;
-            names := pg_catalog.parse_ident(m[2]);
-            n := pg_catalog.cardinality(names);
-            index_relid := NULL;
-            SELECT co.confrelid INTO index_relid
-              FROM pg_catalog.pg_constraint co
-              JOIN pg_catalog.pg_attribute a
-                ON a.attrelid OPERATOR(pg_catalog.=) co.conrelid AND a.attnum OPERATOR(pg_catalog.=) co.conkey[1]
-              JOIN pg_catalog.pg_class p ON p.oid OPERATOR(pg_catalog.=) co.confrelid
-             WHERE co.contype OPERATOR(pg_catalog.=) 'f'
-               AND co.conrelid OPERATOR(pg_catalog.=) _lint_anchor_items.relid
-               AND pg_catalog.cardinality(co.conkey) OPERATOR(pg_catalog.=) 1
-               AND a.attname OPERATOR(pg_catalog.=) (pg_catalog.parse_ident(m[1]))[1]
-               AND p.relname OPERATOR(pg_catalog.=) names[n - 1]
-             ORDER BY co.conname
-             LIMIT 1;
-            IF index_relid IS NOT NULL THEN
-                cols := ARRAY[names[n]::name];
-                RETURN NEXT;
-            END IF;
-        EXCEPTION WHEN OTHERS THEN
-            NULL;
-        END;
-    END LOOP;
-END
-$$;
-COMMENT ON FUNCTION retention._lint_anchor_items(oid, text) IS
-    'Internal: per item of an anchor (column, fkcol->table.column, latest(table.column via fkcol)) the relation and columns an index should lead with.';
-
 -- The anchor lint suggests for a table: its first date or time column.
 CREATE OR REPLACE FUNCTION retention._lint_suggested_anchor(relid oid)
 RETURNS text
@@ -325,6 +244,20 @@ AS $$
 $$;
 COMMENT ON FUNCTION retention._lint_suggested_anchor(oid) IS
     'Internal: the anchor retention.lint() suggests for a table (its first date or timestamp column).';
+
+-- Every anchor item of every valid tag and the index that would serve it.
+CREATE OR REPLACE FUNCTION retention._tag_anchor_items(
+    OUT table_name    pg_catalog.regclass,
+    OUT column_name   name,
+    OUT item          text,
+    OUT index_relid   oid,
+    OUT index_attnum  smallint,
+    OUT index_columns text)
+RETURNS SETOF record
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_tag_anchor_items';
+COMMENT ON FUNCTION retention._tag_anchor_items() IS
+    'Internal: per anchor item of every valid retention tag, the relation and column an index must lead with to serve it, and the index columns to suggest (for latest(): the child''s foreign-key column, then the column).';
 
 CREATE OR REPLACE FUNCTION retention.lint(schema_name name DEFAULT NULL)
 RETURNS TABLE (severity   text,
@@ -402,17 +335,18 @@ personal AS (
             AND a.attname OPERATOR(pg_catalog.!~) '^(file|host|table|schema|column|domain|product|company|business|brand|plan|service|event|template|queue|app|device|server|project|account)_name$'
             AND retention._lint_person_table(u.relname))
 ),
--- anchors resolved to (relation, columns) per item: the parent's column
--- for foreign-key items, the child's key and column for latest() items
+-- anchor items resolved to the (relation, column) an index must lead
+-- with: the column, the parent's column for foreign-key items, the child's
+-- foreign-key column for latest()
 anchors AS (
-    SELECT t.*, ai.item, ai.index_relid, ai.cols, ai.latest
+    SELECT t.*, ai.item, ai.index_relid, ai.index_attnum, ai.index_columns,
+           aa.attname AS index_attname
       FROM tags t
-      CROSS JOIN LATERAL retention._lint_anchor_items(t.relid, t.anchor) ai
-     WHERE t.valid AND t.anchor IS NOT NULL
-       AND NOT EXISTS (SELECT 1 FROM pg_catalog.unnest(ai.cols) c
-                        WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute aa
-                                           WHERE aa.attrelid = ai.index_relid AND aa.attname = c
-                                             AND aa.attnum > 0 AND NOT aa.attisdropped))
+      JOIN retention._tag_anchor_items() ai
+        ON ai.table_name::oid = t.relid AND ai.column_name IS NOT DISTINCT FROM t.column_name
+      JOIN pg_catalog.pg_attribute aa
+        ON aa.attrelid = ai.index_relid AND aa.attnum = ai.index_attnum
+     WHERE t.valid
 ),
 -- tables whose rows enforcement deletes (a table tag that deletes) or
 -- erasure deletes (a person's rows: tables with subject identifiers), and,
@@ -522,25 +456,19 @@ findings AS (
     SELECT 'notice', 'anchor_without_index', a.relid, a.column_name, NULL,
            pg_catalog.format('%I.%I', n.nspname, c.relname)
                OPERATOR(pg_catalog.||) coalesce('.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.column_name), ''),
-           CASE WHEN a.latest
-                THEN pg_catalog.format('no index of %s leads with (%s), so the latest value for the anchor %s is found by a scan per row',
-                                       pg_catalog.format('%I.%I', pn.nspname, pc.relname),
-                                       (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(x), ', ') FROM pg_catalog.unnest(a.cols) x),
-                                       a.item)
-                ELSE pg_catalog.format('no index leads with the anchor %s%s, so enforcement scans the table to find due rows',
-                                       a.item,
-                                       CASE WHEN a.index_relid <> a.relid
-                                            THEN pg_catalog.format(' (column %I of %s)', a.cols[1],
-                                                                   pg_catalog.format('%I.%I', pn.nspname, pc.relname))
-                                            ELSE '' END) END,
-           pg_catalog.format('CREATE INDEX ON %I.%I (%s);', pn.nspname, pc.relname,
-                             (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(x), ', ') FROM pg_catalog.unnest(a.cols) x))
+           pg_catalog.format('no index leads with the anchor %s%s, so enforcement scans the table to find due rows',
+                             a.item,
+                             CASE WHEN a.index_relid OPERATOR(pg_catalog.<>) a.relid
+                                  THEN pg_catalog.format(' (column %I of %s)', a.index_attname,
+                                                         pg_catalog.format('%I.%I', pn.nspname, pc.relname))
+                                  ELSE '' END),
+           pg_catalog.format('CREATE INDEX ON %I.%I (%s);', pn.nspname, pc.relname, a.index_columns)
       FROM anchors a
       JOIN pg_catalog.pg_class c ON c.oid = a.relid
       JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
       JOIN pg_catalog.pg_class pc ON pc.oid = a.index_relid
       JOIN pg_catalog.pg_namespace pn ON pn.oid = pc.relnamespace
-     WHERE NOT retention._lint_indexed(a.index_relid, a.cols, 'columns')
+     WHERE NOT retention._lint_indexed(a.index_relid, ARRAY[a.index_attname], 'columns')
     UNION ALL
     -- (3) subject identifier columns no index serves
     -- (the index the subject search uses: plain equality for integer
