@@ -29,7 +29,7 @@ SELECT category, kept, anchors AS "counted from", at_expiry AS "at expiry", appl
   FROM retention.schedule WHERE category <> 'retention_evidence';
 
 \echo
-\echo '=== 2b. Rules per row: a condition (when=), country variants (variant=), several anchors, a period from the data'
+\echo '=== 2b. Rules per row: a condition (when=), country variants (variant=), blocked=anonymize, several anchors, a period from the data, suppression at deletion'
 SELECT object, label FROM retention.tags
  WHERE label ~ '(when|variant|blocked|period|suppress)=' OR anchor ~ '[|,]' ORDER BY object;
 SELECT category, variant, period, note FROM retention.category_variant ORDER BY 1, 2;
@@ -85,7 +85,7 @@ SELECT table_name, coalesce(column_name, '(row)') AS "column", category,
   FROM retention.status ORDER BY 1, 2;
 
 \echo
-\echo '=== 7b. Customers: natural persons past their period are deleted or, while traffic records still reference them, anonymized by their column tags; companies are not under the rule (when=)'
+\echo '=== 7b. Customers: natural persons past their period are deleted or, while traffic records still reference them, anonymized (blocked=anonymize); companies are not under the rule (when=)'
 SELECT country, is_natural_person AS person,
        count(*) FILTER (WHERE relationship_ended_at IS NOT NULL) AS ended,
        count(*) FILTER (WHERE email IS NULL AND billing_address IS NULL AND relationship_ended_at IS NOT NULL) AS anonymized,

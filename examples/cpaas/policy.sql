@@ -2,7 +2,8 @@
 -- pg_retention categories and tags on examples/cpaas/schema.sql.
 -- Where the schedule says "up to", the stated maximum is used.  Every rule
 -- is stated in the policy itself (0.2.0 keys: when=, anchor=a|b, period=,
--- variant=); no application code keeps a date for it.
+-- variant=, blocked=anonymize, suppress=true); no application code keeps
+-- a date for it.
 
 SELECT retention.define_category('account_user_data', '12 months',
     description => 'Registration data of account users and business contacts: name, business address, phone, e-mail, company, role, login',
@@ -76,13 +77,12 @@ SELECT retention.tag_column('cpaas.account_user', 'email', subject => 'email');
 SELECT retention.tag_column('cpaas.account_user', 'phone', subject => 'phone');
 -- 2. Customers who are natural persons (companies' data is not personal
 -- data: when=), 7 years after the end, or their country's period
--- (variant=country).  Its name, contact and billing columns carry the same
--- rule as column tags, so that a customer still referenced by traffic
--- records (kept 10 years) is anonymized when due instead of staying whole.
--- (0.2.0's blocked=anonymize states this on the table tag; this example
--- keeps the column tags until that key is merged.)
+-- (variant=country).  A customer still referenced by traffic records, which
+-- are kept 10 years, is anonymized then instead of staying whole
+-- (blocked=anonymize): its name, contact and billing columns get their
+-- column tags' methods.
 SECURITY LABEL FOR retention ON TABLE cpaas.customer IS
-    'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country';
+    'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country blocked=anonymize';
 SECURITY LABEL FOR retention ON COLUMN cpaas.customer.name IS
     'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country action=hash';
 SECURITY LABEL FOR retention ON COLUMN cpaas.customer.email IS
@@ -93,6 +93,8 @@ SECURITY LABEL FOR retention ON COLUMN cpaas.customer.billing_address IS
     'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country action=nullify';
 SECURITY LABEL FOR retention ON COLUMN cpaas.customer.tax_id IS
     'category=individual_customer_data anchor=relationship_ended_at when=''is_natural_person'' variant=country action=nullify';
+-- (customer_id is the key traffic records keep referencing: a subject tag
+-- on it would be an identifier blocked=anonymize cannot remove)
 -- 3. Support: 7 years after resolution, messages with their ticket.
 SELECT retention.tag_table('cpaas.support_ticket', 'customer_support_data', 'resolved_at');
 SELECT retention.tag_table('cpaas.ticket_message', 'customer_support_data',
@@ -128,11 +130,10 @@ SECURITY LABEL FOR retention ON TABLE cpaas.sales_lead IS
 SELECT retention.tag_column('cpaas.sales_lead', 'email', subject => 'email');
 SELECT retention.tag_column('cpaas.sales_lead', 'phone', subject => 'phone');
 -- 12. Marketing contacts: at the unsubscribe, the objection or the end of
--- the B2B customer's relationship, whichever comes first.  The application
--- puts the e-mail and phone on the suppression list (retention.suppress)
--- when it records the unsubscribe (0.2.0's suppress=true is not merged yet).
+-- the B2B customer's relationship, whichever comes first; their e-mail and
+-- phone stay in the suppression list (suppress=true).
 SECURITY LABEL FOR retention ON TABLE cpaas.marketing_contact IS
-    'category=marketing_contacts anchor=unsubscribed_at|objected_at|customer_id->customer.relationship_ended_at';
+    'category=marketing_contacts anchor=unsubscribed_at|objected_at|customer_id->customer.relationship_ended_at suppress=true';
 SELECT retention.tag_column('cpaas.marketing_contact', 'email', subject => 'email');
 SELECT retention.tag_column('cpaas.marketing_contact', 'phone', subject => 'phone');
 -- 13. Consent: at the end the consent states or at its withdrawal,

