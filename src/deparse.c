@@ -175,9 +175,9 @@ deparse_literal(Datum value, Oid type)
 static char *
 interval_literal(const Interval *period)
 {
-	Datum		text = DirectFunctionCall1(interval_out, IntervalPGetDatum(period));
+	Datum		out = DirectFunctionCall1(interval_out, IntervalPGetDatum(period));
 
-	return psprintf("%s::pg_catalog.interval", quote_literal_cstr(DatumGetCString(text)));
+	return psprintf("%s::pg_catalog.interval", quote_literal_cstr(DatumGetCString(out)));
 }
 
 /* OPERATOR(schema.name) for an operator OID */

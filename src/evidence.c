@@ -351,14 +351,16 @@ retention_evidence_invalid_tag(int64 run_id, RetentionTag *tag)
 {
 	RetentionJobResult result = {0};
 	char	   *name = retention_describe_tag(tag);
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
 	int64		action_id;
 
+	values[0] = Int64GetDatum(run_id);
+	values[1] = CStringGetTextDatum(name);
+	values[2] = tag->label.category ? CStringGetTextDatum(tag->label.category) : (Datum) 0;
 	action_id = retention_evidence_insert("INSERT INTO retention.action_log (run_id, table_name, relation_name, action, categories)"
 										  " VALUES ($1, $2, $2, 'none', pg_catalog.array_remove(ARRAY[$3], NULL)) RETURNING action_id",
-										  3, (Oid[]) {INT8OID, TEXTOID, TEXTOID},
-										  (Datum[]) {Int64GetDatum(run_id), CStringGetTextDatum(name),
-				tag->label.category ? CStringGetTextDatum(tag->label.category) : (Datum) 0},
-										  tag->label.category ? "   " : "  n");
+										  3, types, values, tag->label.category ? "   " : "  n");
 	result.outcome = "error";
 	result.error_sqlstate = unpack_sql_state(tag->problem.sqlerrcode);
 	result.error = psprintf("tag is not valid: %s", tag->problem.message);

@@ -46,7 +46,7 @@ static const char *const action_names[] = {
 
 typedef struct LabelScanner
 {
-	const char *text;
+	const char *input;
 	const char *pos;
 	RetentionProblem *problem;
 } LabelScanner;
@@ -55,7 +55,7 @@ typedef struct LabelScanner
 static int
 scanner_position(LabelScanner *s)
 {
-	return pg_mbstrlen_with_len(s->text, s->pos - s->text) + 1;
+	return pg_mbstrlen_with_len(s->input, s->pos - s->input) + 1;
 }
 
 static bool
@@ -578,15 +578,15 @@ action_keys_to_text(StringInfo buf, const RetentionLabel *label)
 /*
  * retention_parse_label
  *
- * Parses text into *label.  Returns false and fills *problem (SQLSTATE,
+ * Parses input (the label's text) into *label.  Returns false and fills *problem (SQLSTATE,
  * message, detail with the position, hint) on the first error.  Does not
  * check the label against the catalogs: see retention_resolve_tag.
  */
 bool
-retention_parse_label(const char *text, RetentionLabel *label,
+retention_parse_label(const char *input, RetentionLabel *label,
 					  RetentionProblem *problem)
 {
-	LabelScanner s = {text, text, problem};
+	LabelScanner s = {input, input, problem};
 	bool		seen_keys[10] = {false};
 	static const char *const keys[10] = {
 		"category", "anchor", "action", "subject", "keep", "bucket", "partitions",
