@@ -265,7 +265,7 @@ probe_candidates(EnforceJob *job, const RetentionHolds *holds, List *run_jobs, u
 			col += nkeys;
 			continue;
 		}
-		/* runs as conrelid's owner: no other owner's policy (the held test's parents) */
+		/* as conrelid's owner: no other owner's policy (held test's parents) */
 		retention_check_reads_as(reads, retention_relation_owner(conrelid));
 		for (int k = 0; k < nkeys; k++)
 		{

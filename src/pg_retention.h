@@ -403,6 +403,7 @@ extern int	retention_execute_job_sql(const char *sql, int nargs, Oid *types,
 extern Oid	retention_relation_owner(Oid relid);
 extern Oid	retention_foreign_rls_read(List *reads, Oid reader);
 extern void retention_check_reads_as(List *reads, Oid reader);
+
 /* the message of retention_check_reads_as (callers that reword errors keep it) */
 #define RETENTION_FOREIGN_RLS_MESSAGE "a table this job reads has row security and another owner"
 extern void retention_begin_as_owner(Oid owner, int *nestlevel,
