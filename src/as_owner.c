@@ -27,6 +27,7 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
@@ -170,6 +171,66 @@ retention_relation_owner(Oid relid)
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	return owner;
+}
+
+/*
+ * retention_foreign_rls_read
+ *
+ * The first relation of reads (OIDs) whose row-security policies would run
+ * if role reader read it: row security enabled and another owner (a
+ * superuser or a BYPASSRLS role never runs policies).  Such a read would
+ * run the other owner's code with the reader's privileges.  InvalidOid when
+ * there is none; a relation that no longer exists is skipped (the
+ * statement then fails as "changed").  Never raises.
+ */
+Oid
+retention_foreign_rls_read(List *reads, Oid reader)
+{
+	ListCell   *lc;
+
+	if (superuser_arg(reader) || has_bypassrls_privilege(reader))
+		return InvalidOid;
+	foreach(lc, reads)
+	{
+		Oid			relid = lfirst_oid(lc);
+		HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+		bool		foreign;
+
+		if (!HeapTupleIsValid(tuple))
+			continue;
+		foreign = ((Form_pg_class) GETSTRUCT(tuple))->relrowsecurity &&
+			((Form_pg_class) GETSTRUCT(tuple))->relowner != reader;
+		ReleaseSysCache(tuple);
+		if (foreign)
+			return relid;
+	}
+	return InvalidOid;
+}
+
+/*
+ * retention_check_reads_as
+ *
+ * Raises 42501 if a statement that runs as role reader and reads the
+ * relations reads (see retention_collect_reads) would run another owner's
+ * row-security policy with reader's privileges (see
+ * retention_foreign_rls_read).  Call right before the statement runs, in
+ * the job's guard or the request's transaction: nothing has been done yet.
+ */
+void
+retention_check_reads_as(List *reads, Oid reader)
+{
+	Oid			relid = retention_foreign_rls_read(reads, reader);
+	char	   *relname;
+
+	if (!OidIsValid(relid))
+		return;
+	relname = retention_deparse_relation_or_oid(relid);
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg(RETENTION_FOREIGN_RLS_MESSAGE),
+			 errdetail("Table %s has row level security enabled and is not owned by role %s, which the statement would run as; its policies would run with that role's privileges.",
+					   relname, GetUserNameFromId(reader, true) ? GetUserNameFromId(reader, true) : "(dropped)"),
+			 errhint("Give the tables the same owner, or disable row level security on %s.", relname)));
 }
 
 /* Common part: become role with these flags, restricted GUCs. */

@@ -89,11 +89,35 @@ retention_deparse_relation_or_null(Oid relid)
 	return quote_qualified_identifier(nspname, relname);
 }
 
+/* Where retention_deparse_relation records the relations it names, or NULL. */
+static List **reads_sink = NULL;
+
+/*
+ * retention_collect_reads
+ *
+ * From now on, every relation a statement names through
+ * retention_deparse_relation (every table it reads or writes) is added to
+ * *sink (OIDs, each once); NULL stops collecting.  Returns the previous
+ * sink, to be restored by the caller, also on error (PG_FINALLY): the
+ * statement's builder thereby says which tables it reads without each
+ * builder having to, and retention_check_reads_as checks them before the
+ * statement runs.
+ */
+List	  **
+retention_collect_reads(List **sink)
+{
+	List	  **old = reads_sink;
+
+	reads_sink = sink;
+	return old;
+}
+
 /*
  * retention_deparse_relation
  *
  * schema.table of a relation, quoted; raises "relation changed since
- * planning" if it no longer exists.
+ * planning" if it no longer exists.  Recorded as read when collecting (see
+ * retention_collect_reads).
  */
 char *
 retention_deparse_relation(Oid relid)
@@ -102,6 +126,8 @@ retention_deparse_relation(Oid relid)
 
 	if (name == NULL)
 		retention_raise_changed();
+	if (reads_sink)
+		*reads_sink = list_append_unique_oid(*reads_sink, relid);
 	return name;
 }
 

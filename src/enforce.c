@@ -240,6 +240,8 @@ probe_candidates(EnforceJob *job, const RetentionHolds *holds, List *run_jobs, u
 		int			nestlevel;
 		Oid			save_userid;
 		int			save_sec;
+		List	   *reads = NIL;
+		List	  **save_sink;
 
 		if (sql == NULL)
 		{
@@ -248,12 +250,23 @@ probe_candidates(EnforceJob *job, const RetentionHolds *holds, List *run_jobs, u
 		}
 		/* lock the referencing table first, then read its name as it is now */
 		LockRelationOid(conrelid, AccessShareLock);
-		sql = retention_deparse_probe_in_run(conoid, job->all_tags, holds, &conrelid, run_jobs);
+		save_sink = retention_collect_reads(&reads);
+		PG_TRY();
+		{
+			sql = retention_deparse_probe_in_run(conoid, job->all_tags, holds, &conrelid, run_jobs);
+		}
+		PG_FINALLY();
+		{
+			retention_collect_reads(save_sink);
+		}
+		PG_END_TRY();
 		if (sql == NULL)
 		{
 			col += nkeys;
 			continue;
 		}
+		/* as conrelid's owner: no other owner's policy (held test's parents) */
+		retention_check_reads_as(reads, retention_relation_owner(conrelid));
 		for (int k = 0; k < nkeys; k++)
 		{
 			int16		typlen;

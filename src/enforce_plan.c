@@ -97,7 +97,19 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 	if (job->relation_name == NULL)
 		job->relation_name = retention_deparse_relation_or_oid(relid);
 	if (!job->changed)
-		retention_deparse_job(job, subject_columns, holds, now, all_tags);
+	{
+		List	  **save = retention_collect_reads(&job->reads);
+
+		PG_TRY();
+		{
+			retention_deparse_job(job, subject_columns, holds, now, all_tags);
+		}
+		PG_FINALLY();
+		{
+			retention_collect_reads(save);
+		}
+		PG_END_TRY();
+	}
 	return job;
 }
 
@@ -231,7 +243,9 @@ partition_root(Oid relid)
  * its statements name must still be the same live columns.  False: the job
  * stops, "relation changed since planning" (*dropped: "relation dropped").
  * The locks wait at most retention.lock_timeout (the caller is in the
- * as-owner context).
+ * as-owner context).  Raises 42501 if a statement of the job would read a
+ * table with row security and another owner (retention_check_reads_as),
+ * which also re-checks what tagging checked for latest() anchors.
  */
 bool
 retention_job_still_valid(EnforceJob *job, bool *dropped)
@@ -299,6 +313,13 @@ retention_job_still_valid(EnforceJob *job, bool *dropped)
 			return false;
 		i++;
 	}
+
+	/*
+	 * no other owner's row-security policy runs as this job's owner (a
+	 * foreign-key anchor's parent, the parents a subject hold reaches
+	 * through): refused, recorded with 42501, re-checked before each batch
+	 */
+	retention_check_reads_as(job->reads, job->owner);
 	return true;
 }
 

@@ -121,7 +121,7 @@ retention_error_in_words(int sqlerrcode)
 		case ERRCODE_T_R_SERIALIZATION_FAILURE:
 			return "serialization failure";
 		case ERRCODE_INSUFFICIENT_PRIVILEGE:
-			return "the table owner lacks a privilege the batch needs (for a foreign-key anchor: SELECT on the parent table)";
+			return "the table owner lacks a privilege the batch needs (for a foreign-key anchor: SELECT on the parent table), or a table this job reads has row security and another owner";
 		case ERRCODE_FOREIGN_KEY_VIOLATION:
 			return "a foreign key of another table still references the rows";
 		case ERRCODE_RAISE_EXCEPTION:

@@ -235,6 +235,9 @@ typedef struct EnforceJob
 	char	   *blocked_scan_sql;	/* $2 = after this ctid, $3 = limit: due
 									 * rows with the probes' key columns */
 	List	   *all_tags;		/* every tag (for the probes' hold tests) */
+	List	   *reads;			/* OIDs of the tables its statements name
+								 * (checked before each batch: see
+								 * retention_check_reads_as) */
 	ItemPointerData *left_out;	/* rows found blocked: not candidates again */
 	int			nleft_out;
 	MemoryContext left_out_cxt;
@@ -358,6 +361,7 @@ extern bool retention_job_still_valid(EnforceJob *job, bool *dropped);
 extern void retention_raise_changed(void) pg_attribute_noreturn();
 extern char *retention_deparse_relation_or_null(Oid relid);
 extern char *retention_deparse_relation(Oid relid);
+extern List **retention_collect_reads(List **sink);
 extern char *retention_deparse_relation_or_oid(Oid relid);
 extern const char *retention_deparse_column(Oid relid, AttrNumber attnum);
 extern char *retention_deparse_due(RetentionTag *tag, TimestampTz now,
@@ -397,6 +401,11 @@ extern void retention_set_executor_active(bool active, const RetentionHolds *hol
 extern int	retention_execute_job_sql(const char *sql, int nargs, Oid *types,
 									  Datum *values, bool read_only, long tcount);
 extern Oid	retention_relation_owner(Oid relid);
+extern Oid	retention_foreign_rls_read(List *reads, Oid reader);
+extern void retention_check_reads_as(List *reads, Oid reader);
+
+/* the message of retention_check_reads_as (callers that reword errors keep it) */
+#define RETENTION_FOREIGN_RLS_MESSAGE "a table this job reads has row security and another owner"
 extern void retention_begin_as_owner(Oid owner, int *nestlevel,
 									 Oid *save_userid, int *save_sec_context);
 extern bool retention_begin_as_probe_owner(Oid relid, int *nestlevel,

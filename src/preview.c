@@ -177,6 +177,11 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 	appendStringInfo(&sql, " FROM ONLY %s r WHERE %s", job->relation_name,
 					 whole_hold ? "true" : job->where_due_all);
 
+	/*
+	 * no other owner's row-security policy runs as this owner: the job is
+	 * not counted and its note gives the SQLSTATE (42501)
+	 */
+	retention_check_reads_as(job->reads, job->owner);
 	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, holds);
 	if (retention_execute_job_sql(sql.data, 0, NULL, NULL, true, 0) != SPI_OK_SELECT)

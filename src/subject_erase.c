@@ -237,6 +237,57 @@ rows_left(Erasure *e, SubjectGroup *group)
 }
 
 /*
+ * The held-through-parents test of alias r of relid for a statement that
+ * runs as the owner of reader_relid; raises 42501 (nothing changed yet) if
+ * it would read a parent with row security and another owner, whose
+ * policies would then run with that owner's privileges.
+ */
+static char *
+held_through_parents_checked(Oid relid, List *tags, const RetentionHolds *holds,
+							 Oid reader_relid)
+{
+	List	   *reads = NIL;
+	List	  **save = retention_collect_reads(&reads);
+	char	   *sql;
+
+	PG_TRY();
+	{
+		sql = retention_held_through_parents_sql(relid, tags, holds, "r");
+	}
+	PG_FINALLY();
+	{
+		retention_collect_reads(save);
+	}
+	PG_END_TRY();
+	retention_check_reads_as(reads, retention_relation_owner(reader_relid));
+	return sql;
+}
+
+/*
+ * Is row c of relid held (retention_row_held_sql), for a probe that runs
+ * as the owner of reader_relid; raises 42501 as held_through_parents_checked.
+ */
+static char *
+row_held_checked(Oid relid, List *tags, const RetentionHolds *holds, Oid reader_relid)
+{
+	List	   *reads = NIL;
+	List	  **save = retention_collect_reads(&reads);
+	char	   *sql;
+
+	PG_TRY();
+	{
+		sql = retention_row_held_sql(relid, tags, holds, "c");
+	}
+	PG_FINALLY();
+	{
+		retention_collect_reads(save);
+	}
+	PG_END_TRY();
+	retention_check_reads_as(reads, retention_relation_owner(reader_relid));
+	return sql;
+}
+
+/*
  * Step: classify.  What each group gets -- its table's rule decides
  * (deleted where the table deletes rows: a table tag, or no category tag;
  * else its tagged columns anonymized), except for a group found through an
@@ -334,8 +385,8 @@ classify(Erasure *e)
 		group->action = deleting ? SUBJECT_DELETE : SUBJECT_ANONYMIZE;
 		/* a shared row: any identifier column of the table may be held */
 		group->held = retention_held_or(retention_held_sql(subject_columns, &e->holds, "r"),
-										retention_held_through_parents_sql(group->relid, e->search->tags,
-																		   &e->holds, "r"));
+										held_through_parents_checked(group->relid, e->search->tags,
+																	 &e->holds, group->relid));
 		if (group->held)
 			group->held_rows = (int64) group_statement(e, group,
 													   psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND %s",
@@ -574,7 +625,7 @@ blocked_rows(Erasure *e, SubjectGroup *group)
 		if (con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT)
 		{
 			held = kept_by_obligation(e, subject_tag_root(child)) ? "true"
-				: retention_row_held_sql(subject_tag_root(child), e->search->tags, &e->holds, "c");
+				: row_held_checked(subject_tag_root(child), e->search->tags, &e->holds, child);
 			if (held == NULL)
 			{
 				ReleaseSysCache(ctup);
@@ -886,6 +937,14 @@ raise_in_own_words(MemoryContext cxt)
 		ereport(LOG,
 				(errmsg_internal("pg_retention: erasure failed: %s", edata->message),
 				 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
+	/* our own refusal (no row values in it): its detail and hint stay */
+	if (edata->sqlerrcode == ERRCODE_INSUFFICIENT_PRIVILEGE &&
+		strcmp(edata->message, RETENTION_FOREIGN_RLS_MESSAGE) == 0)
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("erasure failed: %s", edata->message),
+				 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+				 errhint("Nothing was changed. %s", edata->hint ? edata->hint : "")));
 	if (edata->sqlerrcode == ERRCODE_T_R_SERIALIZATION_FAILURE)
 		ereport(ERROR,
 				(errcode(edata->sqlerrcode),

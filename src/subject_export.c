@@ -29,11 +29,31 @@
 
 #include "subject.h"
 
-/* When the row on alias r falls due under a tag (see deparse.c). */
+/*
+ * When the row on alias r falls due under a tag (see deparse.c), for a
+ * statement that runs as the owner of the tagged table.  Raises 42501 if it
+ * would read a table with row security and another owner (a foreign-key
+ * anchor's parent, a latest() child re-owned since tagging): that owner's
+ * policies would run with the tagged table owner's privileges.
+ */
 static char *
 due_sql(RetentionTag *tag)
 {
-	return retention_due_at_sql(tag);
+	List	   *reads = NIL;
+	List	  **save = retention_collect_reads(&reads);
+	char	   *sql;
+
+	PG_TRY();
+	{
+		sql = retention_due_at_sql(tag);
+	}
+	PG_FINALLY();
+	{
+		retention_collect_reads(save);
+	}
+	PG_END_TRY();
+	retention_check_reads_as(reads, retention_relation_owner(tag->relid));
+	return sql;
 }
 
 /* jsonb of the primary key columns of r, or of its ctid without one. */

@@ -132,7 +132,7 @@ ok( poll_until(
 SELECT string_agg(table_name::text || ': ' || coalesce(last_outcome, '-') || ' / ' || coalesce(last_error, '-'),
                   E'\n' ORDER BY table_name::text)
   FROM retention.status},
-	"account_note: error / 42501: the table owner lacks a privilege the batch needs (for a foreign-key anchor: SELECT on the parent table)\n"
+	"account_note: error / 42501: the table owner lacks a privilege the batch needs (for a foreign-key anchor: SELECT on the parent table), or a table this job reads has row security and another owner\n"
 	  . "healthy: done / -\n"
 	  . "stubborn: error / P0001: a trigger or rule raised an exception", 10),
 	'retention.status: last_error for the poisoned tags, none for the healthy one');
@@ -210,7 +210,7 @@ is( $node->safe_psql(
 		'app', q{
 SELECT string_agg(table_name::text || ': ' || coalesce(last_error, '-'), E'\n' ORDER BY table_name::text)
   FROM retention.status WHERE table_name::text IN ('healthy', 'stubborn', 'account_note')}),
-	"account_note: 42501: the table owner lacks a privilege the batch needs (for a foreign-key anchor: SELECT on the parent table)\n"
+	"account_note: 42501: the table owner lacks a privilege the batch needs (for a foreign-key anchor: SELECT on the parent table), or a table this job reads has row security and another owner\n"
 	  . "healthy: -\n"
 	  . "stubborn: P0001: a trigger or rule raised an exception",
 	'retention.status still right after the drop');
