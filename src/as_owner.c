@@ -40,7 +40,7 @@ static bool executor_active = false;
 static int64 executor_token = 0;
 static uint8 executor_key[RETENTION_KEY_BYTES];
 static const RetentionHolds *executor_holds = NULL;
-static int	executor_level = 0;	/* transaction nest level that activated it */
+static int	executor_level = 0; /* transaction nest level that activated it */
 static bool callbacks_registered = false;
 
 /* Wipes the executor's state. */
@@ -310,7 +310,7 @@ TimestampTz
 retention_arm_statement_timeout(TimestampTz *fin)
 {
 	TimestampTz outer = get_timeout_active(STATEMENT_TIMEOUT)
-		? get_timeout_finish_time(STATEMENT_TIMEOUT) : 0;
+	? get_timeout_finish_time(STATEMENT_TIMEOUT) : 0;
 
 	*fin = 0;
 	if (retention_statement_timeout > 0)

@@ -241,7 +241,7 @@ retention_ddl_guard_end(PG_FUNCTION_ARGS)
 		{
 			/* something the tag needs was dropped (e.g. the foreign key) */
 			bool		dropped = after.problem.sqlerrcode == ERRCODE_INVALID_FOREIGN_KEY ||
-				after.problem.sqlerrcode == ERRCODE_UNDEFINED_COLUMN;
+			after.problem.sqlerrcode == ERRCODE_UNDEFINED_COLUMN;
 
 			raise_broken_tag(before, &after.problem,
 							 dropped ? ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST : 0);

@@ -437,7 +437,7 @@ retention_deparse_due(RetentionTag *tag, TimestampTz now, Datum *cutoff, Datum *
 	if (OidIsValid(tag->fk_conoid))
 	{
 		column = psprintf("p.%s", retention_deparse_column(tag->parent_relid,
-															   tag->parent_attnum));
+														   tag->parent_attnum));
 		prefix = psprintf("EXISTS (SELECT 1 FROM %s p WHERE p.%s %s r.%s AND ",
 						  retention_deparse_relation(tag->parent_relid),
 						  retention_deparse_column(tag->parent_relid, tag->parent_key_attnum),
@@ -447,7 +447,7 @@ retention_deparse_due(RetentionTag *tag, TimestampTz now, Datum *cutoff, Datum *
 	else
 	{
 		column = psprintf("r.%s", retention_deparse_column(tag->relid,
-															   tag->anchor_attnum));
+														   tag->anchor_attnum));
 		prefix = "(";
 	}
 	check = psprintf("retention.due_time(%s, %s, %s, %s) OPERATOR(pg_catalog.<=) %s",
@@ -1090,8 +1090,8 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	bool		is_delete = job->is_delete;
 	char	   *name = job->relation_name;
 	char	   *held = retention_held_or(retention_held_sql(subject_columns, holds, "r"),
-											retention_held_through_parents_sql(job->relid, all_tags,
-																			   holds, "r"));
+										 retention_held_through_parents_sql(job->relid, all_tags,
+																			holds, "r"));
 	StringInfoData due_any;
 	StringInfoData flags;
 	StringInfoData sets;
@@ -1153,7 +1153,11 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	}
 	job->skipped_count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE %s",
 									  name, job->where_due);
-	/* counting blocked rows without locking them (preview, status): chunks by ctid */
+
+	/*
+	 * counting blocked rows without locking them (preview, status): chunks by
+	 * ctid
+	 */
 	job->blocked_scan_sql = job->probes != NIL
 		? psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s AND r.ctid OPERATOR(pg_catalog.>) $2"
 				   " ORDER BY r.ctid LIMIT $3",

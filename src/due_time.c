@@ -253,7 +253,7 @@ retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
 				margin;
 
 	bool		clamps = rule->period.month != 0 &&
-		(rule->starts == RETENTION_STARTS_EXACT || rule->starts == RETENTION_STARTS_END_OF_DAY);
+	(rule->starts == RETENTION_STARTS_EXACT || rule->starts == RETENTION_STARTS_END_OF_DAY);
 	bool		dst = !zone_is_fixed(rule->time_zone);
 
 	/*
@@ -282,7 +282,7 @@ retention_cutoff(Oid type, const RetentionRule *rule, TimestampTz now,
 	{
 		int64		mid = lo + (int64) (((uint64) hi - (uint64) lo) / 2);
 		Datum		value = (type == DATEOID) ? DateADTGetDatum((DateADT) mid)
-			: Int64GetDatum(mid);
+		: Int64GetDatum(mid);
 
 		if (retention_due_time(value, type, rule) <= now)
 			lo = mid;

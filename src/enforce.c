@@ -102,8 +102,8 @@ pacing_stop(RunState *run, RetentionJobResult *result)
 
 		/* as the extension's owner: pg_stat_replication hides lag from others */
 		retention_exec_as_extension_owner("SELECT pg_catalog.max(pg_catalog.date_part('epoch', replay_lag))"
-					  " OPERATOR(pg_catalog.*) 1000 FROM pg_catalog.pg_stat_replication",
-					  0, NULL, NULL, NULL, SPI_OK_SELECT);
+										  " OPERATOR(pg_catalog.*) 1000 FROM pg_catalog.pg_stat_replication",
+										  0, NULL, NULL, NULL, SPI_OK_SELECT);
 		lag = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		if (!isnull && DatumGetFloat8(lag) > retention_max_replay_lag)
 		{
@@ -502,7 +502,10 @@ run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
 			keys[c][i] = SPI_getbinval(cands->vals[i], cands->tupdesc, 2 + c, &keynulls[c][i]);
 	}
 
-	/* which candidates are still referenced: asked of each referencing table's owner */
+	/*
+	 * which candidates are still referenced: asked of each referencing
+	 * table's owner
+	 */
 	if (job->probes != NIL)
 	{
 		delta->blocked = probe_candidates(job, &run->holds, NIL, n, keys, keynulls, keytypes, blocked);
@@ -589,8 +592,8 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 
 	if (!job->is_delete || job->relid == job->tagged_relid ||
 		mode == RETENTION_PARTITIONS_ROWS || OidIsValid(tag->fk_conoid) ||
-		tag->label.suppress == 1 ||	/* identifiers are read from each row */
-		tag->complex || tag->condition != NULL ||
+		tag->label.suppress == 1 || /* identifiers are read from each row */
+		tag->complex ||tag->condition != NULL ||
 		result->held > 0 || job->held_sql != NULL || job->probes != NIL)
 		return false;
 	leaf_anchor = get_attnum(job->relid, job->anchor_names[0]);
@@ -807,7 +810,11 @@ run_job(EnforceJob *job, RunState *run)
 				ereport(WARNING,
 						(errmsg("pg_retention: batch on %s failed: %s", job->relation_name, edata->message),
 						 edata->detail ? errdetail_internal("%s", edata->detail) : 0));
-			/* our statement timeout, or a user's cancel (or the caller's own timeout)? */
+
+			/*
+			 * our statement timeout, or a user's cancel (or the caller's own
+			 * timeout)?
+			 */
 			if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED &&
 				!(fin != 0 && GetCurrentTimestamp() >= fin))
 			{
@@ -939,7 +946,11 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		end_batch_transaction(&run);
 
 		retention_load_holds(&run.holds, run.now);
-		/* plan under the restricted search_path, so that deparsed SQL is qualified */
+
+		/*
+		 * plan under the restricted search_path, so that deparsed SQL is
+		 * qualified
+		 */
 		retention_begin_as_owner(InvalidOid, &nestlevel, &save_userid, &save_sec);
 		jobs = retention_plan_jobs(only_relid, only_category, &run.holds, run.now, &invalid);
 		retention_end_as_owner(nestlevel, save_userid, save_sec);
@@ -951,7 +962,7 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		}
 		foreach(lc, jobs)
 		{
-			RetentionJobResult	none = {0};
+			RetentionJobResult none = {0};
 
 			if ((run.deadline && GetCurrentTimestamp() >= run.deadline) ||
 				pacing_stop(&run, &none))
@@ -996,7 +1007,7 @@ retention_enforce(PG_FUNCTION_ARGS)
 	char	   *only_category = PG_ARGISNULL(1) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(1));
 	int			budget_ms = retention_max_runtime;
 	bool		nonatomic = fcinfo->context && IsA(fcinfo->context, CallContext) &&
-		!castNode(CallContext, fcinfo->context)->atomic;
+	!castNode(CallContext, fcinfo->context)->atomic;
 
 	if (!PG_ARGISNULL(2))
 	{

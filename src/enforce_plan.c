@@ -292,6 +292,7 @@ retention_job_still_valid(EnforceJob *job, bool *dropped)
 		ObjectAddressSubSet(object, RelationRelationId, tag->relid, tag->attnum);
 		if (!name_is(GetSecurityLabel(&object, RETENTION_PROVIDER), tag->label_text))
 			return false;
+
 		/*
 		 * the same live columns, present on the relation acted on (a tag with
 		 * several anchors or latest() has no single anchor column: its names
@@ -342,7 +343,10 @@ order_children_first(List *jobs)
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
 
-		/* a key declared on a partition counts as one on its partitioned table */
+		/*
+		 * a key declared on a partition counts as one on its partitioned
+		 * table
+		 */
 		if (con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid))
 		{
 			Oid			child = partition_root(con->conrelid);
@@ -376,7 +380,7 @@ order_children_first(List *jobs)
 					continue;
 				foreach(oc, remaining)
 					if (((EnforceJob *) lfirst(oc))->tagged_relid == linitial_oid(edge))
-						waits = true;
+					waits = true;
 			}
 			if (!waits)
 			{
@@ -486,5 +490,5 @@ retention_plan_jobs(Oid only_relid, const char *only_category,
 		else
 			column_tags = lappend(column_tags, tag);
 	}
-		return order_children_first(jobs);
+	return order_children_first(jobs);
 }

@@ -75,7 +75,7 @@ retention_database_wanted(const char *datname)
 		return false;			/* rejected by the check hook */
 	foreach(lc, names)
 		if (strcmp((char *) lfirst(lc), datname) == 0)
-			wanted = true;
+		wanted = true;
 	list_free(names);
 	pfree(copy);
 	return wanted;

@@ -62,7 +62,8 @@ typedef enum RetentionPartitions
 typedef enum RetentionBlocked
 {
 	RETENTION_BLOCKED_DEFAULT = 0,	/* not given: wait */
-	RETENTION_BLOCKED_WAIT,		/* stays whole until it can go (counted blocked) */
+	RETENTION_BLOCKED_WAIT,		/* stays whole until it can go (counted
+								 * blocked) */
 	RETENTION_BLOCKED_ANONYMIZE,	/* its personal columns anonymized now */
 	RETENTION_BLOCKED_EXPECTED	/* waits, and that is expected: no alarm */
 } RetentionBlocked;
@@ -95,7 +96,8 @@ typedef struct RetentionItem
 	Oid			other_relid;	/* parent (FK) or child (LATEST) */
 	AttrNumber	other_attnum;	/* the column read on other_relid */
 	AttrNumber	key_attnum;		/* FK: parent's key; LATEST: child's FK column */
-	AttrNumber	ref_attnum;		/* LATEST: the referenced key of the tagged table */
+	AttrNumber	ref_attnum;		/* LATEST: the referenced key of the tagged
+								 * table */
 	Oid			type;			/* base type of the value */
 } RetentionItem;
 
@@ -117,7 +119,8 @@ typedef struct RetentionLabel
 	int			suppress;		/* table tags: -1 absent, 0 false, 1 true */
 
 	/* the 0.2.0 policy model (see doc/policy-model.md) */
-	char		anchor_mode;	/* '\0': one item; '|': first due; ',': last due */
+	char		anchor_mode;	/* '\0': one item; '|': first due; ',': last
+								 * due */
 	List	   *anchor_items;	/* RetentionItem *: every anchor item */
 	char	   *when;			/* when='...': the condition as written */
 	RetentionItem *period;		/* period=: an interval column, or NULL */
@@ -144,7 +147,8 @@ typedef struct RetentionRule
 /* What an erasure request does to a category's data (on_erasure). */
 typedef enum RetentionOnErasure
 {
-	RETENTION_ON_ERASURE_DELETE = 0,	/* as at expiry: rows go, values anonymized */
+	RETENTION_ON_ERASURE_DELETE = 0,	/* as at expiry: rows go, values
+										 * anonymized */
 	RETENTION_ON_ERASURE_ANONYMIZE, /* rows stay, personal columns anonymized */
 	RETENTION_ON_ERASURE_KEEP	/* kept whole for a legal obligation */
 } RetentionOnErasure;
@@ -191,7 +195,8 @@ typedef struct RetentionTag
 	Oid			anchor_type;	/* base type of the anchor column */
 
 	/* filled in by retention_resolve_tag for the 0.2.0 keys */
-	bool		complex;		/* several anchors, latest(), period= or variant= */
+	bool complex;				/* several anchors, latest(), period= or
+								 * variant= */
 	struct Node *condition;		/* when=: the checked expression (varno 1) */
 
 	RetentionProblem problem;	/* sqlerrcode 0 when the tag is valid */
@@ -202,7 +207,8 @@ typedef struct RetentionHolds
 {
 	List	   *categories;		/* String: categories held as a whole */
 	List	   *tables;			/* OIDs of tables held as a whole */
-	List	   *subject_kinds;	/* String: kinds with at least one subject hold */
+	List	   *subject_kinds;	/* String: kinds with at least one subject
+								 * hold */
 	struct HTAB *subject_hashes;	/* keyed hashes of held identifiers */
 } RetentionHolds;
 
@@ -219,10 +225,12 @@ typedef struct EnforceJob
 	Datum	   *exact_cutoffs;	/* per tag: the largest due anchor */
 	char	   *table_name;		/* qualified, for evidence */
 	char	   *relation_name;
-	char	   *where_due;		/* due, not done, not held, not blocked (alias r) */
+	char	   *where_due;		/* due, not done, not held, not blocked (alias
+								 * r) */
 	char	   *where_due_all;	/* due, not done, not held (alias r) */
 	List	   *due_sql;		/* per tag: due predicate (alias r) */
-	List	   *pending_sql;	/* per tag: value still to anonymize; NULL for delete */
+	List	   *pending_sql;	/* per tag: value still to anonymize; NULL for
+								 * delete */
 	char	   *due_count_sql;	/* count of due rows, held or not */
 	char	   *held_sql;		/* count of due rows a subject hold protects */
 	char	   *candidates_sql; /* $2 = limit, $3 = tids to leave out: ctid,
@@ -242,11 +250,13 @@ typedef struct EnforceJob
 	int			nleft_out;
 	MemoryContext left_out_cxt;
 	Datum		resume_from;	/* of the anchor's (pass-by-value) type */
-	char	   *apply_sql;		/* delete: $2 = tid[]; update: $2 tid[], $3.. bool[] */
+	char	   *apply_sql;		/* delete: $2 = tid[]; update: $2 tid[], $3..
+								 * bool[] */
 	/* in every job statement $1 is the executor's token (see as_owner.c) */
 
 	/* the names the statements were built with, checked before each batch */
-	char	  **column_names;	/* per tag: the tagged column (NULL: table tag) */
+	char	  **column_names;	/* per tag: the tagged column (NULL: table
+								 * tag) */
 	char	  **anchor_names;	/* per tag: the anchor (or FK) column */
 	char	  **parent_names;	/* per tag: FK anchor's parent table, or NULL */
 	bool		changed;		/* a name no longer resolved when planning */

@@ -139,7 +139,7 @@ blocked_as_declared(EnforceJob *job, TagStats *stats)
 static char *
 retention_anchor_sql_or_due_at(RetentionTag *tag)
 {
-	if (tag->complex || tag->condition)
+	if (tag->complex ||tag->condition)
 		return retention_due_at_sql(tag);
 	return retention_anchor_sql(tag);
 }
@@ -178,8 +178,8 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 					 whole_hold ? "true" : job->where_due_all);
 
 	/*
-	 * no other owner's row-security policy runs as this owner: the job is
-	 * not counted and its note gives the SQLSTATE (42501)
+	 * no other owner's row-security policy runs as this owner: the job is not
+	 * counted and its note gives the SQLSTATE (42501)
 	 */
 	retention_check_reads_as(job->reads, job->owner);
 	retention_begin_as_owner(job->owner, &nestlevel, &save_userid, &save_sec);
@@ -202,7 +202,7 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 			d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, col + 1, &isnull);
 			stats[t].oldest_null = isnull;
 			if (!isnull)
-				stats[t].oldest = (tag->complex || tag->condition) ? DatumGetTimestampTz(d)
+				stats[t].oldest = (tag->complex ||tag->condition) ? DatumGetTimestampTz(d)
 					: retention_due_time(d, tag->anchor_type, &tag->category->rule);
 		}
 	}
@@ -252,7 +252,7 @@ count_job(EnforceJob *job, List *jobs, const RetentionHolds *holds, bool whole_h
 
 			if (!isnull)
 			{
-				stats[t].next = (tag->complex || tag->condition) ? DatumGetTimestampTz(d)
+				stats[t].next = (tag->complex ||tag->condition) ? DatumGetTimestampTz(d)
 					: retention_due_time(d, tag->anchor_type, &tag->category->rule);
 				/* beyond the range of timestamptz: never due */
 				stats[t].next_null = TIMESTAMP_IS_NOEND(stats[t].next);

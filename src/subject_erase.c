@@ -320,7 +320,7 @@ classify(Erasure *e)
 
 			foreach(tc, group->column_tags)
 				if (((RetentionTag *) lfirst(tc))->attnum == group->matched_attnum)
-					own = lappend(own, lfirst(tc));
+				own = lappend(own, lfirst(tc));
 			group->column_tags = own;
 			group->subject_columns = NIL;
 			deleting = false;
@@ -372,7 +372,7 @@ classify(Erasure *e)
 			whole_held = group->column_tags != NIL;
 			foreach(tc, group->column_tags)
 				if (!category_held(&e->holds, ((RetentionTag *) lfirst(tc))->category->name))
-					whole_held = false;
+				whole_held = false;
 		}
 		if (whole_held)
 		{
@@ -696,7 +696,7 @@ tids_except(List *tids, List *minus)
 	qsort(sorted, n, sizeof(ItemPointerData), compare_tids);
 	foreach(lc, tids)
 		if (bsearch(lfirst(lc), sorted, n, sizeof(ItemPointerData), compare_tids) == NULL)
-			result = lappend(result, lfirst(lc));
+		result = lappend(result, lfirst(lc));
 	pfree(sorted);
 	return result;
 }

@@ -495,7 +495,7 @@ collect_rows(SubjectSearch *search, int depth, const char *found_by, AttrNumber 
 static bool
 integer_identifier(const char *text, Oid type, Datum *value)
 {
-	const char *p = (*text == '-') ? text + 1 : text;
+	const char *p = (*text == '-') ? text +1 : text;
 	uint64		magnitude = 0;
 	int64		v;
 
@@ -717,7 +717,10 @@ subject_search_children(SubjectSearch *search)
 				DeconstructFkConstraintRow(ctup, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
 				ReleaseSysCache(ctup);
 
-				/* the referenced table may be an ancestor: same names on the leaf */
+				/*
+				 * the referenced table may be an ancestor: same names on the
+				 * leaf
+				 */
 				for (int k = 0; k < nkeys; k++)
 					leafkey[k] = get_attnum(group->relid, subject_attname(referenced, confkey[k]));
 				if (!subject_fetch_keys(search, group->relid, group->tids, nkeys, leafkey, false, arrays, types))
@@ -749,7 +752,7 @@ table_is_tagged(SubjectSearch *search, Oid root)
 
 	foreach(lc, search->tags)
 		if (((RetentionTag *) lfirst(lc))->relid == root)
-			return true;
+		return true;
 	return false;
 }
 
@@ -886,7 +889,11 @@ subject_search_parents(SubjectSearch *search)
 				leafkey[k] = get_attnum(group->relid, subject_attname(declared_on, conkey[k]));
 			if (!subject_fetch_keys(search, group->relid, group->tids, nkeys, leafkey, false, arrays, types))
 				continue;
-			/* the parent rows with those key values, read as the parent's owner */
+
+			/*
+			 * the parent rows with those key values, read as the parent's
+			 * owner
+			 */
 			initStringInfo(&sql);
 			appendStringInfo(&sql, "SELECT c.tableoid, c.ctid FROM %s c WHERE EXISTS (SELECT 1 FROM ROWS FROM (",
 							 subject_qualified_name(parent));
@@ -1019,8 +1026,8 @@ subject_log_request(const char *kind, SubjectSearch *search, bool dry_run, Jsonb
 	values[4] = Int64GetDatum(rows);
 	values[5] = CStringGetTextDatum(outcome);
 	retention_exec_as_extension_owner("INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
-							" VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.session_user())",
-							6, types, values, NULL, SPI_OK_INSERT);
+									  " VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.session_user())",
+									  6, types, values, NULL, SPI_OK_INSERT);
 }
 
 /*

@@ -97,10 +97,10 @@ add_erasure(const uint8 *key, const char *kind, const uint8 *ledger,
 	values[2] = PointerGetDatum(hash_to_bytea(ledger));
 	values[3] = TimestampTzGetDatum(when);
 	retention_exec_as_extension_owner("INSERT INTO retention.suppression AS s (kind, identifier_hash, reason, added_at, ledger_hash)"
-							" VALUES ($1, $2, 'erasure', $4, $3)"
-							" ON CONFLICT (kind, identifier_hash, reason) DO UPDATE"
-							" SET added_at = GREATEST(s.added_at, excluded.added_at)",
-							4, types, values, NULL, SPI_OK_INSERT);
+									  " VALUES ($1, $2, 'erasure', $4, $3)"
+									  " ON CONFLICT (kind, identifier_hash, reason) DO UPDATE"
+									  " SET added_at = GREATEST(s.added_at, excluded.added_at)",
+									  4, types, values, NULL, SPI_OK_INSERT);
 }
 
 /*
@@ -120,8 +120,8 @@ legacy_insert(const char *kind, const uint8 *digest, const char *reason)
 	values[1] = PointerGetDatum(hash_to_bytea(digest));
 	values[2] = CStringGetTextDatum(reason);
 	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
-							" ON CONFLICT (kind, identifier_hash) DO NOTHING",
-							3, types, values, NULL, SPI_OK_INSERT);
+									  " ON CONFLICT (kind, identifier_hash) DO NOTHING",
+									  3, types, values, NULL, SPI_OK_INSERT);
 }
 
 /*
@@ -248,8 +248,8 @@ retention_is_suppressed(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
-							" AND identifier_hash OPERATOR(pg_catalog.=) $2 LIMIT 1",
-							2, types, values, NULL, SPI_OK_SELECT);
+									  " AND identifier_hash OPERATOR(pg_catalog.=) $2 LIMIT 1",
+									  2, types, values, NULL, SPI_OK_SELECT);
 	found = SPI_processed > 0;
 	SPI_finish();
 	PG_RETURN_BOOL(found);
@@ -298,20 +298,20 @@ retention_erasure_ledger(PG_FUNCTION_ARGS)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	retention_exec_as_extension_owner("SELECT pg_catalog.jsonb_build_object("
-							"  'format', '" LEDGER_FORMAT "',"
-							"  'version', " CppAsString2(LEDGER_VERSION) ","
-							"  'key_id', $2,"
-							"  'since', $1,"
-							"  'generated_at', pg_catalog.clock_timestamp(),"
-							"  'erasures', COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object("
-							"      'kind', s.kind,"
-							"      'hash', pg_catalog.encode(s.ledger_hash, 'hex'),"
-							"      'erased_at', s.added_at)"
-							"    ORDER BY s.added_at, s.kind, s.ledger_hash), '[]'::pg_catalog.jsonb))"
-							"  FROM retention.suppression s"
-							" WHERE s.reason OPERATOR(pg_catalog.=) 'erasure'"
-							"   AND ($1 IS NULL OR s.added_at OPERATOR(pg_catalog.>=) $1)",
-							2, types, values, nulls, SPI_OK_SELECT);
+									  "  'format', '" LEDGER_FORMAT "',"
+									  "  'version', " CppAsString2(LEDGER_VERSION) ","
+									  "  'key_id', $2,"
+									  "  'since', $1,"
+									  "  'generated_at', pg_catalog.clock_timestamp(),"
+									  "  'erasures', COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object("
+									  "      'kind', s.kind,"
+									  "      'hash', pg_catalog.encode(s.ledger_hash, 'hex'),"
+									  "      'erased_at', s.added_at)"
+									  "    ORDER BY s.added_at, s.kind, s.ledger_hash), '[]'::pg_catalog.jsonb))"
+									  "  FROM retention.suppression s"
+									  " WHERE s.reason OPERATOR(pg_catalog.=) 'erasure'"
+									  "   AND ($1 IS NULL OR s.added_at OPERATOR(pg_catalog.>=) $1)",
+									  2, types, values, nulls, SPI_OK_SELECT);
 	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	result = SPI_datumTransfer(result, false, -1);
 	SPI_finish();
@@ -706,7 +706,7 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 
 	foreach(lc, found)
 		if (!erase_again_or_skip(lfirst(lc), &totals, caller))
-			skipped++;
+		skipped++;
 
 	/* every ledger entry back on the suppression list, found or not */
 	hash_seq_init(&status, entries);

@@ -403,6 +403,7 @@ parse_condition(Oid relid, const char *text, RetentionProblem *problem)
 			Node	   *expr;
 
 			pstate->p_sourcetext = text;
+
 			nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
 												   NULL, false, false);
 			addNSItemToQuery(pstate, nsitem, false, true, true);
@@ -479,7 +480,7 @@ retention_resolve_model(RetentionTag *tag)
 	}
 	foreach(lc, l->anchor_items)
 		if (!resolve_item(tag, lfirst(lc), "anchor"))
-			return false;
+		return false;
 	if (l->period && !resolve_item(tag, l->period, "period"))
 		return false;
 	if (l->variant && !resolve_item(tag, l->variant, "variant"))
@@ -492,7 +493,7 @@ retention_resolve_model(RetentionTag *tag)
 	}
 	tag->complex = list_length(l->anchor_items) > 1 || l->period || l->variant ||
 		((RetentionItem *) linitial(l->anchor_items))->kind == RETENTION_ITEM_LATEST;
-	if ((tag->complex || tag->condition) && tag->attnum == 0 &&
+	if ((tag->complex ||tag->condition) &&tag->attnum == 0 &&
 		tag->label.partitions != RETENTION_PARTITIONS_DEFAULT &&
 		tag->label.partitions != RETENTION_PARTITIONS_ROWS)
 	{
@@ -741,6 +742,7 @@ retention_normalize_labels(PG_FUNCTION_ARGS)
 		if (strcmp(label.when, tag->label.when) == 0)
 			continue;
 		text = retention_label_to_text(&label);
+
 		ObjectAddressSubSet(address, RelationRelationId, tag->relid, tag->attnum);
 		SetSecurityLabel(&address, RETENTION_PROVIDER, text);
 	}
@@ -846,7 +848,7 @@ retention_tag_anchor_items(PG_FUNCTION_ARGS)
 			bool		nulls[6] = {false, attname == NULL, false, false, false, false};
 			Oid			relid = item->kind == RETENTION_ITEM_COLUMN ? tag->relid : item->other_relid;
 			AttrNumber	lead = item->kind == RETENTION_ITEM_COLUMN ? item->attnum
-				: item->kind == RETENTION_ITEM_FK ? item->other_attnum : item->key_attnum;
+			: item->kind == RETENTION_ITEM_FK ? item->other_attnum : item->key_attnum;
 			char	   *lead_name = retention_live_attname(relid, lead);
 			char	   *columns;
 

@@ -586,7 +586,7 @@ read_label(Oid relid, AttrNumber attnum, RetentionLabel *label)
 
 	ObjectAddressSubSet(address, RelationRelationId, relid, attnum);
 	text = GetSecurityLabel(&address, RETENTION_PROVIDER);
-	return text != NULL && retention_parse_label(text, label, &problem);
+	return text !=NULL && retention_parse_label(text, label, &problem);
 }
 
 static void

@@ -73,7 +73,7 @@ sets_tablespace(AlterDatabaseStmt *stmt)
 
 	foreach(lc, stmt->options)
 		if (strcmp(((DefElem *) lfirst(lc))->defname, "tablespace") == 0)
-			return true;
+		return true;
 	return false;
 }
 
@@ -127,12 +127,12 @@ database_to_pause(Node *stmt)
 					break;
 				foreach(lc, drop->objects)
 					if (strcmp(strVal(lfirst(lc)), "pg_retention") == 0)
-					{
-						Oid			extoid = get_extension_oid("pg_retention", true);
+				{
+					Oid			extoid = get_extension_oid("pg_retention", true);
 
-						if (OidIsValid(extoid) && owns_extension(extoid))
-							return MyDatabaseId;
-					}
+					if (OidIsValid(extoid) && owns_extension(extoid))
+						return MyDatabaseId;
+				}
 				return InvalidOid;
 			}
 		default:

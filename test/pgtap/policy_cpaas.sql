@@ -105,11 +105,11 @@ SELECT retention_would_process('cpaas.account_user', '2021-06-30 11:59Z', 0);
 SELECT retention_would_process('cpaas.account_user', '2021-06-30 12:00Z', 2,
     'Ana''s account users are deleted 12 months after her contract ended; Acme''s stay');
 -- the customer record: 7 years after the end (natural persons; the
--- company is not under the rule).  Ana's record is still referenced by her
--- account users in this data set, so it would be anonymized instead
--- (blocked=anonymize); Ivo's is deleted.
+-- company is not under the rule).  Ana's account users still reference her
+-- record, but they fell due in 2021 and go first in the same run, so her
+-- record is deleted with Ivo's rather than anonymized (blocked=anonymize).
 SELECT retention_would_process('cpaas.customer', '2027-06-30 11:59Z', 0);
-SELECT retention_would_process('cpaas.customer', '2027-06-30 12:00Z', 1);
+SELECT retention_would_process('cpaas.customer', '2027-06-30 12:00Z', 2);
 -- end-user identifiers: from the first of the month after next March
 SELECT retention_would_process('cpaas.message_record', 'end_user_phone', '2025-03-31 23:59Z', 0);
 SELECT retention_would_process('cpaas.message_record', 'end_user_phone', '2025-04-01 00:00Z', 1);
