@@ -1,3 +1,4 @@
+\echo Use "CREATE EXTENSION pg_retention" (or ALTER EXTENSION pg_retention UPDATE) to load this file. \quit
 -- Privileges on every object of the extension, set explicitly at the end
 -- of the install (and of every upgrade), whatever default privileges
 -- (ALTER DEFAULT PRIVILEGES, global or IN SCHEMA retention) gave the objects

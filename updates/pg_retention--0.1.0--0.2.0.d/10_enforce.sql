@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention UPDATE TO '0.2.0'" to load this file. \quit
 -- 10_enforce: the enforcement engine you can trust (issue 10, issue 11 items 2 and 3a).
 -- Evidence of rows a trigger kept (soft delete) and of due rows left because
 -- another session held their row lock; run statuses cancelled and

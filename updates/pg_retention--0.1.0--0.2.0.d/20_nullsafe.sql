@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention UPDATE TO '0.2.0'" to load this file. \quit
 
 -- 20_nullsafe: NULL arguments named (22004), period limit, status and preview
 -- columns that say what they mean, foreign-table partitions in lint and

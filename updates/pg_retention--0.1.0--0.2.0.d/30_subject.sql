@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention UPDATE TO '0.2.0'" to load this file. \quit
 -- 30_subject: subject rights (issue 12 items 1, 2, 3, 6, 7, 8).
 --  * retention._check_identifier(kind, value): the one rule for identifiers
 --    (a kind some tag declares, a value that names somebody), used by

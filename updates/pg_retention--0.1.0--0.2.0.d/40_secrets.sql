@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention UPDATE TO '0.2.0'" to load this file. \quit
 -- 40_secrets: secrets that stay secret and erasures that survive a restore
 -- (issue 12, items 4 and 5).
 --

@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention UPDATE TO '0.2.0'" to load this file. \quit
 
 -- 50_worker.sql (issue 11): the workers serve every database in turn.
 -- retention.worker_status() has more result columns (last completed run,

@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention UPDATE TO '0.2.0'" to load this file. \quit
 -- 70_model: the 0.2.0 policy model, part 1 (issue 14 items 1-5, 9): category
 -- variants, the tags view's condition/period/variant/anchor-words columns, the
 -- schedule with anchor words and variant rows, the export's rule in words and

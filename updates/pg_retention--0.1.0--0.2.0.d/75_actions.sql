@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention UPDATE TO '0.2.0'" to load this file. \quit
 -- 75_actions: what happens to due and erased rows (issue 14 items 6, 7, 8).
 --  * retention.category.on_erasure (delete | anonymize | keep): what an
 --    erasure does to a category's data.  Existing categories get 'delete',

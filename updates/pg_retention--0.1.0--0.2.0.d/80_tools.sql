@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention UPDATE TO '0.2.0'" to load this file. \quit
 -- 0.1.0 -> 0.2.0, topic "tools" (issue 14 items 10 and 11).
 --
 -- Lint (src/sql/96_lint.sql): the checks untagged_personal_column and

@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention_tap UPDATE TO '0.2.0'" to load this file. \quit
 -- 20_nullsafe: retention_would_process() counts what preview() now calls
 -- rows_due (blocked rows apart) and says how many due rows are blocked.
 

@@ -1,3 +1,4 @@
+\echo Use "ALTER EXTENSION pg_retention_tap UPDATE TO '0.2.0'" to load this file. \quit
 -- 99_search_path: last, after every fragment that (re)creates functions
 -- (CREATE OR REPLACE drops a function's SET search_path): the same pin as
 -- src/tap/90_search_path.sql.
