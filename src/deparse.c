@@ -629,69 +629,6 @@ static bool probe_applies(Form_pg_constraint con, List *tags,
 						  const RetentionHolds *holds, char **held);
 
 /*
- * retention_referenced_sql
- *
- * "This row cannot go now" on alias r, from the foreign keys that point at
- * the tagged table: any row that references it through a key that would
- * refuse the delete (NO ACTION, RESTRICT), or a held row that references it
- * through a key that would delete or change that row (CASCADE, SET NULL,
- * SET DEFAULT) -- a delete must not reach held data by cascade.  Such rows
- * are left out of delete batches and counted as blocked.  NULL if nothing
- * can block.  tags and holds may be NIL/NULL (then only the first kind).
- */
-char *
-retention_referenced_sql(Oid tagged_relid, List *tags, const RetentionHolds *holds)
-{
-	List	   *probes = retention_referenced_probes(tagged_relid, tags, holds);
-	ListCell   *lc;
-	StringInfoData buf;
-
-	initStringInfo(&buf);
-	foreach(lc, probes)
-	{
-		HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(lfirst_oid(lc)));
-		Form_pg_constraint con;
-		AttrNumber	conkey[INDEX_MAX_KEYS];
-		AttrNumber	confkey[INDEX_MAX_KEYS];
-		Oid			pf_eq[INDEX_MAX_KEYS];
-		int			nkeys;
-		char	   *held;
-		char	   *child;
-		StringInfoData one;
-		bool		gone = false;
-
-		if (!HeapTupleIsValid(tuple))
-			continue;
-		con = (Form_pg_constraint) GETSTRUCT(tuple);
-		(void) probe_applies(con, tags, holds, &held);
-		DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
-		child = retention_deparse_relation_or_null(con->conrelid);
-		initStringInfo(&one);
-		appendStringInfo(&one, "EXISTS (SELECT 1 FROM %s c WHERE ", child ? child : "");
-		for (int k = 0; k < nkeys; k++)
-		{
-			char	   *pk = retention_live_attname(tagged_relid, confkey[k]);
-			char	   *fk = retention_live_attname(con->conrelid, conkey[k]);
-
-			if (pk == NULL || fk == NULL)
-				gone = true;
-			else
-				appendStringInfo(&one, "%sr.%s %s c.%s", k ? " AND " : "",
-								 quote_identifier(pk), operator_sql(pf_eq[k]), quote_identifier(fk));
-		}
-		ReleaseSysCache(tuple);
-		/* a key whose table or columns went away since keeps nothing */
-		if (child == NULL || gone)
-			continue;
-		if (held)
-			appendStringInfo(&one, " AND %s", held);
-		appendStringInfoChar(&one, ')');
-		appendStringInfo(&buf, "%s%s", buf.len ? " OR " : "", one.data);
-	}
-	return buf.len ? psprintf("(%s)", buf.data) : NULL;
-}
-
-/*
  * Does this foreign key (pointing at the tagged table) keep a due row:
  * a key that refuses the delete, or a cascading key whose referencing rows
  * a hold protects?  *held gets the hold test for the latter.
@@ -710,9 +647,12 @@ probe_applies(Form_pg_constraint con, List *tags, const RetentionHolds *holds,
 /*
  * retention_referenced_probes
  *
- * The foreign keys that can keep a due row of tagged_relid (see
- * retention_referenced_sql), as constraint OIDs: keys declared on a
- * partitioned table or on a partition alike (not their clones).
+ * The foreign keys that can keep a due row of tagged_relid, as constraint
+ * OIDs: a key that would refuse the delete (NO ACTION, RESTRICT), or one
+ * that would delete or change held referencing rows (a delete must not
+ * reach held data by cascade).  Keys declared on a partitioned table or on
+ * a partition alike (not their clones).  Each is probed as its table's
+ * owner (enforce.c), never inside the batch statement.
  */
 List *
 retention_referenced_probes(Oid tagged_relid, List *tags, const RetentionHolds *holds)

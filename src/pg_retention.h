@@ -376,8 +376,6 @@ extern char *retention_deparse_relation_or_oid(Oid relid);
 extern const char *retention_deparse_column(Oid relid, AttrNumber attnum);
 extern char *retention_deparse_due(RetentionTag *tag, TimestampTz now,
 								   Datum *cutoff, Datum *exact);
-extern char *retention_referenced_sql(Oid tagged_relid, List *tags,
-									  const RetentionHolds *holds);
 extern List *retention_referenced_probes(Oid tagged_relid, List *tags,
 										 const RetentionHolds *holds);
 extern char *retention_deparse_probe(Oid conoid, List *tags,
