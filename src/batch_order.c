@@ -19,11 +19,13 @@
  * after a full first batch, so that statistics taken before a large delete
  * do not send every later run into a sweep of a table with nothing due.
  *
- * Batch size adapts: retention.batch_size is the first batch's size and the
- * smallest; while batches take less than BATCH_FAST_MS the target doubles
- * (up to BATCH_GROWTH times retention.batch_size), and it halves when a
- * batch takes more than BATCH_SLOW_MS.  A sweep sizes each page range from
- * the density of due rows in the ranges before it.
+ * Batch size adapts to the backlog: retention.batch_size is the first
+ * batch's size and the smallest; each full batch doubles the target (up to
+ * BATCH_GROWTH times retention.batch_size), and a batch that takes more
+ * than BATCH_SLOW_MS halves it.  Growth depends on the rows only, so that a
+ * run's batches are the same on a fast and a slow machine; the time bound
+ * only keeps a slow table's batches short.  A sweep sizes each page range
+ * from the density of due rows in the ranges before it.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,7 +44,6 @@
 
 #include "pg_retention.h"
 
-#define BATCH_FAST_MS	50
 #define BATCH_SLOW_MS	200
 #define BATCH_GROWTH	16
 #define CHUNK_GROWTH	8		/* a range at most this many times the last */
@@ -225,7 +226,8 @@ retention_order_swept(const EnforceJob *job)
 /*
  * retention_order_after_batch
  *
- * Adapts the batch size to the time the last (full) batch took.
+ * Adapts the batch size after a batch: full (a backlog) doubles it, slow
+ * halves it.
  */
 void
 retention_order_after_batch(EnforceJob *job, bool full, long elapsed_ms)
@@ -233,8 +235,8 @@ retention_order_after_batch(EnforceJob *job, bool full, long elapsed_ms)
 	BatchOrder *order = &job->order;
 	int64		most = Min((int64) retention_batch_size * BATCH_GROWTH, 1000000);
 
-	if (full && elapsed_ms < BATCH_FAST_MS && order->target_rows < most)
-		order->target_rows = (int) Min((int64) order->target_rows * 2, most);
-	else if (elapsed_ms > BATCH_SLOW_MS && order->target_rows > retention_batch_size)
+	if (elapsed_ms > BATCH_SLOW_MS)
 		order->target_rows = Max(order->target_rows / 2, retention_batch_size);
+	else if (full && order->target_rows < most)
+		order->target_rows = (int) Min((int64) order->target_rows * 2, most);
 }

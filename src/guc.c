@@ -92,7 +92,7 @@ retention_define_gucs(void)
 
 	DefineCustomIntVariable("retention.batch_size",
 							"Rows of an enforcement job's first batch, and the fewest a batch takes.",
-							"Batches grow while each takes under 50 ms, up to 16 times this; each batch is one transaction.",
+							"Batches grow with a backlog, up to 16 times this, and shrink when one takes over 200 ms; each batch is one transaction.",
 							&retention_batch_size,
 							1000, 1, 1000000,
 							PGC_SUSET, 0,

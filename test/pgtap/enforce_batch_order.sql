@@ -1,7 +1,7 @@
 -- Which rows a batch takes (issue 13, items 1 and 2): a large backlog is
 -- swept in physical order (page ranges, no row locks when nothing can keep
 -- a row), a table without an index on the anchor is always swept, batches
--- grow while they are fast, and no batch ever deletes or anonymizes a row
+-- grow with the backlog, and no batch ever deletes or anonymizes a row
 -- that is not due, whatever the order.  Due and not-due rows are
 -- interleaved on every page.  The companion isolation spec
 -- enforce_skip_locked shows a lock-free batch meeting a row lock and
@@ -81,10 +81,10 @@ SELECT is((SELECT values_processed FROM retention.action_log
             WHERE table_name = 'public.regress_order_anon'),
           '{2000}'::bigint[], 'anonymize: evidence says 2000 values');
 
--- batches grow while they are fast: 2000 rows at batch_size 100 take far
+-- batches grow with the backlog: 2000 rows at batch_size 100 take far
 -- fewer than 20 batches
 SELECT cmp_ok((SELECT batches FROM retention.action_log WHERE table_name = 'public.regress_order_plain'),
-              '<', 12::bigint, 'batches grow while they are fast (fewer than 12 for 20 x batch_size)');
+              '<', 12::bigint, 'batches grow with the backlog (fewer than 12 for 20 x batch_size)');
 SELECT cmp_ok((SELECT batches FROM retention.action_log WHERE table_name = 'public.regress_order_plain'),
               '>', 1::bigint, 'and a backlog still takes several batches');
 
