@@ -1162,9 +1162,11 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 		/* the lock-free batches re-check every row version they delete */
 		job->checked_delete_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND %s%s",
 										   name, job->where_due_all, returning);
-		job->range_delete_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.>=) $4"
-										 " AND r.ctid OPERATOR(pg_catalog.<) $5 AND %s%s",
-										 name, job->where_due, returning);
+		/* the inner r (a page range's due rows, at most $2) hides the outer */
+		job->range_delete_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+										 "SELECT r.ctid FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.>=) $4"
+										 " AND r.ctid OPERATOR(pg_catalog.<) $5 AND %s LIMIT $2)) AND %s%s",
+										 name, name, job->where_due, job->where_due_all, returning);
 		job->blocked_apply_sql = blocked_anonymize_sql(job, subject_columns, holds, all_tags);
 	}
 	else

@@ -576,6 +576,7 @@ run_lock_free_batch(EnforceJob *job, const BatchRows *rows, BatchDelta *delta)
 		{
 			delete_range(job, rows);
 			delta->candidates = SPI_processed;
+			delta->truncated = SPI_processed >= (uint64) rows->limit;
 		}
 		else
 		{
@@ -602,6 +603,7 @@ run_lock_free_batch(EnforceJob *job, const BatchRows *rows, BatchDelta *delta)
 		FlushErrorState();
 		job->resume_from = resume_from;
 		delta->candidates = delta->rows = 0;
+		delta->truncated = false;
 		done = false;
 	}
 	PG_END_TRY();

@@ -254,8 +254,9 @@ typedef struct EnforceJob
 	char	   *candidates_unlocked_sql;	/* the same, rows not locked */
 	char	   *range_candidates_sql;	/* the same in a page range: $4 <=
 										 * ctid < $5 */
-	char	   *range_delete_sql;	/* delete: the due rows of a page range
-									 * ($3..$5 as above), without row locks */
+	char	   *range_delete_sql;	/* delete: up to $2 due rows of a page
+									 * range ($3..$5 as above), without row
+									 * locks */
 	char	   *checked_delete_sql; /* delete: $2 = tid[], each still due */
 	char	   *due_rows_sql;	/* the due rows' tids, for the planner's view */
 	BatchOrder	order;
