@@ -1016,6 +1016,28 @@ blocked_anonymize_sql(EnforceJob *job, List *subject_columns, const RetentionHol
 }
 
 /*
+ * The other ways a batch can take its rows (batch_order.c): the candidates
+ * without row locks (the lock-free path re-checks them as it deletes), the
+ * candidates of a page range (a sweep in physical order: a TID range scan,
+ * no sort), and the due rows as a whole, whose plan says whether the
+ * planner would rather read the table than the index for them.
+ */
+static void
+deparse_batch_variants(EnforceJob *job, const char *flags)
+{
+	const char *locked = " FOR UPDATE OF r SKIP LOCKED";
+	size_t		len = strlen(job->candidates_sql) - strlen(locked);
+
+	Assert(strcmp(job->candidates_sql + len, locked) == 0);
+	job->candidates_unlocked_sql = pnstrdup(job->candidates_sql, len);
+	job->range_candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.>=) $4"
+										 " AND r.ctid OPERATOR(pg_catalog.<) $5 AND %s LIMIT $2%s",
+										 flags, job->relation_name, job->where_due, locked);
+	job->due_rows_sql = psprintf("SELECT r.ctid FROM ONLY %s r WHERE %s",
+								 job->relation_name, job->where_due_all);
+}
+
+/*
  * retention_deparse_job
  *
  * Fills in the statements of a job (and its cutoffs) whose relation, tags,
@@ -1130,10 +1152,21 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	else
 		job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
 									   flags.data, name, job->where_due);
+	deparse_batch_variants(job, flags.data);
 	if (is_delete)
 	{
+		const char *returning = suppress_returning_sql(job, subject_columns);
+
 		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s",
-								  name, suppress_returning_sql(job, subject_columns));
+								  name, returning);
+		/* the lock-free batches re-check every row version they delete */
+		job->checked_delete_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND %s%s",
+										   name, job->where_due_all, returning);
+		/* the inner r (a page range's due rows, at most $2) hides the outer */
+		job->range_delete_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+										 "SELECT r.ctid FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.>=) $4"
+										 " AND r.ctid OPERATOR(pg_catalog.<) $5 AND %s LIMIT $2)) AND %s%s",
+										 name, name, job->where_due, job->where_due_all, returning);
 		job->blocked_apply_sql = blocked_anonymize_sql(job, subject_columns, holds, all_tags);
 	}
 	else
