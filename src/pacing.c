@@ -138,7 +138,8 @@ retention_pacing_stop(int64 wal_bytes)
 	if (retention_max_wal_per_run > 0 &&
 		wal_bytes >= (int64) retention_max_wal_per_run * 1024)
 		return "partial: retention.max_wal_per_run reached";
-	if (retention_max_replay_lag > 0)
+	/* a cancel waiting here is the next step's to see, inside its guard */
+	if (retention_max_replay_lag > 0 && !InterruptPending)
 	{
 		bool		isnull;
 		Datum		lag;
