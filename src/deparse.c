@@ -1160,17 +1160,16 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
  * retention_deparse_partition_step
  *
  * The statements of the partition step (enforce_partition.c) for a job on
- * a partition: the count of its rows, the probe of its re-check band ($2 =
- * the cutoff below which every anchor is due: is a row above it not due?),
- * and the DROP TABLE, or the DETACH PARTITION from its parent.
+ * a partition: the probe of its re-check band ($2 = the cutoff below which
+ * every anchor is due: is a row above it not due?), and the DROP TABLE, or
+ * the DETACH PARTITION from its parent.
  */
 void
 retention_deparse_partition_step(const EnforceJob *job, bool detach,
-								 char **count_sql, char **probe_sql, char **step_sql)
+								 char **probe_sql, char **step_sql)
 {
 	RetentionTag *tag = linitial(job->tags);
 
-	*count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s", job->relation_name);
 	*probe_sql = psprintf("SELECT 1 FROM ONLY %s r WHERE r.%s OPERATOR(pg_catalog.>) $2 AND (%s) IS NOT TRUE LIMIT 1",
 						  job->relation_name, retention_deparse_column(tag->relid, tag->anchor_attnum),
 						  (char *) linitial(job->due_sql));

@@ -26,12 +26,15 @@
  * retention.partition_lock_timeout; one not granted in time leaves
  * everything as it was ("postponed") and the next run tries again.
  *
- * Evidence.  The probe and the row count run under SHARE on the partition,
- * taken first: no row can be added or changed between them and the
- * statement, and readers of the table are not held up by them.  The count
- * gets half of the step's remaining statement timeout; a count that does
- * not finish in it does not stop the step: the planner's estimate is
- * recorded instead, and the outcome says so.
+ * Evidence.  The rows are not counted: a count(*) reads the whole
+ * partition (from disk, for a cold one) for a number, under the step's
+ * statement timeout, and a partition whose count did not fit was neither
+ * dropped nor emptied, run after run.  The planner's estimate of its rows
+ * is recorded instead (reltuples scaled to its current size, as the
+ * planner computes it), and the outcome says so: "dropped partition (rows
+ * estimated)".  A probe of the band runs under SHARE on the partition,
+ * taken first, so that no row can be added or changed between it and the
+ * statement; readers of the table are not held up by it.
  *
  *-------------------------------------------------------------------------
  */
@@ -42,6 +45,7 @@
 #include "access/table.h"
 #include "access/xact.h"
 #include "catalog/partition.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_type.h"
 #include "executor/instrument.h"
@@ -54,7 +58,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/partcache.h"
-#include "utils/timeout.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "pg_retention.h"
@@ -148,6 +152,20 @@ is_referenced(Oid relid)
 	return found;
 }
 
+/* Does row security apply to the relation's owner (FORCE)? */
+static bool
+row_security_forced(Oid relid)
+{
+	HeapTuple	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	bool		forced;
+
+	if (!HeapTupleIsValid(tuple))
+		return false;
+	forced = ((Form_pg_class) GETSTRUCT(tuple))->relforcerowsecurity;
+	ReleaseSysCache(tuple);
+	return forced;
+}
+
 /*
  * Whether the step may apply to the job at all: a delete job on a
  * partition, nothing that needs each row read (a hold, a foreign-key anchor,
@@ -216,102 +234,39 @@ estimated_rows(Oid relid)
 	return (int64) tuples;
 }
 
-static int64
-run_count(const char *count_sql)
-{
-	bool		isnull;
-
-	if (SPI_execute(count_sql, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "partition count failed");
-	return DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-}
-
 /*
- * The partition's rows: counted if the count finishes within half of the
- * step's remaining statement timeout (*estimated false), else the planner's
- * estimate.  Only our own deadline is absorbed: a cancel, or any other
- * error, is raised again.
- */
-static int64
-count_partition(EnforceJob *job, const char *count_sql, bool *estimated)
-{
-	MemoryContext cxt = CurrentMemoryContext;
-	ResourceOwner owner = CurrentResourceOwner;
-	TimestampTz step_end;
-	TimestampTz count_end;
-	volatile int64 rows = 0;
-
-	*estimated = false;
-	if (!get_timeout_active(STATEMENT_TIMEOUT))
-		return run_count(count_sql);
-	step_end = get_timeout_finish_time(STATEMENT_TIMEOUT);
-	count_end = GetCurrentTimestamp();
-	count_end += (step_end - count_end) / 2;
-	enable_timeout_at(STATEMENT_TIMEOUT, count_end);
-
-	BeginInternalSubTransaction(NULL);
-	PG_TRY();
-	{
-		rows = run_count(count_sql);
-		ReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-	}
-	PG_CATCH();
-	{
-		ErrorData  *edata;
-
-		MemoryContextSwitchTo(cxt);
-		edata = CopyErrorData();
-		FlushErrorState();
-		RollbackAndReleaseCurrentSubTransaction();
-		MemoryContextSwitchTo(cxt);
-		CurrentResourceOwner = owner;
-		enable_timeout_at(STATEMENT_TIMEOUT, step_end);
-		if (edata->sqlerrcode != ERRCODE_QUERY_CANCELED || GetCurrentTimestamp() < count_end)
-			ReThrowError(edata);
-		*estimated = true;
-		rows = estimated_rows(job->relid);
-	}
-	PG_END_TRY();
-	enable_timeout_at(STATEMENT_TIMEOUT, step_end);
-	return rows;
-}
-
-/*
- * Lock the partition against writes, check the band, count, drop or
- * detach.  False if a row in the band is not due (nothing done).
+ * Check the band (under SHARE on the partition, so that no row can be
+ * added or changed until the statement), then drop or detach.  False if a
+ * row in the band is not due (nothing done).
  */
 static bool
-lock_check_apply(EnforceJob *job, RetentionJobResult *result, bool probe, Datum safe)
+check_and_apply(EnforceJob *job, RetentionJobResult *result, bool probe, Datum safe)
 {
 	bool		detach = ((RetentionTag *) linitial(job->tags))->label.partitions == RETENTION_PARTITIONS_DETACH;
-	char	   *count_sql;
 	char	   *probe_sql;
 	char	   *step_sql;
 	char		buf[32];
 	uint64		wal_before = pgWalUsage.wal_bytes;
-	bool		estimated;
 	int64		rows;
 
 	snprintf(buf, sizeof(buf), "%d", retention_partition_lock_timeout);
 	(void) set_config_option("lock_timeout", buf, PGC_USERSET, PGC_S_SESSION,
 							 GUC_ACTION_SAVE, true, 0, false);
-	LockRelationOid(job->relid, ShareLock);
-	retention_deparse_partition_step(job, detach, &count_sql, &probe_sql, &step_sql);
-	if (probe && band_has_row_not_due(job, probe_sql, safe))
-		return false;
-	rows = count_partition(job, count_sql, &estimated);
+	retention_deparse_partition_step(job, detach, &probe_sql, &step_sql);
+	if (probe)
+	{
+		LockRelationOid(job->relid, ShareLock);
+		if (band_has_row_not_due(job, probe_sql, safe))
+			return false;
+	}
+	rows = estimated_rows(job->relid);
 	if (SPI_execute(step_sql, false, 0) != SPI_OK_UTILITY)
 		elog(ERROR, "partition step failed");
 
 	result->rows = rows;
 	result->batches = 1;
 	result->wal_bytes = pgWalUsage.wal_bytes - wal_before;
-	if (estimated)
-		result->outcome = detach ? "detached partition (rows estimated)" : "dropped partition (rows estimated)";
-	else
-		result->outcome = detach ? "detached partition" : "dropped partition";
+	result->outcome = detach ? "detached partition (rows estimated)" : "dropped partition (rows estimated)";
 	return true;
 }
 
@@ -336,15 +291,19 @@ retention_partition_step(EnforceJob *job, TimestampTz now, RetentionJobResult *r
 
 	if (!step_applies(job, result) || !bound_is_due(job, now, &probe, &safe))
 		return false;
-	/* the probe must see rows committed since the transaction began */
-	if (probe && IsolationUsesXactSnapshot())
+
+	/*
+	 * the probe must see every row: those committed since the transaction
+	 * began, and those a policy would hide from the owner
+	 */
+	if (probe && (IsolationUsesXactSnapshot() || row_security_forced(job->relid)))
 		return false;
 
 	/* a subtransaction: a lock not granted in time undoes only the step */
 	BeginInternalSubTransaction(NULL);
 	PG_TRY();
 	{
-		done = lock_check_apply(job, result, probe, safe);
+		done = check_and_apply(job, result, probe, safe);
 		/* not wholly due: give the SHARE lock back */
 		if (done)
 			ReleaseCurrentSubTransaction();

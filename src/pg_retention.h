@@ -398,8 +398,7 @@ extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 								  const RetentionHolds *holds, TimestampTz now,
 								  List *all_tags);
 extern void retention_deparse_partition_step(const EnforceJob *job, bool detach,
-											 char **count_sql, char **probe_sql,
-											 char **step_sql);
+											 char **probe_sql, char **step_sql);
 
 /* as_owner.c */
 extern const uint8 *retention_executor_key(int64 token);
