@@ -92,8 +92,8 @@ retention_define_gucs(void)
 	done = true;
 
 	DefineCustomIntVariable("retention.batch_size",
-							"Rows deleted or updated per batch (one transaction each).",
-							"Smaller batches hold row locks for less time; larger ones cost less per row.",
+							"Rows of an enforcement job's first batch, and the fewest a batch takes.",
+							"Batches grow with a backlog, up to 16 times this, and shrink when one takes over 200 ms; each batch is one transaction.",
 							&retention_batch_size,
 							1000, 1, 1000000,
 							PGC_SUSET, 0,

@@ -212,6 +212,22 @@ typedef struct RetentionHolds
 	struct HTAB *subject_hashes;	/* keyed hashes of held identifiers */
 } RetentionHolds;
 
+/*
+ * How a job picks the rows of its next batch (batch_order.c): in anchor
+ * order through an index (the steady state and a short backlog), or a sweep
+ * over page ranges in physical order (a large backlog, or no index).
+ */
+typedef struct BatchOrder
+{
+	bool		decided;		/* the first batch has chosen the order */
+	bool		physical;		/* batches are page ranges of a sweep */
+	BlockNumber next_block;		/* the sweep's next page */
+	BlockNumber end_block;		/* the relation's size when the sweep began */
+	BlockNumber chunk_pages;	/* pages the next range covers */
+	int			target_rows;	/* rows the next batch aims at */
+	bool		met_lock;		/* a batch took the SKIP LOCKED path */
+} BatchOrder;
+
 /* One relation to enforce on, and its statements (see enforce_plan.c). */
 typedef struct EnforceJob
 {
@@ -235,6 +251,15 @@ typedef struct EnforceJob
 	char	   *held_sql;		/* count of due rows a subject hold protects */
 	char	   *candidates_sql; /* $2 = limit, $3 = tids to leave out: ctid,
 								 * per-tag flags, probes' key columns */
+	char	   *candidates_unlocked_sql;	/* the same, rows not locked */
+	char	   *range_candidates_sql;	/* the same in a page range: $4 <=
+										 * ctid < $5 */
+	char	   *range_delete_sql;	/* delete: up to $2 due rows of a page
+									 * range ($3..$5 as above), without row
+									 * locks */
+	char	   *checked_delete_sql; /* delete: $2 = tid[], each still due */
+	char	   *due_rows_sql;	/* the due rows' tids, for the planner's view */
+	BatchOrder	order;
 	bool		resumable;		/* one tag, local anchor: batches go in anchor
 								 * order, $4 = where the last batch ended */
 	List	   *probes;			/* OIDs of foreign keys that can keep rows */
@@ -404,6 +429,16 @@ extern void retention_deparse_partition_step(const EnforceJob *job, bool detach,
 extern const uint8 *retention_executor_key(int64 token);
 extern const RetentionHolds *retention_executor_holds(void);
 extern void retention_set_executor_active(bool active, const RetentionHolds *holds);
+
+/* batch_order.c */
+extern void retention_order_first_step(EnforceJob *job);
+extern void retention_order_after_first_batch(EnforceJob *job, int64 candidates);
+extern void retention_order_next_range(EnforceJob *job, ItemPointerData *from,
+									   ItemPointerData *to);
+extern void retention_order_after_range(EnforceJob *job, int64 found, bool truncated);
+extern bool retention_order_swept(const EnforceJob *job);
+extern void retention_order_after_batch(EnforceJob *job, bool full, long elapsed_ms);
+
 extern int	retention_execute_job_sql(const char *sql, int nargs, Oid *types,
 									  Datum *values, bool read_only, long tcount);
 extern Oid	retention_relation_owner(Oid relid);
