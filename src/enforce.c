@@ -48,7 +48,6 @@
 #include "nodes/parsenodes.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
-#include "storage/latch.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/array.h"
@@ -60,7 +59,6 @@
 #include "utils/rel.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
-#include "utils/wait_event.h"
 
 #include "pg_retention.h"
 
@@ -90,39 +88,19 @@ typedef struct RunState
 	bool		nonatomic;
 	RetentionHolds holds;
 	RetentionRunTotals totals;
+	RetentionPacing pacing;
 	bool		partial;
 } RunState;
 
-/*
- * Pacing: stop starting batches once the run wrote retention.max_wal_per_run
- * or while a standby replays more than retention.max_replay_lag behind.
- */
+/* Pacing (pacing.c): stop starting batches?  The outcome says why. */
 static bool
 pacing_stop(RunState *run, RetentionJobResult *result)
 {
-	if (retention_max_wal_per_run > 0 &&
-		run->totals.wal_bytes + result->wal_bytes >= (int64) retention_max_wal_per_run * 1024)
-	{
-		result->outcome = "partial: retention.max_wal_per_run reached";
-		return true;
-	}
-	if (retention_max_replay_lag > 0)
-	{
-		bool		isnull;
-		Datum		lag;
+	const char *why = retention_pacing_stop(run->totals.wal_bytes + result->wal_bytes);
 
-		/* as the extension's owner: pg_stat_replication hides lag from others */
-		retention_exec_as_extension_owner("SELECT pg_catalog.max(pg_catalog.date_part('epoch', replay_lag))"
-										  " OPERATOR(pg_catalog.*) 1000 FROM pg_catalog.pg_stat_replication",
-										  0, NULL, NULL, NULL, SPI_OK_SELECT);
-		lag = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (!isnull && DatumGetFloat8(lag) > retention_max_replay_lag)
-		{
-			result->outcome = "partial: paused while a standby lags (retention.max_replay_lag)";
-			return true;
-		}
-	}
-	return false;
+	if (why != NULL)
+		result->outcome = why;
+	return why != NULL;
 }
 
 /* Commit the batch (or, inside a transaction block, keep going). */
@@ -967,6 +945,7 @@ run_job(EnforceJob *job, RunState *run)
 		ErrorData  *cancel = NULL;
 		ResourceOwner batch_owner = CurrentResourceOwner;
 
+		run->totals.paused += retention_pacing_pause(&run->pacing, run->deadline);
 		if (run->deadline && GetCurrentTimestamp() >= run->deadline)
 		{
 			result.outcome = "partial: time budget spent";
@@ -978,6 +957,7 @@ run_job(EnforceJob *job, RunState *run)
 			run->partial = true;
 			break;
 		}
+		retention_pacing_batch_start(&run->pacing);
 		MemoryContextSwitchTo(batch_cxt);
 		BeginInternalSubTransaction(NULL);
 		PG_TRY();
@@ -1038,6 +1018,7 @@ run_job(EnforceJob *job, RunState *run)
 			ReThrowError(cancel);
 		}
 		end_batch_transaction(run);
+		retention_pacing_batch_end(&run->pacing);
 		MemoryContextReset(batch_cxt);
 		if (failed)
 		{
@@ -1046,13 +1027,6 @@ run_job(EnforceJob *job, RunState *run)
 		}
 		if (done)
 			break;
-		/* pacing: an even pause between batches (between transactions) */
-		if (retention_batch_delay > 0)
-		{
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 retention_batch_delay, retention_wait_event());
-			ResetLatch(MyLatch);
-		}
 	}
 
 	add_to_totals(run, job, &result);
@@ -1128,6 +1102,8 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		int			save_sec;
 
 		run.nonatomic = nonatomic;
+		/* CALL from a session: someone waits for it (retention.max_load) */
+		retention_pacing_start(&run.pacing, strcmp(run_origin(), "call") != 0, nonatomic);
 		run.now = GetCurrentTransactionStartTimestamp();
 		run.deadline = budget_ms > 0 ? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), budget_ms) : 0;
 

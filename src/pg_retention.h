@@ -320,8 +320,18 @@ typedef struct RetentionRunTotals
 	int64		errors;
 	int64		wal_bytes;
 	int64		skipped_locked;
+	int64		paused;			/* microseconds spent in pacing pauses */
 	int			jobs;
 } RetentionRunTotals;
+
+/* The pacing of one run (pacing.c). */
+typedef struct RetentionPacing
+{
+	bool		background;		/* nobody waits for it: worker, pg_cron */
+	bool		may_pause;		/* its batches commit one by one */
+	TimestampTz batch_start;
+	int64		owed;			/* pause earned, not yet taken (us) */
+} RetentionPacing;
 
 /* label_grammar.c */
 extern bool retention_parse_label(const char *text, RetentionLabel *label,
@@ -487,6 +497,15 @@ extern int64 retention_count_blocked(EnforceJob *job, const RetentionHolds *hold
 extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
 									   int budget_ms, bool nonatomic);
 
+/* pacing.c */
+extern void retention_pacing_start(RetentionPacing *pacing, bool background,
+								   bool nonatomic);
+extern int	retention_effective_max_load(bool background);
+extern void retention_pacing_batch_start(RetentionPacing *pacing);
+extern void retention_pacing_batch_end(RetentionPacing *pacing);
+extern int64 retention_pacing_pause(RetentionPacing *pacing, TimestampTz deadline);
+extern const char *retention_pacing_stop(int64 wal_bytes);
+
 /* preview.c */
 extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
 
@@ -530,6 +549,7 @@ extern PGDLLIMPORT bool retention_log_error_details;
 extern PGDLLIMPORT int retention_max_wal_per_run;
 extern PGDLLIMPORT int retention_max_replay_lag;
 extern PGDLLIMPORT int retention_batch_delay;
+extern PGDLLIMPORT int retention_max_load;
 extern PGDLLIMPORT int retention_naptime;
 extern PGDLLIMPORT bool retention_enabled;
 extern PGDLLIMPORT char *retention_databases;

@@ -36,6 +36,8 @@ shared_preload_libraries = 'pg_retention'
 restart_after_crash = on
 retention.naptime = 1
 retention.batch_size = 100
+# batches of seconds here: no pauses of four times that (029_pacing.pl)
+retention.max_load = 100
 });
 $node->start;
 
