@@ -90,6 +90,7 @@ typedef struct RunState
 	RetentionRunTotals totals;
 	RetentionPacing pacing;
 	bool		partial;
+	bool		uncommitted;	/* a partition step waits for the next commit */
 } RunState;
 
 /* Pacing (pacing.c): stop starting batches?  The outcome says why. */
@@ -110,6 +111,7 @@ end_batch_transaction(RunState *run)
 	if (!run->nonatomic)
 		return;
 	SPI_commit();
+	run->uncommitted = false;
 }
 
 /* The job's rows left out of later batches (found blocked), as tid[]. */
@@ -913,15 +915,24 @@ add_to_totals(RunState *run, EnforceJob *job, RetentionJobResult *result)
 	run->totals.skipped_locked += result->skipped_locked;
 }
 
+/* Whether two jobs are partitions of the same partitioned table. */
+static bool
+same_partitioned_table(const EnforceJob *a, const EnforceJob *b)
+{
+	return a->relid != a->tagged_relid && b->relid != b->tagged_relid &&
+		a->tagged_relid == b->tagged_relid;
+}
+
 /*
  * Runs one job to completion, the time budget, an error or a cancel.
  * Everything the job runs is inside its own guarded subtransaction, one per
  * step, under retention.statement_timeout: a failing or slow job costs this
  * job only.  A user's cancel stops the run: the evidence says "cancelled"
- * and the cancel is raised again.
+ * and the cancel is raised again.  share_commit: the next job is another
+ * partition of the same table (see the end of a step).
  */
 static void
-run_job(EnforceJob *job, RunState *run)
+run_job(EnforceJob *job, RunState *run, bool share_commit)
 {
 	int			ntags = list_length(job->tags);
 	RetentionJobResult result = {0};
@@ -945,7 +956,9 @@ run_job(EnforceJob *job, RunState *run)
 		ErrorData  *cancel = NULL;
 		ResourceOwner batch_owner = CurrentResourceOwner;
 
-		run->totals.paused += retention_pacing_pause(&run->pacing, run->deadline);
+		/* never pause holding a partition step's locks: after the commit */
+		if (!run->uncommitted)
+			run->totals.paused += retention_pacing_pause(&run->pacing, run->deadline);
 		if (run->deadline && GetCurrentTimestamp() >= run->deadline)
 		{
 			result.outcome = "partial: time budget spent";
@@ -1017,7 +1030,16 @@ run_job(EnforceJob *job, RunState *run)
 			end_batch_transaction(run);
 			ReThrowError(cancel);
 		}
-		end_batch_transaction(run);
+
+		/*
+		 * Drops of one table's partitions share a transaction (one WAL flush,
+		 * the parent's lock taken once), as pg_partman's do; the next job's
+		 * step commits them.
+		 */
+		if (done && !failed && result.partition_step && share_commit && run->nonatomic)
+			run->uncommitted = true;
+		else
+			end_batch_transaction(run);
 		retention_pacing_batch_end(&run->pacing);
 		MemoryContextReset(batch_cxt);
 		if (failed)
@@ -1136,7 +1158,8 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 				run.partial = true;
 				break;
 			}
-			run_job(lfirst(lc), &run);
+			run_job(lfirst(lc), &run, lnext(jobs, lc) != NULL &&
+					same_partitioned_table(lfirst(lc), lfirst(lnext(jobs, lc))));
 		}
 		retention_expire_evidence(run.now);
 

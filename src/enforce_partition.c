@@ -267,6 +267,7 @@ check_and_apply(EnforceJob *job, RetentionJobResult *result, bool probe, Datum s
 	result->batches = 1;
 	result->wal_bytes = pgWalUsage.wal_bytes - wal_before;
 	result->outcome = detach ? "detached partition (rows estimated)" : "dropped partition (rows estimated)";
+	result->partition_step = true;
 	return true;
 }
 

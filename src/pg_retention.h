@@ -304,6 +304,7 @@ typedef struct RetentionJobResult
 	int64		wal_bytes;
 	int64		kept;			/* rows a trigger kept (returned NULL) */
 	int64		skipped_locked; /* due rows left: another session held them */
+	bool		partition_step; /* the job dropped or detached its partition */
 	const char *outcome;
 	const char *error_sqlstate;
 	const char *error;
