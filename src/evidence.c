@@ -297,7 +297,9 @@ retention_evidence_start_job(int64 run_id, const EnforceJob *job)
 /*
  * retention_evidence_update_job
  *
- * Writes a job's counts and, when finished, its outcome.
+ * Writes a job's counts and, when finished, its outcome.  ntags: the
+ * per-tag value counts of result->values to record; 0 records NULL (a job
+ * that anonymizes nothing, not even none).
  */
 void
 retention_evidence_update_job(int64 action_id, const RetentionJobResult *result,
@@ -311,6 +313,8 @@ retention_evidence_update_job(int64 action_id, const RetentionJobResult *result,
 	values[0] = Int64GetDatum(action_id);
 	values[1] = Int64GetDatum(result->rows);
 	values[2] = int64_array(result->values, ntags);
+	if (ntags == 0)
+		nulls[2] = 'n';			/* no values to count: a delete job */
 	values[3] = Int64GetDatum(result->held);
 	values[4] = Int64GetDatum(result->batches);
 	values[5] = Int64GetDatum(result->wal_bytes);

@@ -403,11 +403,14 @@ extern void retention_deparse_partition_step(const EnforceJob *job, bool detach,
 											 char **count_sql, char **step_sql);
 
 /* as_owner.c */
+struct _SPI_plan;				/* executor/spi.h */
 extern const uint8 *retention_executor_key(int64 token);
 extern const RetentionHolds *retention_executor_holds(void);
 extern void retention_set_executor_active(bool active, const RetentionHolds *holds);
 extern int	retention_execute_job_sql(const char *sql, int nargs, Oid *types,
 									  Datum *values, bool read_only, long tcount);
+extern int	retention_execute_job_plan(struct _SPI_plan *plan, int nargs,
+									   Datum *values, bool read_only, long tcount);
 extern Oid	retention_relation_owner(Oid relid);
 extern Oid	retention_foreign_rls_read(List *reads, Oid reader);
 extern void retention_check_reads_as(List *reads, Oid reader);
