@@ -59,8 +59,8 @@ evidence_has_column(const char *table, const char *column)
  * retention_exec_as_extension_owner
  *
  * Runs one statement of ours (evidence, holds, suppression list) as the
- * extension's owner with search_path = pg_catalog, pg_temp; raises unless
- * SPI returns expected.  Results are in SPI_tuptable.
+ * extension's owner with search_path = pg_catalog, pg_temp, from its kept
+ * plan; raises unless SPI returns expected.  Results are in SPI_tuptable.
  */
 void
 retention_exec_as_extension_owner(const char *sql, int nargs, Oid *types,
@@ -77,7 +77,7 @@ retention_exec_as_extension_owner(const char *sql, int nargs, Oid *types,
 	nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	rc = SPI_execute_plan(retention_kept_plan(sql, nargs, types, false), values, nulls, false, 0);
 	AtEOXact_GUC(false, nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != expected)

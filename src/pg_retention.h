@@ -402,8 +402,12 @@ extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 extern void retention_deparse_partition_step(const EnforceJob *job, bool detach,
 											 char **count_sql, char **step_sql);
 
-/* as_owner.c */
+/* plan_cache.c */
 struct _SPI_plan;				/* executor/spi.h */
+extern struct _SPI_plan *retention_kept_plan(const char *sql, int nargs,
+											 Oid *types, bool generic);
+
+/* as_owner.c */
 extern const uint8 *retention_executor_key(int64 token);
 extern const RetentionHolds *retention_executor_holds(void);
 extern void retention_set_executor_active(bool active, const RetentionHolds *holds);

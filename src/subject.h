@@ -76,6 +76,8 @@ typedef struct SubjectGroup
 	int64		changed;		/* rows anonymized */
 	char	   *anonymize_note; /* anonymized for a legal obligation: why */
 	bool		deleted_all;	/* its DELETE removed every one of its rows */
+	int			refreshed;		/* its TIDs were followed after this many
+								 * writes (plus one; 0: never) */
 } SubjectGroup;
 
 struct SubjectSearch;

@@ -83,6 +83,7 @@ typedef struct Erasure
 	List	   *ordered;		/* SubjectGroup *, deepest first */
 	List	   *reports;		/* EraseReport * */
 	int64		found;
+	int			writes;			/* DELETE and UPDATE statements run */
 } Erasure;
 
 static EraseReport *
@@ -162,16 +163,21 @@ compare_depth_desc(const ListCell *a, const ListCell *b)
 /*
  * Follows every TID of a group to the current version of its row (the end
  * of its update chain, as seen by this transaction now).  A row deleted
- * since keeps its old TID, which no statement finds any more.
+ * since keeps its old TID, which no statement finds any more.  Rows change
+ * only through this erasure's statements (it holds their row locks), so a
+ * group followed since the last of them is current.
  */
 static void
-refresh_tids(SubjectGroup *group)
+refresh_tids(Erasure *e, SubjectGroup *group)
 {
 	Relation	rel;
 	Snapshot	snapshot;
 	TableScanDesc scan;
 	ListCell   *lc;
 
+	if (group->refreshed == e->writes + 1)
+		return;
+	group->refreshed = e->writes + 1;
 	if (group->tids == NIL || get_rel_relkind(group->relid) != RELKIND_RELATION)
 		return;
 	CommandCounterIncrement();
@@ -204,9 +210,11 @@ group_statement(Erasure *e, SubjectGroup *group, const char *sql, List *tids,
 
 	if (tids == NIL)
 	{
-		refresh_tids(group);
+		refresh_tids(e, group);
 		tids = group->tids;
 	}
+	if (expected == SPI_OK_DELETE || expected == SPI_OK_UPDATE)
+		e->writes++;
 	arg = subject_tid_array(tids);
 	subject_begin_as_owner(group->relid, &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, &e->holds);
@@ -516,11 +524,11 @@ cut_keys_to_deleted(Erasure *e, SubjectGroup *group)
 				continue;
 			for (int k = 0; k < fk->nkeys; k++)
 				parentkey[k] = get_attnum(g->relid, subject_attname(fk->confrelid, fk->confkey[k]));
-			refresh_tids(g);
+			refresh_tids(e, g);
 			if (!subject_fetch_keys(e->search, g->relid, g->tids, fk->nkeys, parentkey, false, arrays, types))
 				continue;
 			/* the group's rows that point at one of them, read as its owner */
-			refresh_tids(group);
+			refresh_tids(e, group);
 			{
 				Oid			argtypes[INDEX_MAX_KEYS + 1];
 				Datum		args[INDEX_MAX_KEYS + 1];
@@ -738,7 +746,7 @@ delete_to_fixpoint(Erasure *e)
 
 			if (group->action != SUBJECT_DELETE || group->deleted_all)
 				continue;
-			refresh_tids(group);
+			refresh_tids(e, group);
 			blocked = blocked_rows(e, group);
 			deletable = tids_except(group->tids, blocked);
 			if (deletable == NIL)

@@ -19,96 +19,25 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
-#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "nodes/params.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
-#include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
 #include "subject.h"
 
 /*
- * The kept plans, by statement text and argument types.  The plan cache
- * revalidates each when its tables change; a renamed table gives new text,
- * so after many schema versions the whole set starts over.
- */
-#define PLAN_BUCKETS	256
-#define PLAN_CACHE_MAX	2000
-
-typedef struct CachedQuery
-{
-	uint32		hash;
-	char	   *sql;
-	int			nargs;
-	Oid		   *types;
-	SPIPlanPtr	plan;
-	struct CachedQuery *next;
-} CachedQuery;
-
-static CachedQuery *plan_buckets[PLAN_BUCKETS];
-static int	plan_count = 0;
-
-/* Frees every kept plan. */
-static void
-forget_plans(void)
-{
-	for (int b = 0; b < PLAN_BUCKETS; b++)
-		while (plan_buckets[b])
-		{
-			CachedQuery *q = plan_buckets[b];
-
-			plan_buckets[b] = q->next;
-			SPI_freeplan(q->plan);
-			pfree(q->sql);
-			if (q->types)
-				pfree(q->types);
-			pfree(q);
-		}
-	plan_count = 0;
-}
-
-/*
  * subject_plan
  *
- * The kept generic plan of a statement.
+ * The kept generic plan of a statement of the search (see above).
  */
 SPIPlanPtr
 subject_plan(const char *sql, int nargs, Oid *types)
 {
-	uint32		hash = hash_bytes((const unsigned char *) sql, strlen(sql));
-	CachedQuery *q;
-	SPIPlanPtr	plan;
-
-	for (q = plan_buckets[hash % PLAN_BUCKETS]; q; q = q->next)
-		if (q->hash == hash && q->nargs == nargs && strcmp(q->sql, sql) == 0 &&
-			(nargs == 0 || memcmp(q->types, types, sizeof(Oid) * nargs) == 0))
-			return q->plan;
-
-	if (plan_count >= PLAN_CACHE_MAX)
-		forget_plans();
-	plan = SPI_prepare_cursor(sql, nargs, types, CURSOR_OPT_GENERIC_PLAN);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare subject query: %s", SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not keep subject query plan");
-	q = MemoryContextAllocZero(TopMemoryContext, sizeof(CachedQuery));
-	q->hash = hash;
-	q->sql = MemoryContextStrdup(TopMemoryContext, sql);
-	q->nargs = nargs;
-	if (nargs > 0)
-	{
-		q->types = MemoryContextAlloc(TopMemoryContext, sizeof(Oid) * nargs);
-		memcpy(q->types, types, sizeof(Oid) * nargs);
-	}
-	q->plan = plan;
-	q->next = plan_buckets[hash % PLAN_BUCKETS];
-	plan_buckets[hash % PLAN_BUCKETS] = q;
-	plan_count++;
-	return plan;
+	return retention_kept_plan(sql, nargs, types, true);
 }
 
 /*
