@@ -27,6 +27,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/json.h"
@@ -35,6 +36,7 @@
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 #include "utils/timestamp.h"
 #include "utils/varlena.h"
 
@@ -469,6 +471,26 @@ empty_object(void)
 }
 
 /*
+ * The caller reads the result once, in order: at most EXPORT_MEMORY_KB of
+ * it stays in memory (less if work_mem is smaller), the rest goes to a
+ * temporary file as a tuplestore's does beyond work_mem.  A large
+ * subject's rows are then written once instead of first filling megabytes
+ * of fresh memory that are written out anyway, and memory stays small.
+ */
+#define EXPORT_MEMORY_KB	1024
+
+static void
+result_in_file(ReturnSetInfo *rsinfo)
+{
+	MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+
+	tuplestore_end(rsinfo->setResult);
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+											  false, Min(work_mem, EXPORT_MEMORY_KB));
+	MemoryContextSwitchTo(old);
+}
+
+/*
  * retention_export_subject_rows
  *
  * retention.export_subject_rows(identifiers jsonb) RETURNS TABLE(...): every
@@ -488,8 +510,10 @@ retention_export_subject_rows(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&ex, 0, sizeof(ex));
 	ex.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	result_in_file(ex.rsinfo);
+	/* a block that holds one row's JSON, kept across resets */
 	ex.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_retention export row",
-									   ALLOCSET_SMALL_SIZES);
+									   0, 32 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	search = export_search(identifiers, &ex, key);

@@ -128,6 +128,11 @@ seen(SeenRows *rows, ItemPointer tid, int statement, bool add)
 	}
 	if (statement != 0)
 		unsorted_upto = rows->sorted;	/* this statement's own rows differ */
+	else if (rows->n - rows->sorted > 16)
+	{
+		qsort(rows->tids, rows->n, sizeof(ItemPointerData), compare_tids);
+		rows->sorted = unsorted_upto = rows->n;
+	}
 	if (bsearch(tid, rows->tids, rows->sorted, sizeof(ItemPointerData), compare_tids))
 		return true;
 	for (int i = rows->sorted; i < unsorted_upto; i++)
@@ -675,6 +680,8 @@ typedef struct Lookup
 	int			statement;		/* its number in the search */
 	SubjectGroup *last;
 	SeenRows   *seen;			/* of the last row's relation */
+	ItemPointer tids;			/* room for the next TIDs found */
+	int			tids_left;
 } Lookup;
 
 static void
@@ -699,7 +706,14 @@ lookup_row(TupleTableSlot *slot, void *arg)
 	if (group == NULL || group->relid != relid ||
 		group->matched_attnum != l->matched[which] || strcmp(group->found_by, l->found_by[which]) != 0)
 		group = l->last = group_for(search, relid, l->depth, l->found_by[which], l->matched[which]);
-	tid = palloc(sizeof(ItemPointerData));
+	if (l->tids_left == 0)
+	{
+		/* TIDs in blocks: one allocation per 256 rows, not per row */
+		l->tids = palloc(sizeof(ItemPointerData) * 256);
+		l->tids_left = 256;
+	}
+	tid = l->tids++;
+	l->tids_left--;
 	*tid = *found;
 	group->tids = lappend(group->tids, tid);
 	l->added++;
@@ -710,11 +724,11 @@ lookup_row(TupleTableSlot *slot, void *arg)
 	}
 	if (l->rel->nkeys > 0)
 	{
-		KeyRow	   *kr = palloc(sizeof(KeyRow));
+		KeyRow	   *kr = palloc(sizeof(KeyRow) + (sizeof(Datum) + sizeof(bool)) * l->rel->nkeys);
 		TupleDesc	desc = slot->tts_tupleDescriptor;
 
-		kr->values = palloc(sizeof(Datum) * l->rel->nkeys);
-		kr->nulls = palloc(sizeof(bool) * l->rel->nkeys);
+		kr->values = (Datum *) (kr + 1);
+		kr->nulls = (bool *) (kr->values + l->rel->nkeys);
 		for (int k = 0; k < l->rel->nkeys; k++, col++)
 		{
 			Form_pg_attribute att = TupleDescAttr(desc, col);
