@@ -58,10 +58,8 @@ typedef struct SubjectGroup
 	List	   *tids;			/* ItemPointer, in order found */
 
 	/* search (subject_search.c) */
-	List	   *keyrows;		/* per TID, its key columns' values as the
-								 * lookup read them (Datum *, NULL entries
-								 * as (Datum) 0 with a null flag); NIL:
-								 * not read */
+	List	   *keyrows;		/* per TID, its key columns as the lookup read
+								 * them (subject_search.c); NIL: not read */
 	bool		unread;			/* export: rows found without their data */
 
 	/* export (subject_export.c) */

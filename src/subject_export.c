@@ -284,7 +284,7 @@ row_key(ExportLayout *layout, Jsonb *data)
 	{
 		JsonbValue	null;
 		JsonbValue *v = getKeyJsonValueFromContainer(&data->root, layout->keys[k],
-													  strlen(layout->keys[k]), NULL);
+													 strlen(layout->keys[k]), NULL);
 
 		push_key(&state, layout->keys[k]);
 		if (v == NULL)

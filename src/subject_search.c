@@ -1035,7 +1035,11 @@ group_keys(SubjectSearch *search, List *groups, Oid relid, int nkeys, AttrNumber
 					datums[n++] = kr->values[pos[k]];
 			}
 		}
-		/* one by-value key column: each value once (a customer's 1,000 orders) */
+
+		/*
+		 * one by-value key column: each value once (a customer's 1,000
+		 * orders)
+		 */
 		if (nkeys == 1 && typbyval && n > 1)
 		{
 			int			m = 1;
