@@ -109,6 +109,31 @@ SELECT object, label FROM retention.tags
  ORDER BY object COLLATE "C";                                    -- ok: unchanged by the refused calls
 
 --
+-- the 0.2.0 keys: condition (when=), period, variant, blocked, suppress,
+-- partitions, latest() anchors
+--
+CREATE TABLE regress_visit (lead_id integer REFERENCES regress_lead, visited_at timestamptz,
+                            country text, keep_for interval);  -- ok
+SELECT retention.tag_table('regress_lead', 'sales_leads', 'latest(regress_visit.visited_at via lead_id)',
+                           condition => $$note = 'closed'$$, blocked => 'expected', suppress => false); -- ok: spaces inside latest(), quotes doubled in when=
+SELECT object, valid, label, condition
+  FROM retention.tags WHERE table_name = 'regress_lead'::regclass AND kind = 'table'; -- ok: the provider accepted it
+SELECT retention.tag_table('regress_visit', 'sales_leads', 'visited_at', period => 'keep_for', variant => 'country'); -- ok
+CREATE TABLE regress_pvisit (visited_at timestamptz) PARTITION BY RANGE (visited_at); -- ok
+SELECT retention.tag_table('regress_pvisit', 'sales_leads', 'visited_at', partitions => 'detach'); -- ok
+SELECT retention.tag_column('regress_visit', 'country', 'lead_contact', 'visited_at',
+                            condition => 'keep_for IS NULL', period => 'keep_for'); -- ok
+SELECT object, valid, label
+  FROM retention.tags WHERE table_name = 'regress_visit'::regclass ORDER BY object COLLATE "C"; -- ok
+SELECT pg_temp.try($$SELECT retention.tag_table('regress_lead', 'sales_leads', 'latest (regress_visit.visited_at)')$$); -- fails: white space outside latest(...)
+SELECT pg_temp.try($$SELECT retention.tag_table('regress_lead', 'sales_leads', 'contacted_at', period => 'keep for')$$); -- fails: two words
+SELECT pg_temp.try($$SELECT retention.tag_table('regress_lead', 'sales_leads', 'contacted_at', condition => 'note = ')$$); -- fails: the provider parses the condition
+SELECT pg_temp.try($$SELECT retention.tag_table('regress_lead', 'sales_leads', 'contacted_at', condition => $c$x' anchor=id$c$)$$); -- fails: a quote cannot end the value
+SELECT retention.untag('regress_visit'), retention.untag('regress_visit', 'country'); -- ok: t, t
+SELECT retention.tag_table('regress_lead', 'sales_leads', '"LastContact"'); -- ok: the tag as before this section
+DROP TABLE regress_visit, regress_pvisit;                        -- ok
+
+--
 -- untag
 --
 SELECT retention.untag('regress_lead', 'email');                 -- ok: t

@@ -32,3 +32,25 @@ SELECT count(*) AS lint_findings_on_it FROM retention.lint()
  WHERE object = 'public.regress_limits_parted';                  -- ok: lint works (anchor_without_index)
 DROP TABLE regress_limits_parted;                                -- ok
 SELECT retention.drop_category('limit_max'), retention.drop_category('limit_days'); -- ok
+-- pacing settings: retention.max_load is a percentage or -1 (the default:
+-- 20 for the worker and pg_cron, 100 for CALL); the others have their bounds
+SELECT boot_val, min_val, max_val, context FROM pg_settings WHERE name = 'retention.max_load'; -- ok: -1, -1..100, superuser
+SELECT pg_temp.try($$SET retention.max_load = 0$$);              -- fails: 0 would never run a batch
+SELECT pg_temp.try($$SET retention.max_load = 101$$);            -- fails: over 100 percent
+SELECT pg_temp.try($$SET retention.max_load = -2$$);             -- fails: below -1
+SELECT pg_temp.try($$SET retention.max_load = '20%'$$);          -- fails: a plain number
+SELECT pg_temp.try($$SET retention.max_load = 1$$), current_setting('retention.max_load'); -- ok: the smallest share
+SELECT pg_temp.try($$SET retention.max_load = 100$$), current_setting('retention.max_load'); -- ok: no pause
+RESET retention.max_load;                                        -- ok
+SELECT pg_temp.try($$SET retention.batch_delay = '61s'$$);       -- fails: at most 60 s
+SELECT pg_temp.try($$SET retention.batch_delay = -1$$);          -- fails: not negative
+SELECT pg_temp.try($$SET retention.max_wal_per_run = -1$$);      -- fails: not negative
+SELECT pg_temp.try($$SET retention.max_replay_lag = -1$$);       -- fails: not negative
+SELECT name, boot_val, unit FROM pg_settings
+ WHERE name IN ('retention.batch_delay', 'retention.max_wal_per_run', 'retention.max_replay_lag')
+ ORDER BY name;                                                  -- ok: 0 (off) by default
+CREATE ROLE regress_limits_plain;                                -- ok
+SET ROLE regress_limits_plain;                                   -- ok
+SELECT pg_temp.try($$SET retention.max_load = 100$$);            -- fails: superuser only
+RESET ROLE;                                                      -- ok
+DROP ROLE regress_limits_plain;                                  -- ok

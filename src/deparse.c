@@ -709,10 +709,10 @@ deparse_probe_keys(Oid conoid, Oid tagged_relid, int *nkeys)
  * The probe of one foreign key for a batch: which of the candidate rows
  * (their key values given as arrays $2.., one per key column) are still
  * referenced from the key's table (by a held row, for a cascading key).
- * Returns the ordinals (1-based) of those candidates.  NULL if the key no
- * longer exists or no longer keeps rows (nothing to probe).  Built at
- * batch time, after the referencing table is locked, so it names that
- * table as it is now.  Runs as the referencing table's owner.
+ * Returns the ordinals (1-based, possibly repeated) of those candidates.
+ * NULL if the key no longer exists or no longer keeps rows (nothing to
+ * probe).  Built at batch time, after the referencing table is locked, so
+ * it names that table as it is now.  Runs as the referencing table's owner.
  */
 char *
 retention_deparse_probe(Oid conoid, List *tags, const RetentionHolds *holds,
@@ -762,6 +762,7 @@ retention_deparse_probe_in_run(Oid conoid, List *tags, const RetentionHolds *hol
 	int			nkeys;
 	char	   *held;
 	char	   *child;
+	const char *ordinal;
 	StringInfoData unnest;
 	StringInfoData names;
 	StringInfoData cond;
@@ -802,10 +803,27 @@ retention_deparse_probe_in_run(Oid conoid, List *tags, const RetentionHolds *hol
 			held = psprintf("NOT EXISTS (SELECT 1 FROM (SELECT c.*) r WHERE %s)",
 							going->where_due_all);
 	}
-	return psprintf("SELECT k.i FROM ROWS FROM (%s) WITH ORDINALITY AS k(%si)"
-					" WHERE EXISTS (SELECT 1 FROM %s c WHERE %s%s%s)",
-					unnest.data, names.data, child, cond.data,
-					held ? " AND " : "", held ? held : "");
+	if (held == NULL)
+		return psprintf("SELECT k.i FROM ROWS FROM (%s) WITH ORDINALITY AS k(%si)"
+						" WHERE EXISTS (SELECT 1 FROM %s c WHERE %s)",
+						unnest.data, names.data, child, cond.data);
+
+	/*
+	 * The hold test (and preview's "goes in this run") calls volatile
+	 * functions: inside the EXISTS they would keep the planner from making it
+	 * a join, and the referencing table would be read once per candidate.  So
+	 * join first, behind OFFSET 0 (no qual is pushed into it), and test only
+	 * the rows that matched, under alias c with the table's columns (not a
+	 * whole-row value: that would detoast every column) and the ordinal under
+	 * a name none of them has.  A candidate may come out more than once.
+	 */
+	ordinal = "i";
+	while (get_attnum(*conrelid, ordinal) != InvalidAttrNumber)
+		ordinal = psprintf("%s_", ordinal);
+	ordinal = quote_identifier(ordinal);
+	return psprintf("SELECT c.%s FROM (SELECT k.i AS %s, c.* FROM ROWS FROM (%s) WITH ORDINALITY AS k(%si)"
+					" JOIN %s c ON %s OFFSET 0) c WHERE %s",
+					ordinal, ordinal, unnest.data, names.data, child, cond.data, held);
 }
 
 /* The column's type as SQL, schema-qualified, with its typmod. */
@@ -1016,6 +1034,28 @@ blocked_anonymize_sql(EnforceJob *job, List *subject_columns, const RetentionHol
 }
 
 /*
+ * The other ways a batch can take its rows (batch_order.c): the candidates
+ * without row locks (the lock-free path re-checks them as it deletes), the
+ * candidates of a page range (a sweep in physical order: a TID range scan,
+ * no sort), and the due rows as a whole, whose plan says whether the
+ * planner would rather read the table than the index for them.
+ */
+static void
+deparse_batch_variants(EnforceJob *job, const char *flags)
+{
+	const char *locked = " FOR UPDATE OF r SKIP LOCKED";
+	size_t		len = strlen(job->candidates_sql) - strlen(locked);
+
+	Assert(strcmp(job->candidates_sql + len, locked) == 0);
+	job->candidates_unlocked_sql = pnstrdup(job->candidates_sql, len);
+	job->range_candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.>=) $4"
+										 " AND r.ctid OPERATOR(pg_catalog.<) $5 AND %s LIMIT $2%s",
+										 flags, job->relation_name, job->where_due, locked);
+	job->due_rows_sql = psprintf("SELECT r.ctid FROM ONLY %s r WHERE %s",
+								 job->relation_name, job->where_due_all);
+}
+
+/*
  * retention_deparse_job
  *
  * Fills in the statements of a job (and its cutoffs) whose relation, tags,
@@ -1130,10 +1170,21 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	else
 		job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
 									   flags.data, name, job->where_due);
+	deparse_batch_variants(job, flags.data);
 	if (is_delete)
 	{
+		const char *returning = suppress_returning_sql(job, subject_columns);
+
 		job->apply_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s",
-								  name, suppress_returning_sql(job, subject_columns));
+								  name, returning);
+		/* the lock-free batches re-check every row version they delete */
+		job->checked_delete_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2) AND %s%s",
+										   name, job->where_due_all, returning);
+		/* the inner r (a page range's due rows, at most $2) hides the outer */
+		job->range_delete_sql = psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY (ARRAY("
+										 "SELECT r.ctid FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.>=) $4"
+										 " AND r.ctid OPERATOR(pg_catalog.<) $5 AND %s LIMIT $2)) AND %s%s",
+										 name, name, job->where_due, job->where_due_all, returning);
 		job->blocked_apply_sql = blocked_anonymize_sql(job, subject_columns, holds, all_tags);
 	}
 	else

@@ -37,6 +37,7 @@
  */
 #include "postgres.h"
 
+#include "access/relation.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
 #include "executor/instrument.h"
@@ -46,7 +47,6 @@
 #include "nodes/parsenodes.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
-#include "storage/latch.h"
 #include "storage/lmgr.h"
 #include "storage/lock.h"
 #include "utils/array.h"
@@ -54,9 +54,10 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/date.h"
+#include "utils/guc.h"
+#include "utils/rel.h"
 #include "utils/timeout.h"
 #include "utils/timestamp.h"
-#include "utils/wait_event.h"
 
 #include "pg_retention.h"
 
@@ -71,6 +72,13 @@
 #define ENFORCE_LOCK_KEY2	1
 #define ENFORCE_LOCK_FIELD4 3
 
+/*
+ * lock_timeout of a lock-free batch: a row lock held by someone else sends
+ * the batch to the SKIP LOCKED path after this long instead of making it
+ * wait (long enough for a lock held a moment, short enough for a batch).
+ */
+#define LOCK_FREE_LOCK_TIMEOUT	"100ms"
+
 typedef struct RunState
 {
 	int64		run_id;
@@ -79,39 +87,19 @@ typedef struct RunState
 	bool		nonatomic;
 	RetentionHolds holds;
 	RetentionRunTotals totals;
+	RetentionPacing pacing;
 	bool		partial;
 } RunState;
 
-/*
- * Pacing: stop starting batches once the run wrote retention.max_wal_per_run
- * or while a standby replays more than retention.max_replay_lag behind.
- */
+/* Pacing (pacing.c): stop starting batches?  The outcome says why. */
 static bool
 pacing_stop(RunState *run, RetentionJobResult *result)
 {
-	if (retention_max_wal_per_run > 0 &&
-		run->totals.wal_bytes + result->wal_bytes >= (int64) retention_max_wal_per_run * 1024)
-	{
-		result->outcome = "partial: retention.max_wal_per_run reached";
-		return true;
-	}
-	if (retention_max_replay_lag > 0)
-	{
-		bool		isnull;
-		Datum		lag;
+	const char *why = retention_pacing_stop(run->totals.wal_bytes + result->wal_bytes);
 
-		/* as the extension's owner: pg_stat_replication hides lag from others */
-		retention_exec_as_extension_owner("SELECT pg_catalog.max(pg_catalog.date_part('epoch', replay_lag))"
-										  " OPERATOR(pg_catalog.*) 1000 FROM pg_catalog.pg_stat_replication",
-										  0, NULL, NULL, NULL, SPI_OK_SELECT);
-		lag = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-		if (!isnull && DatumGetFloat8(lag) > retention_max_replay_lag)
-		{
-			result->outcome = "partial: paused while a standby lags (retention.max_replay_lag)";
-			return true;
-		}
-	}
-	return false;
+	if (why != NULL)
+		result->outcome = why;
+	return why != NULL;
 }
 
 /* Commit the batch (or, inside a transaction block, keep going). */
@@ -383,7 +371,17 @@ typedef struct BatchDelta
 	int64		wal_bytes;
 	ItemPointerData *new_left_out;	/* rows found blocked */
 	int			nnew_left_out;
+	bool		truncated;		/* a page range's rows stopped at the limit */
 } BatchDelta;
+
+/* Where a batch takes its rows: a page range of a sweep, or anchor order. */
+typedef struct BatchRows
+{
+	bool		physical;
+	ItemPointerData from;		/* physical: from <= ctid < to */
+	ItemPointerData to;
+	int			limit;
+} BatchRows;
 
 /*
  * The batch's still referenced rows (delta->new_left_out), as the table
@@ -415,17 +413,209 @@ blocked_as_declared(EnforceJob *job, BatchDelta *delta)
 		delta->blocked = 0;
 }
 
+static void run_locked_batch(EnforceJob *job, RunState *run, const BatchRows *rows,
+							 BatchDelta *delta);
+
+/*
+ * Runs a batch's candidate query: sql (anchor order, resuming where the
+ * last batch ended, or no order) or range_sql (a sweep's page range).
+ * Leaves the candidates in SPI_tuptable.
+ */
+static void
+fetch_candidates(EnforceJob *job, const BatchRows *rows, const char *sql, const char *range_sql)
+{
+	Oid			types[4] = {INT4OID, TIDARRAYOID, InvalidOid, InvalidOid};
+	Datum		args[4];
+	int			nargs = 2;
+	SPITupleTable *cands;
+
+	args[0] = Int32GetDatum(rows->limit);
+	args[1] = left_out_tids(job);
+	if (rows->physical)
+	{
+		types[2] = types[3] = TIDOID;
+		args[2] = PointerGetDatum(&rows->from);
+		args[3] = PointerGetDatum(&rows->to);
+		nargs = 4;
+		sql = range_sql;
+	}
+	else if (job->resumable)
+	{
+		types[2] = ((RetentionTag *) linitial(job->tags))->anchor_type;
+		args[2] = job->resume_from;
+		nargs = 3;
+	}
+	if (retention_execute_job_sql(sql, nargs, types, args, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "candidate query failed");
+	cands = SPI_tuptable;
+	if (!rows->physical && job->resumable && SPI_processed > 0)
+	{
+		bool		isnull;
+		Datum		last = SPI_getbinval(cands->vals[SPI_processed - 1], cands->tupdesc,
+										 cands->tupdesc->natts, &isnull);
+
+		/* dates and timestamps are passed by value: no copy needed */
+		if (!isnull)
+			job->resume_from = last;
+	}
+}
+
+/*
+ * Whether a delete batch may go without row locks: no referencing table
+ * can keep its rows (no probes), and nothing on the table can make a
+ * DELETE change fewer rows than it matched without an error (a BEFORE
+ * DELETE row trigger, a DELETE rule, forced row security): the locked path
+ * counts those as kept.
+ */
+static bool
+lock_free_allowed(EnforceJob *job)
+{
+	Relation	rel;
+	bool		allowed;
+
+	if (!job->is_delete || job->probes != NIL || job->blocked_apply_sql != NULL)
+		return false;
+	rel = relation_open(job->relid, NoLock);
+	allowed = !(rel->trigdesc && rel->trigdesc->trig_delete_before_row) &&
+		rel->rd_rules == NULL &&
+		!(rel->rd_rel->relrowsecurity && rel->rd_rel->relforcerowsecurity);
+	relation_close(rel, NoLock);
+	return allowed;
+}
+
+/* Checks the result of a lock-free DELETE, and suppresses what it deleted. */
+static void
+deleted(EnforceJob *job, int rc)
+{
+	if (rc != SPI_OK_DELETE && !(rc == SPI_OK_DELETE_RETURNING && job->suppress_kinds != NIL))
+		elog(ERROR, "lock-free delete failed: %s", SPI_result_code_string(rc));
+	if (rc == SPI_OK_DELETE_RETURNING)
+		suppress_deleted(job);
+}
+
+/* DELETE the due rows of a page range, without row locks. */
+static void
+delete_range(EnforceJob *job, const BatchRows *rows)
+{
+	Oid			types[4] = {INT4OID, TIDARRAYOID, TIDOID, TIDOID};
+	Datum		args[4];
+
+	args[0] = Int32GetDatum(rows->limit);
+	args[1] = left_out_tids(job);
+	args[2] = PointerGetDatum(&rows->from);
+	args[3] = PointerGetDatum(&rows->to);
+	deleted(job, retention_execute_job_sql(job->range_delete_sql, 4, types, args, false, 0));
+}
+
+/* DELETE the candidates in SPI_tuptable (read without locks) still due. */
+static void
+delete_checked(EnforceJob *job)
+{
+	uint64		n = SPI_processed;
+	Datum	   *tids = palloc(sizeof(Datum) * n);
+	Oid			type = TIDARRAYOID;
+	Datum		arg;
+
+	for (uint64 i = 0; i < n; i++)
+	{
+		bool		isnull;
+
+		tids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	arg = PointerGetDatum(construct_array(tids, (int) n, TIDOID, sizeof(ItemPointerData),
+										  false, TYPALIGN_SHORT));
+	deleted(job, retention_execute_job_sql(job->checked_delete_sql, 1, &type, &arg, false, 0));
+}
+
+/*
+ * The lock-free batch: the due rows of the range, or of the candidates read
+ * without locks, deleted by a DELETE that re-checks the due predicate on the
+ * row version it deletes (so nothing early is deleted), under a very short
+ * lock_timeout.  Returns false, having undone everything, when it met a row
+ * lock: the caller then takes the SKIP LOCKED path.
+ */
+static bool
+run_lock_free_batch(EnforceJob *job, const BatchRows *rows, BatchDelta *delta)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	Datum		resume_from = job->resume_from;
+	volatile bool done = true;
+
+	BeginInternalSubTransaction(NULL);
+	MemoryContextSwitchTo(cxt);
+	PG_TRY();
+	{
+		int			nestlevel = NewGUCNestLevel();
+
+		(void) set_config_option("lock_timeout", LOCK_FREE_LOCK_TIMEOUT,
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+		if (rows->physical)
+		{
+			delete_range(job, rows);
+			delta->candidates = SPI_processed;
+			delta->truncated = SPI_processed >= (uint64) rows->limit;
+		}
+		else
+		{
+			fetch_candidates(job, rows, job->candidates_unlocked_sql, NULL);
+			delta->candidates = SPI_processed;
+			if (SPI_processed > 0)
+				delete_checked(job);
+		}
+		delta->rows = SPI_processed;
+		AtEOXact_GUC(true, nestlevel);
+		ReleaseCurrentSubTransaction();
+	}
+	PG_CATCH();
+	{
+		ErrorData  *edata;
+
+		MemoryContextSwitchTo(cxt);
+		edata = CopyErrorData();
+		RollbackAndReleaseCurrentSubTransaction();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
+			ReThrowError(edata);
+		FlushErrorState();
+		job->resume_from = resume_from;
+		delta->candidates = delta->rows = 0;
+		delta->truncated = false;
+		done = false;
+	}
+	PG_END_TRY();
+	MemoryContextSwitchTo(cxt);
+	CurrentResourceOwner = owner;
+	return done;
+}
+
+/*
+ * One batch of a job.  The SKIP LOCKED path locks its candidates (FOR
+ * UPDATE SKIP LOCKED: this also stops new references to them), probes the
+ * referencing tables, and applies to the unblocked ones; a delete that no
+ * referencing table can stop goes without row locks first.  Raises on
+ * error.
+ */
+static void
+run_batch(EnforceJob *job, RunState *run, const BatchRows *rows, BatchDelta *delta)
+{
+	uint64		wal_before = pgWalUsage.wal_bytes;
+
+	if (!(lock_free_allowed(job) && run_lock_free_batch(job, rows, delta)))
+		run_locked_batch(job, run, rows, delta);
+	delta->wal_bytes = pgWalUsage.wal_bytes - wal_before;
+}
+
 /*
  * One batch of a job: lock candidates (FOR UPDATE SKIP LOCKED: this also
  * stops new references to them), probe the referencing tables, apply to
  * the unblocked ones.  Raises on error.
  */
 static void
-run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
+run_locked_batch(EnforceJob *job, RunState *run, const BatchRows *rows, BatchDelta *delta)
 {
 	int			ntags = list_length(job->tags);
-	Datum		cargs[3];
-	Oid			ctypes[3];
 	SPITupleTable *cands;
 	uint64		n;
 	Datum	   *tids;
@@ -435,38 +625,18 @@ run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
 	Datum	  **keys = NULL;
 	bool	  **keynulls = NULL;
 	Oid		   *keytypes = NULL;
-	uint64		wal_before = pgWalUsage.wal_bytes;
 	uint64		napply = 0;
 	ListCell   *lc;
 	int			rc;
 
-	ctypes[0] = INT4OID;
-	cargs[0] = Int32GetDatum(retention_batch_size);
-	ctypes[1] = TIDARRAYOID;
-	cargs[1] = left_out_tids(job);
-	if (job->resumable)
-	{
-		ctypes[2] = ((RetentionTag *) linitial(job->tags))->anchor_type;
-		cargs[2] = job->resume_from;
-	}
-	if (retention_execute_job_sql(job->candidates_sql, job->resumable ? 3 : 2, ctypes, cargs,
-								  false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "candidate query failed");
+	job->order.met_lock = true;
+	fetch_candidates(job, rows, job->candidates_sql, job->range_candidates_sql);
 	cands = SPI_tuptable;
 	n = SPI_processed;
 	delta->candidates = n;
+	delta->truncated = rows->physical && n >= (uint64) rows->limit;
 	if (n == 0)
 		return;
-	if (job->resumable)
-	{
-		bool		isnull;
-		Datum		last = SPI_getbinval(cands->vals[n - 1], cands->tupdesc,
-										 cands->tupdesc->natts, &isnull);
-
-		/* dates and timestamps are passed by value: no copy needed */
-		if (!isnull)
-			job->resume_from = last;
-	}
 
 	foreach(lc, job->probe_nkeys)
 		nkeycols += lfirst_int(lc);
@@ -573,7 +743,6 @@ run_batch(EnforceJob *job, RunState *run, BatchDelta *delta)
 				delta->values[t]++;
 		}
 	}
-	delta->wal_bytes = pgWalUsage.wal_bytes - wal_before;
 }
 
 /* Drop or detach a wholly expired partition; false if it does not apply. */
@@ -621,6 +790,62 @@ try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
 }
 
 /*
+ * The batch of a job step (batch_order.c chooses its rows and its size);
+ * true when the job is finished.  In anchor order the job ends with a batch
+ * that is not full; a sweep ends after its last page range.  A job that
+ * took the SKIP LOCKED path counts the due rows others held locked.
+ */
+static bool
+batch_step(EnforceJob *job, RunState *run, RetentionJobResult *result, BatchDelta *delta)
+{
+	BatchRows	rows = {0};
+	bool		first = !job->order.decided;
+	TimestampTz start = GetCurrentTimestamp();
+	long		secs;
+	int			usecs;
+	bool		done;
+
+	if (first)
+		retention_order_first_step(job);
+	rows.physical = job->order.physical;
+	rows.limit = job->order.target_rows;
+	if (rows.physical)
+		retention_order_next_range(job, &rows.from, &rows.to);
+	run_batch(job, run, &rows, delta);
+	TimestampDifference(start, GetCurrentTimestamp(), &secs, &usecs);
+
+	if (delta->kept > 0)
+	{
+		result->outcome = psprintf("stopped: a trigger kept " INT64_FORMAT " of the rows (it returned NULL)",
+								   delta->kept);
+		return true;
+	}
+	if (rows.physical)
+	{
+		retention_order_after_batch(job, delta->candidates >= job->order.target_rows / 2,
+									secs * 1000 + usecs / 1000);
+		retention_order_after_range(job, delta->candidates, delta->truncated);
+		done = retention_order_swept(job);
+	}
+	else
+	{
+		done = delta->candidates < rows.limit;
+		if (!done && first)
+			retention_order_after_first_batch(job, delta->candidates);
+		if (!done)
+			retention_order_after_batch(job, true, secs * 1000 + usecs / 1000);
+	}
+	if (done && (job->order.met_lock || !rows.physical))
+	{
+		/* nothing due is left but what others held locked (SKIP LOCKED) */
+		if (delta->nnew_left_out > 0)
+			add_left_out(job, delta->new_left_out, delta->nnew_left_out);
+		result->skipped_locked = count_rows(job, job->skipped_count_sql);
+	}
+	return done;
+}
+
+/*
  * One step of a job, inside its guarded subtransaction, as the table's
  * owner: re-validate the relation under the batch's lock; on the first
  * step also count held rows and try the partition step; then one batch.
@@ -664,21 +889,7 @@ job_step(EnforceJob *job, RunState *run, RetentionJobResult *result, bool first)
 	if (!done)
 	{
 		delta.values = palloc0(sizeof(int64) * ntags);
-		run_batch(job, run, &delta);
-		if (delta.kept > 0)
-		{
-			result->outcome = psprintf("stopped: a trigger kept " INT64_FORMAT " of the rows (it returned NULL)",
-									   delta.kept);
-			done = true;
-		}
-		else if (delta.candidates < retention_batch_size)
-		{
-			/* nothing due is left but what others held locked (SKIP LOCKED) */
-			if (delta.nnew_left_out > 0)
-				add_left_out(job, delta.new_left_out, delta.nnew_left_out);
-			result->skipped_locked = count_rows(job, job->skipped_count_sql);
-			done = true;
-		}
+		done = batch_step(job, run, result, &delta);
 	}
 	retention_set_executor_active(false, NULL);
 	retention_end_as_owner(nestlevel, save_userid, save_sec);
@@ -787,6 +998,7 @@ run_job(EnforceJob *job, RunState *run)
 		ErrorData  *cancel = NULL;
 		ResourceOwner batch_owner = CurrentResourceOwner;
 
+		run->totals.paused += retention_pacing_pause(&run->pacing, run->deadline);
 		if (run->deadline && GetCurrentTimestamp() >= run->deadline)
 		{
 			result.outcome = "partial: time budget spent";
@@ -798,6 +1010,7 @@ run_job(EnforceJob *job, RunState *run)
 			run->partial = true;
 			break;
 		}
+		retention_pacing_batch_start(&run->pacing);
 		MemoryContextSwitchTo(batch_cxt);
 		BeginInternalSubTransaction(NULL);
 		PG_TRY();
@@ -858,6 +1071,7 @@ run_job(EnforceJob *job, RunState *run)
 			ReThrowError(cancel);
 		}
 		end_batch_transaction(run);
+		retention_pacing_batch_end(&run->pacing);
 		MemoryContextReset(batch_cxt);
 		if (failed)
 		{
@@ -866,13 +1080,6 @@ run_job(EnforceJob *job, RunState *run)
 		}
 		if (done)
 			break;
-		/* pacing: an even pause between batches (between transactions) */
-		if (retention_batch_delay > 0)
-		{
-			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 retention_batch_delay, retention_wait_event());
-			ResetLatch(MyLatch);
-		}
 	}
 
 	add_to_totals(run, job, &result);
@@ -948,6 +1155,8 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		int			save_sec;
 
 		run.nonatomic = nonatomic;
+		/* CALL from a session: someone waits for it (retention.max_load) */
+		retention_pacing_start(&run.pacing, strcmp(run_origin(), "call") != 0, nonatomic);
 		run.now = GetCurrentTransactionStartTimestamp();
 		run.deadline = budget_ms > 0 ? TimestampTzPlusMilliseconds(GetCurrentTimestamp(), budget_ms) : 0;
 

@@ -23,6 +23,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 
 #include "pg_retention.h"
 
@@ -44,7 +45,7 @@ extension_owner(void)
 /*
  * Does an evidence table have this column?  The library may run before
  * ALTER EXTENSION pg_retention UPDATE has added the columns of 0.2.0
- * (rows_kept, rows_skipped_locked): then those counts are not written.
+ * (rows_kept, rows_skipped_locked, paused): then those are not written.
  */
 static bool
 evidence_has_column(const char *table, const char *column)
@@ -203,9 +204,13 @@ void
 retention_evidence_finish_run(int64 run_id, const char *status,
 							  const RetentionRunTotals *totals)
 {
-	Oid			t[11] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID};
-	Datum		v[11];
+	Oid			t[12] = {INT8OID, TEXTOID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT8OID, INT4OID, INT8OID, INT8OID,
+	INTERVALOID};
+	Datum		v[12];
+	Interval   *paused = palloc0(sizeof(Interval));
+	StringInfoData sql;
 
+	paused->time = totals->paused;
 	v[0] = Int64GetDatum(run_id);
 	v[1] = CStringGetTextDatum(status);
 	v[2] = Int64GetDatum(totals->rows_deleted);
@@ -217,18 +222,18 @@ retention_evidence_finish_run(int64 run_id, const char *status,
 	v[8] = Int32GetDatum(totals->jobs);
 	v[9] = Int64GetDatum(totals->rows_blocked);
 	v[10] = Int64GetDatum(totals->skipped_locked);
+	v[11] = IntervalPGetDatum(paused);
+	initStringInfo(&sql);
+	appendStringInfoString(&sql, "UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
+						   " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
+						   " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10");
+	/* columns of 0.2.0: only once ALTER EXTENSION UPDATE has added them */
 	if (evidence_has_column("run", "rows_skipped_locked"))
-		retention_exec_as_extension_owner("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
-										  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
-										  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10,"
-										  " rows_skipped_locked = $11 WHERE run_id OPERATOR(pg_catalog.=) $1",
-										  11, t, v, NULL, SPI_OK_UPDATE);
-	else
-		retention_exec_as_extension_owner("UPDATE retention.run SET finished_at = pg_catalog.clock_timestamp(), status = $2,"
-										  " rows_deleted = $3, values_anonymized = $4, rows_held = $5, batches = $6,"
-										  " errors = $7, wal_bytes = $8, jobs = $9, rows_blocked = $10"
-										  " WHERE run_id OPERATOR(pg_catalog.=) $1",
-										  10, t, v, NULL, SPI_OK_UPDATE);
+		appendStringInfoString(&sql, ", rows_skipped_locked = $11");
+	if (evidence_has_column("run", "paused"))
+		appendStringInfoString(&sql, ", paused = $12");
+	appendStringInfoString(&sql, " WHERE run_id OPERATOR(pg_catalog.=) $1");
+	retention_exec_as_extension_owner(sql.data, 12, t, v, NULL, SPI_OK_UPDATE);
 }
 
 /*

@@ -28,6 +28,7 @@ bool		retention_log_error_details = false;
 int			retention_max_wal_per_run = 0;
 int			retention_max_replay_lag = 0;
 int			retention_batch_delay = 0;
+int			retention_max_load = -1;
 
 /* the background workers (launcher.c, worker.c) */
 int			retention_naptime = 60;
@@ -51,6 +52,17 @@ check_databases(char **newval, void **extra, GucSource source)
 		return false;
 	}
 	return true;
+}
+
+/* retention.max_load: a percentage, or -1 for the default by origin */
+static bool
+check_max_load(int *newval, void **extra, GucSource source)
+{
+	if (*newval != 0)
+		return true;
+	GUC_check_errdetail("retention.max_load must be between 1 and 100 (percent), or -1.");
+	GUC_check_errhint("100 means no pause; -1 means 20 for the worker and pg_cron, 100 for CALL retention.enforce().");
+	return false;
 }
 
 /*
@@ -91,8 +103,8 @@ retention_define_gucs(void)
 	done = true;
 
 	DefineCustomIntVariable("retention.batch_size",
-							"Rows deleted or updated per batch (one transaction each).",
-							"Smaller batches hold row locks for less time; larger ones cost less per row.",
+							"Rows of an enforcement job's first batch, and the fewest a batch takes.",
+							"Batches grow with a backlog, up to 16 times this, and shrink when one takes over 200 ms; each batch is one transaction.",
 							&retention_batch_size,
 							1000, 1, 1000000,
 							PGC_SUSET, 0,
@@ -134,9 +146,17 @@ retention_define_gucs(void)
 							0, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_KB,
 							NULL, NULL, NULL);
+	DefineCustomIntVariable("retention.max_load",
+							"Share of an enforcement run's time its batches may take, in percent; -1 means 20 for background runs, 100 for CALL.",
+							"After each batch a run pauses in proportion to the batch's duration; 100 means no pause. "
+							"Background runs are the worker's and pg_cron's.",
+							&retention_max_load,
+							-1, -1, 100,
+							PGC_SUSET, 0,
+							check_max_load, NULL, NULL);
 	DefineCustomIntVariable("retention.batch_delay",
-							"Pause after each enforcement batch; 0 means none.",
-							"Spreads a large backlog evenly over time, as vacuum_cost_delay does for VACUUM.",
+							"Shortest pause after each enforcement batch; 0 means none.",
+							"Spreads a large backlog evenly over time, as vacuum_cost_delay does for VACUUM; retention.max_load may pause longer.",
 							&retention_batch_delay,
 							0, 0, 60000,
 							PGC_SUSET, GUC_UNIT_MS,

@@ -212,6 +212,22 @@ typedef struct RetentionHolds
 	struct HTAB *subject_hashes;	/* keyed hashes of held identifiers */
 } RetentionHolds;
 
+/*
+ * How a job picks the rows of its next batch (batch_order.c): in anchor
+ * order through an index (the steady state and a short backlog), or a sweep
+ * over page ranges in physical order (a large backlog, or no index).
+ */
+typedef struct BatchOrder
+{
+	bool		decided;		/* the first batch has chosen the order */
+	bool		physical;		/* batches are page ranges of a sweep */
+	BlockNumber next_block;		/* the sweep's next page */
+	BlockNumber end_block;		/* the relation's size when the sweep began */
+	BlockNumber chunk_pages;	/* pages the next range covers */
+	int			target_rows;	/* rows the next batch aims at */
+	bool		met_lock;		/* a batch took the SKIP LOCKED path */
+} BatchOrder;
+
 /* One relation to enforce on, and its statements (see enforce_plan.c). */
 typedef struct EnforceJob
 {
@@ -235,6 +251,15 @@ typedef struct EnforceJob
 	char	   *held_sql;		/* count of due rows a subject hold protects */
 	char	   *candidates_sql; /* $2 = limit, $3 = tids to leave out: ctid,
 								 * per-tag flags, probes' key columns */
+	char	   *candidates_unlocked_sql;	/* the same, rows not locked */
+	char	   *range_candidates_sql;	/* the same in a page range: $4 <=
+										 * ctid < $5 */
+	char	   *range_delete_sql;	/* delete: up to $2 due rows of a page
+									 * range ($3..$5 as above), without row
+									 * locks */
+	char	   *checked_delete_sql; /* delete: $2 = tid[], each still due */
+	char	   *due_rows_sql;	/* the due rows' tids, for the planner's view */
+	BatchOrder	order;
 	bool		resumable;		/* one tag, local anchor: batches go in anchor
 								 * order, $4 = where the last batch ended */
 	List	   *probes;			/* OIDs of foreign keys that can keep rows */
@@ -295,8 +320,18 @@ typedef struct RetentionRunTotals
 	int64		errors;
 	int64		wal_bytes;
 	int64		skipped_locked;
+	int64		paused;			/* microseconds spent in pacing pauses */
 	int			jobs;
 } RetentionRunTotals;
+
+/* The pacing of one run (pacing.c). */
+typedef struct RetentionPacing
+{
+	bool		background;		/* nobody waits for it: worker, pg_cron */
+	bool		may_pause;		/* its batches commit one by one */
+	TimestampTz batch_start;
+	int64		owed;			/* pause earned, not yet taken (us) */
+} RetentionPacing;
 
 /* label_grammar.c */
 extern bool retention_parse_label(const char *text, RetentionLabel *label,
@@ -411,6 +446,16 @@ extern struct _SPI_plan *retention_kept_plan(const char *sql, int nargs,
 extern const uint8 *retention_executor_key(int64 token);
 extern const RetentionHolds *retention_executor_holds(void);
 extern void retention_set_executor_active(bool active, const RetentionHolds *holds);
+
+/* batch_order.c */
+extern void retention_order_first_step(EnforceJob *job);
+extern void retention_order_after_first_batch(EnforceJob *job, int64 candidates);
+extern void retention_order_next_range(EnforceJob *job, ItemPointerData *from,
+									   ItemPointerData *to);
+extern void retention_order_after_range(EnforceJob *job, int64 found, bool truncated);
+extern bool retention_order_swept(const EnforceJob *job);
+extern void retention_order_after_batch(EnforceJob *job, bool full, long elapsed_ms);
+
 extern int	retention_execute_job_sql(const char *sql, int nargs, Oid *types,
 									  Datum *values, bool read_only, long tcount);
 extern int	retention_execute_job_plan(struct _SPI_plan *plan, int nargs,
@@ -457,6 +502,15 @@ extern int64 retention_count_blocked(EnforceJob *job, const RetentionHolds *hold
 extern int64 retention_run_enforcement(Oid only_relid, const char *only_category,
 									   int budget_ms, bool nonatomic);
 
+/* pacing.c */
+extern void retention_pacing_start(RetentionPacing *pacing, bool background,
+								   bool nonatomic);
+extern int	retention_effective_max_load(bool background);
+extern void retention_pacing_batch_start(RetentionPacing *pacing);
+extern void retention_pacing_batch_end(RetentionPacing *pacing);
+extern int64 retention_pacing_pause(RetentionPacing *pacing, TimestampTz deadline);
+extern const char *retention_pacing_stop(int64 wal_bytes);
+
 /* preview.c */
 extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
 
@@ -499,6 +553,7 @@ extern PGDLLIMPORT bool retention_log_error_details;
 extern PGDLLIMPORT int retention_max_wal_per_run;
 extern PGDLLIMPORT int retention_max_replay_lag;
 extern PGDLLIMPORT int retention_batch_delay;
+extern PGDLLIMPORT int retention_max_load;
 extern PGDLLIMPORT int retention_naptime;
 extern PGDLLIMPORT bool retention_enabled;
 extern PGDLLIMPORT char *retention_databases;

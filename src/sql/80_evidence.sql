@@ -17,10 +17,13 @@ CREATE TABLE retention.run (
     errors            bigint NOT NULL DEFAULT 0,
     wal_bytes         bigint NOT NULL DEFAULT 0,
     rows_blocked      bigint NOT NULL DEFAULT 0,
-    rows_skipped_locked bigint NOT NULL DEFAULT 0
+    rows_skipped_locked bigint NOT NULL DEFAULT 0,
+    paused            interval NOT NULL DEFAULT '0'
 );
 COMMENT ON TABLE retention.run IS
     'Enforcement runs: origin (call, worker, pg_cron), the instant due times were computed for (as_of), status (running, completed, completed with errors, partial, cancelled, interrupted, or "skipped: another run in progress" for a run that yielded to one in progress) and totals, including rows_skipped_locked (due rows left because another session held their row lock). No personal data.';
+COMMENT ON COLUMN retention.run.paused IS
+    'Time the run paused between batches (pacing: retention.max_load, retention.batch_delay).';
 CREATE INDEX run_finished_at ON retention.run (finished_at);
 -- runs left running (interrupted): found without reading the whole log
 CREATE INDEX run_running ON retention.run (run_id) WHERE status = 'running';

@@ -189,7 +189,7 @@ foreach my $old (@released)
 		"$old: a suppressed identifier is still suppressed");
 	# 0.1.0's erasure deleted every category's data: its categories say so
 	is($node->safe_psql($db, q{SELECT string_agg(DISTINCT on_erasure, ',') FROM retention.category}), 'delete',
-		"$old: existing categories get on_erasure = delete, what $old's erasure did");
+		"$old: existing categories get on_erasure = delete, what ${old}'s erasure did");
 
 	foreach my $f ('status', 'preview', 'tags', 'export_subject', 'erase_subject (dry run)')
 	{
