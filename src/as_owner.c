@@ -268,7 +268,11 @@ begin_as(Oid role, int flags, int *nestlevel, Oid *save_userid,
 	snprintf(buf, sizeof(buf), "%d", retention_lock_timeout);
 	(void) set_config_option("lock_timeout", buf,
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	/* a batch is planned once and runs once: JIT would cost more than it saves */
+
+	/*
+	 * a batch is planned once and runs once: JIT would cost more than it
+	 * saves
+	 */
 	(void) set_config_option("jit", "off",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
