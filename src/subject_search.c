@@ -1061,24 +1061,65 @@ group_keys(SubjectSearch *search, List *groups, Oid relid, int nkeys, AttrNumber
 
 /*
  * The identifier predicates of a plain child (rows step 1 found already),
- * as " AND NOT COALESCE(..., false)" with parameters from $first; "" when
- * it has none.  An export leaves those rows out of a child lookup so that
- * their data is not read twice.
+ * as " AND NOT COALESCE(..., false)", their values appended to the
+ * statement's *nargs parameters; "" when it has none.  An export leaves
+ * those rows out of a child lookup so that their data is not read twice.
  */
 static char *
-found_already_sql(SubjectSearch *search, Oid child, int first, int *nargs, Oid **types, Datum **values)
+found_already_sql(SubjectSearch *search, Oid child, int *nargs, Oid **types, Datum **values)
 {
 	List	   *predicates = identifier_predicates(search, child);
 	int			n = list_length(predicates);
+	int			first = *nargs + 1;
 
 	if (n == 0)
 		return "";
 	*types = repalloc(*types, sizeof(Oid) * (*nargs + n));
 	*values = repalloc(*values, sizeof(Datum) * (*nargs + n));
-	first = *nargs + 1;
 	*nargs += n;
 	return psprintf(" AND NOT COALESCE(%s, false)",
 					predicates_sql(predicates, first, NULL, *types + first - 1, *values + first - 1));
+}
+
+/*
+ * The rows referencing, through foreign key conoid, the rows of relid found
+ * at one level (level: their groups): one lookup of the referencing table,
+ * as its owner, for all of them.  Returns whether it found new rows.
+ */
+static bool
+lookup_children(SubjectSearch *search, List *level, Oid relid, Oid conoid, int depth,
+				char *found_by)
+{
+	KeyColumns	kc;
+	AttrNumber	leafkey[INDEX_MAX_KEYS];
+	int			nargs;
+	Oid		   *types;
+	Datum	   *arrays;
+	char	   *where;
+	Lookup		l;
+	AttrNumber	none = 0;
+
+	if (!key_columns(conoid, &kc))
+		return false;
+	/* the referenced table may be an ancestor: same names on the leaf */
+	for (int k = 0; k < kc.nkeys; k++)
+		leafkey[k] = get_attnum(relid, subject_attname(kc.confrelid, kc.confkey[k]));
+	nargs = kc.nkeys;
+	types = palloc(sizeof(Oid) * nargs);
+	arrays = palloc(sizeof(Datum) * nargs);
+	if (!group_keys(search, level, relid, kc.nkeys, leafkey, arrays, types))
+		return false;
+	memset(&l, 0, sizeof(l));
+	l.search = search;
+	l.rel = relation_of(search, kc.conrelid);
+	l.depth = depth + 1;
+	l.npredicates = 1;
+	l.found_by = (const char **) &found_by;
+	l.matched = &none;
+	where = subject_key_match_sql(kc.conrelid, "r", kc.nkeys, kc.conkey, kc.pf_eq, 1);
+	if (search->reader && l.rel->plain)
+		where = psprintf("%s%s", where, found_already_sql(search, kc.conrelid, &nargs, &types, &arrays));
+	return run_lookup(&l, kc.conrelid, lookup_sql(&l, kc.conrelid, "1", where), nargs, types, arrays) > 0;
 }
 
 /*
@@ -1109,7 +1150,6 @@ subject_search_children(SubjectSearch *search)
 			Oid			relid = lfirst_oid(lc);
 			List	   *level = NIL;
 			ListCell   *gc;
-			ListCell   *fc;
 			char	   *found_by = psprintf("references %s", subject_qualified_name(subject_tag_root(relid)));
 
 			foreach(gc, search->groups)
@@ -1119,43 +1159,9 @@ subject_search_children(SubjectSearch *search)
 				if (group->depth == depth && group->relid == relid)
 					level = lappend(level, group);
 			}
-			foreach(fc, subject_referencing_keys(search, relid, false))
+			foreach(gc, subject_referencing_keys(search, relid, false))
 			{
-				KeyColumns	kc;
-				AttrNumber	leafkey[INDEX_MAX_KEYS];
-				int			nargs;
-				Oid		   *types;
-				Datum	   *arrays;
-				char	   *where;
-				Lookup		l;
-				AttrNumber	none = 0;
-
-				if (!key_columns(lfirst_oid(fc), &kc))
-					continue;
-
-				/*
-				 * the referenced table may be an ancestor: same names on the
-				 * leaf
-				 */
-				for (int k = 0; k < kc.nkeys; k++)
-					leafkey[k] = get_attnum(relid, subject_attname(kc.confrelid, kc.confkey[k]));
-				nargs = kc.nkeys;
-				types = palloc(sizeof(Oid) * nargs);
-				arrays = palloc(sizeof(Datum) * nargs);
-				if (!group_keys(search, level, relid, kc.nkeys, leafkey, arrays, types))
-					continue;
-				memset(&l, 0, sizeof(l));
-				l.search = search;
-				l.rel = relation_of(search, kc.conrelid);
-				l.depth = depth + 1;
-				l.npredicates = 1;
-				l.found_by = (const char **) &found_by;
-				l.matched = &none;
-				where = subject_key_match_sql(kc.conrelid, "r", kc.nkeys, kc.conkey, kc.pf_eq, 1);
-				if (search->reader && l.rel->plain)
-					where = psprintf("%s%s", where,
-									 found_already_sql(search, kc.conrelid, nargs + 1, &nargs, &types, &arrays));
-				if (run_lookup(&l, kc.conrelid, lookup_sql(&l, kc.conrelid, "1", where), nargs, types, arrays) > 0)
+				if (lookup_children(search, level, relid, lfirst_oid(gc), depth, found_by))
 					more = true;
 			}
 		}
@@ -1167,7 +1173,6 @@ subject_search_children(SubjectSearch *search)
 					 errdetail("Rows further down the chain were not included.")));
 	}
 }
-
 
 /*
  * Is every row that references the parent row (relid, tid), through any
