@@ -114,7 +114,7 @@ RESET ROLE;                                                      -- ok
 -- words for the data subject (item 9)
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_customer IS 'category=m_rows anchor=left_at,latest(regress_payment.paid_at)'$$); -- ok
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_rental IS NULL$$); -- ok
-SELECT category, kept, variant FROM retention.schedule WHERE category = 'm_rows' ORDER BY variant NULLS FIRST; -- ok
+SELECT category, kept, variant, on_erasure FROM retention.schedule WHERE category = 'm_rows' ORDER BY variant NULLS FIRST; -- ok: on_erasure per category, on every variant row
 
 DROP TABLE regress_rental, regress_payment, regress_customer;    -- ok
 DROP FUNCTION regress_is_person(text);                           -- ok

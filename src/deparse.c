@@ -35,6 +35,7 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/partition.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_constraint.h"
 #include "catalog/pg_operator.h"
@@ -1209,16 +1210,24 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 /*
  * retention_deparse_partition_step
  *
- * The statements that drop or detach a wholly expired partition, and the
- * count of its rows taken first.
+ * The statements of the partition step (enforce_partition.c) for a job on
+ * a partition: the probe of its re-check band ($2 = the cutoff below which
+ * every anchor is due: is a row above it not due?), and the DROP TABLE, or
+ * the DETACH PARTITION from its parent.
  */
 void
 retention_deparse_partition_step(const EnforceJob *job, bool detach,
-								 char **count_sql, char **step_sql)
+								 char **probe_sql, char **step_sql)
 {
-	*count_sql = psprintf("SELECT pg_catalog.count(*) FROM ONLY %s", job->relation_name);
+	RetentionTag *tag = linitial(job->tags);
+
+	*probe_sql = psprintf("SELECT 1 FROM ONLY %s r WHERE r.%s OPERATOR(pg_catalog.>) $2 AND (%s) IS NOT TRUE LIMIT 1",
+						  job->relation_name, retention_deparse_column(tag->relid, tag->anchor_attnum),
+						  (char *) linitial(job->due_sql));
 	if (detach)
-		*step_sql = psprintf("ALTER TABLE %s DETACH PARTITION %s", job->table_name, job->relation_name);
+		*step_sql = psprintf("ALTER TABLE %s DETACH PARTITION %s",
+							 retention_deparse_relation(get_partition_parent(job->relid, true)),
+							 job->relation_name);
 	else
 		*step_sql = psprintf("DROP TABLE %s", job->relation_name);
 }

@@ -30,8 +30,9 @@
  *	   timeout costs only the job.
  *
  * The statements come from deparse.c, the as-owner context and the
- * executor's token from as_owner.c, the evidence from evidence.c and the
- * legal holds from holds.c.
+ * executor's token from as_owner.c, the evidence from evidence.c, the
+ * legal holds from holds.c and the partition step (a wholly due partition
+ * dropped or detached) from enforce_partition.c.
  *
  *-------------------------------------------------------------------------
  */
@@ -745,50 +746,6 @@ run_locked_batch(EnforceJob *job, RunState *run, const BatchRows *rows, BatchDel
 	}
 }
 
-/* Drop or detach a wholly expired partition; false if it does not apply. */
-static bool
-try_partition_step(EnforceJob *job, RunState *run, RetentionJobResult *result)
-{
-	RetentionTag *tag = linitial(job->tags);
-	Datum		bound;
-	RetentionPartitions mode = tag->label.partitions;
-	AttrNumber	leaf_anchor;
-	char	   *sql;
-	char	   *count_sql;
-	int64		rows;
-	uint64		wal_before;
-	bool		isnull;
-
-	if (!job->is_delete || job->relid == job->tagged_relid ||
-		mode == RETENTION_PARTITIONS_ROWS || OidIsValid(tag->fk_conoid) ||
-		tag->label.suppress == 1 || /* identifiers are read from each row */
-		tag->complex ||tag->condition != NULL ||
-		result->held > 0 || job->held_sql != NULL || job->probes != NIL)
-		return false;
-	leaf_anchor = get_attnum(job->relid, job->anchor_names[0]);
-	if (leaf_anchor == InvalidAttrNumber ||
-		!retention_partition_upper_bound(job->relid, leaf_anchor, &bound))
-		return false;
-	/* every anchor below the bound must be due: bound <= cutoff */
-	if (tag->anchor_type == DATEOID ? DatumGetDateADT(bound) > DatumGetDateADT(job->cutoffs[0])
-		: DatumGetInt64(bound) > DatumGetInt64(job->cutoffs[0]))
-		return false;
-
-	retention_deparse_partition_step(job, mode == RETENTION_PARTITIONS_DETACH, &count_sql, &sql);
-	wal_before = pgWalUsage.wal_bytes;
-	if (SPI_execute(count_sql, true, 0) != SPI_OK_SELECT)
-		elog(ERROR, "count failed");
-	rows = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-	if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "partition step failed");
-
-	result->rows = rows;
-	result->batches = 1;
-	result->wal_bytes = pgWalUsage.wal_bytes - wal_before;
-	result->outcome = (mode == RETENTION_PARTITIONS_DETACH) ? "detached partition" : "dropped partition";
-	return true;
-}
-
 /*
  * The batch of a job step (batch_order.c chooses its rows and its size);
  * true when the job is finished.  In anchor order the job ends with a batch
@@ -883,7 +840,7 @@ job_step(EnforceJob *job, RunState *run, RetentionJobResult *result, bool first)
 	{
 		if (first && job->held_sql)
 			result->held = count_rows(job, job->held_sql);
-		if (first && try_partition_step(job, run, result))
+		if (first && retention_partition_step(job, run->now, result))
 			done = true;
 	}
 	if (!done)

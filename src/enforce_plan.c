@@ -26,9 +26,7 @@
 #include "utils/syscache.h"
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
-#include "optimizer/optimizer.h"
 #include "utils/lsyscache.h"
-#include "utils/partcache.h"
 #include "utils/syscache.h"
 
 #include "pg_retention.h"
@@ -171,46 +169,6 @@ retention_blocked_anonymize_tags(RetentionTag *table_tag, List *column_tags, Lis
 		result = lappend(result, tag);
 	}
 	return result;
-}
-
-/*
- * For a range partition whose key is exactly the anchor column: the
- * exclusive upper bound of its key (as a Datum of the anchor type), or false
- * if it has none (MAXVALUE, default partition, other keys).
- */
-bool
-retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum, Datum *bound)
-{
-	Expr	   *qual = get_partition_qual_relid(leaf);
-	List	   *clauses;
-	ListCell   *lc;
-	bool		found = false;
-
-	if (qual == NULL)
-		return false;
-	clauses = make_ands_implicit(qual);
-	foreach(lc, clauses)
-	{
-		OpExpr	   *op = lfirst(lc);
-		Var		   *var;
-		Const	   *c;
-		char	   *opname;
-
-		if (!IsA(op, OpExpr) || list_length(op->args) != 2)
-			continue;
-		var = linitial(op->args);
-		c = lsecond(op->args);
-		if (IsA(var, RelabelType))
-			var = (Var *) ((RelabelType *) var)->arg;
-		if (!IsA(var, Var) || !IsA(c, Const) || c->constisnull)
-			continue;
-		opname = get_opname(op->opno);
-		if (var->varattno != anchor_attnum || opname == NULL || strcmp(opname, "<") != 0)
-			continue;
-		*bound = c->constvalue;
-		found = true;
-	}
-	return found;
 }
 
 /* Both present and equal. */

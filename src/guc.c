@@ -24,6 +24,7 @@ int			retention_batch_size = 1000;
 int			retention_max_runtime = 60000;
 int			retention_lock_timeout = 1000;
 int			retention_statement_timeout = 60000;
+int			retention_partition_lock_timeout = 100;
 bool		retention_log_error_details = false;
 int			retention_max_wal_per_run = 0;
 int			retention_max_replay_lag = 0;
@@ -128,6 +129,14 @@ retention_define_gucs(void)
 							NULL,
 							&retention_statement_timeout,
 							60000, 0, INT_MAX,
+							PGC_SUSET, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("retention.partition_lock_timeout",
+							"lock_timeout of the step that drops or detaches a wholly due partition; 0 means no limit.",
+							"The step needs ACCESS EXCLUSIVE on the partitioned table, and every later query of the table "
+							"waits while it waits; a lock not granted in time postpones the step to the next run.",
+							&retention_partition_lock_timeout,
+							100, 0, INT_MAX,
 							PGC_SUSET, GUC_UNIT_MS,
 							NULL, NULL, NULL);
 	DefineCustomBoolVariable("retention.log_error_details",

@@ -398,8 +398,6 @@ extern List *retention_plan_jobs(Oid only_relid, const char *only_category,
 extern List *retention_blocked_anonymize_tags(RetentionTag *table_tag,
 											  List *column_tags,
 											  List *subject_columns);
-extern bool retention_partition_upper_bound(Oid leaf, AttrNumber anchor_attnum,
-											Datum *bound);
 extern bool retention_job_still_valid(EnforceJob *job, bool *dropped);
 
 /* deparse.c */
@@ -435,7 +433,7 @@ extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 								  const RetentionHolds *holds, TimestampTz now,
 								  List *all_tags);
 extern void retention_deparse_partition_step(const EnforceJob *job, bool detach,
-											 char **count_sql, char **step_sql);
+											 char **probe_sql, char **step_sql);
 
 /* plan_cache.c */
 struct _SPI_plan;				/* executor/spi.h */
@@ -496,6 +494,10 @@ extern void retention_evidence_update_job(int64 action_id,
 extern void retention_evidence_invalid_tag(int64 run_id, RetentionTag *tag);
 extern void retention_expire_evidence(TimestampTz now);
 
+/* enforce_partition.c */
+extern bool retention_partition_step(EnforceJob *job, TimestampTz now,
+									 RetentionJobResult *result);
+
 /* enforce.c */
 extern int64 retention_count_blocked(EnforceJob *job, const RetentionHolds *holds,
 									 List *run_jobs);
@@ -549,6 +551,7 @@ extern PGDLLIMPORT int retention_batch_size;
 extern PGDLLIMPORT int retention_max_runtime;
 extern PGDLLIMPORT int retention_lock_timeout;
 extern PGDLLIMPORT int retention_statement_timeout;
+extern PGDLLIMPORT int retention_partition_lock_timeout;
 extern PGDLLIMPORT bool retention_log_error_details;
 extern PGDLLIMPORT int retention_max_wal_per_run;
 extern PGDLLIMPORT int retention_max_replay_lag;

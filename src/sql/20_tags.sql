@@ -100,7 +100,8 @@ SELECT c.name AS category,
                     FROM retention.tags t
                    WHERE t.category OPERATOR(pg_catalog.=) c.name) END AS applies_to,
        v.variant,
-       v.note AS variant_note
+       v.note AS variant_note,
+       c.on_erasure
   FROM retention.category c
   LEFT JOIN LATERAL (SELECT pg_catalog.string_agg(DISTINCT t.anchor_words, ' or ') AS words
                        FROM retention.tags t
@@ -113,6 +114,6 @@ SELECT c.name AS category,
                       WHERE cv.category OPERATOR(pg_catalog.=) c.name) v ON true;
 
 COMMENT ON VIEW retention.schedule IS
-    'The retention schedule as the database enforces it, in the shape of a privacy notice: per category the data, how long it is kept (counted from the anchors of its tags, in the words of the anchor columns'' comments), what happens at expiry, purpose, legal basis and the tables and columns it applies to; one more row per variant of the category (variant, variant_note) with the variant''s rule.';
+    'The retention schedule as the database enforces it, in the shape of a privacy notice: per category the data, how long it is kept (counted from the anchors of its tags, in the words of the anchor columns'' comments), what happens at expiry, purpose, legal basis and the tables and columns it applies to; one more row per variant of the category (variant, variant_note) with the variant''s rule; and what an erasure request does to the category''s data (on_erasure: delete, anonymize or keep).';
 
 GRANT SELECT ON retention.schedule TO PUBLIC;

@@ -178,7 +178,8 @@ my $remaining = $node->safe_psql('app',
 	q{SELECT count(*) FROM event WHERE created_at < now() - interval '1 day'});
 note("delete: evidence says $logged rows in $batches batches, $remaining due rows left");
 
-cmp_ok($logged, '>=', 2 * $batch_size, 'delete: at least 2 batches are in the evidence');
+cmp_ok($batches, '>=', 2, 'delete: at least 2 batches are in the evidence');
+cmp_ok($logged, '>', 0, 'delete: and rows');
 cmp_ok($logged, '<', $due_rows, 'delete: the run was interrupted before the end');
 is($due_rows - $remaining, $logged,
 	'delete (a): the rows gone are exactly the rows the evidence records');
@@ -248,12 +249,13 @@ is($node->safe_psql('app', "SELECT count(*) FROM contact WHERE NOT ($done_sql) A
 	'0', 'anonymize: no row is half-anonymized (both columns or neither)');
 is($node->safe_psql('app', q{SELECT count(*) FROM contact WHERE (email IS NULL) <> (phone LIKE '%*%')}),
 	'0', 'anonymize: email nullified exactly where phone is masked');
-cmp_ok($rows3, '>=', 2 * $batch_size, 'anonymize: at least 2 batches are in the evidence');
+cmp_ok($batches3, '>=', 2, 'anonymize: at least 2 batches are in the evidence');
+cmp_ok($rows3, '>', 0, 'anonymize: and rows');
 cmp_ok($rows3, '<', $due_rows, 'anonymize: the run was interrupted before the end');
 is($anonymized, $rows3, 'anonymize (a): the rows anonymized are exactly the rows the evidence records');
 is($values3, "{$rows3,$rows3}", 'anonymize (a): values_processed per column match');
-is($rows3 % $batch_size, 0, 'anonymize (b): a whole number of batches, no half batch');
-is($rows3, $batches3 * $batch_size, 'anonymize (b): rows_processed = batches * batch_size');
+is($node->safe_psql('app', q{SELECT count(*) || '|' || sum(n) FROM batch_log WHERE tbl = 'contact'}),
+	"$batches3|$rows3", 'anonymize (b): whole batches only: the evidence is exactly the committed batches');
 is($outcome3, 'running', 'anonymize (c): the job is still "running" after the crash');
 is($node->safe_psql('app', "SELECT status FROM retention.run WHERE run_id = $run3"),
 	'running', 'anonymize (c): the run is still "running" until the next run');
