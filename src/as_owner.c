@@ -156,6 +156,25 @@ retention_execute_job_sql(const char *sql, int nargs, Oid *types, Datum *values,
 }
 
 /*
+ * retention_execute_job_plan
+ *
+ * Runs a kept plan of a statement built like those of
+ * retention_execute_job_sql (prepared with $1 an int8, the token): values
+ * are the caller's own arguments, $2...
+ */
+int
+retention_execute_job_plan(SPIPlanPtr plan, int nargs, Datum *values,
+						   bool read_only, long tcount)
+{
+	Datum	   *allvalues = palloc(sizeof(Datum) * (nargs + 1));
+
+	allvalues[0] = Int64GetDatum(executor_token);
+	for (int i = 0; i < nargs; i++)
+		allvalues[i + 1] = values[i];
+	return SPI_execute_plan(plan, allvalues, NULL, read_only, tcount);
+}
+
+/*
  * retention_relation_owner
  *
  * The owner of a relation, or InvalidOid if it no longer exists.
@@ -249,7 +268,7 @@ begin_as(Oid role, int flags, int *nestlevel, Oid *save_userid,
 	snprintf(buf, sizeof(buf), "%d", retention_lock_timeout);
 	(void) set_config_option("lock_timeout", buf,
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	/* a batch's plan runs once: compiling it would cost more than it saves */
+	/* batches run each plan once: compiling it would cost more than it saves */
 	(void) set_config_option("jit", "off",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }

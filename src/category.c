@@ -42,9 +42,10 @@ retention_load_categories(void)
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	/* on_erasure read through to_jsonb: absent before the 0.2.0 update */
-	rc = SPI_execute("SELECT name, period, starts, action, time_zone, legal_basis,"
-					 " pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->>) 'on_erasure'"
-					 "  FROM retention.category c", true, 0);
+	rc = SPI_execute_plan(retention_kept_plan("SELECT name, period, starts, action, time_zone, legal_basis,"
+											  " pg_catalog.to_jsonb(c) OPERATOR(pg_catalog.->>) 'on_erasure'"
+											  "  FROM retention.category c", 0, NULL, false),
+						  NULL, NULL, true, 0);
 	if (rc != SPI_OK_SELECT)
 		elog(ERROR, "reading retention.category failed: %s",
 			 SPI_result_code_string(rc));

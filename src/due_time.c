@@ -180,6 +180,9 @@ due_of_local(Timestamp local, const RetentionRule *rule)
 		!local_plus_interval(due, &rule->period, &due) ||
 		due > LAST_DUE_TIME)
 		return DT_NOEND;
+	/* UTC, the default zone, is wall-clock time itself */
+	if (strcmp(rule->time_zone, "UTC") == 0)
+		return (TimestampTz) due;
 	return DatumGetTimestampTz(DirectFunctionCall2(timestamp_zone,
 												   CStringGetTextDatum(rule->time_zone),
 												   TimestampGetDatum(due)));
@@ -210,9 +213,12 @@ retention_due_time(Datum anchor, Oid type, const RetentionRule *rule)
 				return DT_NOEND;
 			if (DatumGetTimestampTz(anchor) < FIRST_ANCHOR_TIME)
 				return DT_NOBEGIN;
-			local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
-														  CStringGetTextDatum(rule->time_zone),
-														  anchor));
+			if (strcmp(rule->time_zone, "UTC") == 0)
+				local = (Timestamp) DatumGetTimestampTz(anchor);
+			else
+				local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
+															  CStringGetTextDatum(rule->time_zone),
+															  anchor));
 			break;
 		case TIMESTAMPOID:
 			local = DatumGetTimestamp(anchor);

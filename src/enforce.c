@@ -888,6 +888,16 @@ job_has_news(const RetentionJobResult *result, int ntags)
 	return strcmp(result->outcome, "done") != 0 && strcmp(result->outcome, "held") != 0;
 }
 
+/*
+ * How many per-tag value counts the job's evidence records: none (NULL) for
+ * a delete job that anonymizes nothing (no blocked=anonymize), not {0}.
+ */
+static int
+evidence_values(EnforceJob *job, int ntags)
+{
+	return job->is_delete && job->blocked_apply_sql == NULL ? 0 : ntags;
+}
+
 /* The job's evidence row, inserted the first time it has news. */
 static int64
 job_evidence(int64 action_id, RunState *run, EnforceJob *job)
@@ -1021,7 +1031,7 @@ run_job(EnforceJob *job, RunState *run, bool share_commit)
 		if (action_id != 0 || job_has_news(&result, ntags))
 		{
 			action_id = job_evidence(action_id, run, job);
-			retention_evidence_update_job(action_id, &result, ntags, failed || done);
+			retention_evidence_update_job(action_id, &result, evidence_values(job, ntags), failed || done);
 		}
 		if (cancel)
 		{
@@ -1055,7 +1065,7 @@ run_job(EnforceJob *job, RunState *run, bool share_commit)
 	if (strncmp(result.outcome, "partial", 7) == 0)
 	{
 		action_id = job_evidence(action_id, run, job);
-		retention_evidence_update_job(action_id, &result, ntags, true);
+		retention_evidence_update_job(action_id, &result, evidence_values(job, ntags), true);
 	}
 	MemoryContextDelete(batch_cxt);
 }

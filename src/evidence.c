@@ -60,8 +60,8 @@ evidence_has_column(const char *table, const char *column)
  * retention_exec_as_extension_owner
  *
  * Runs one statement of ours (evidence, holds, suppression list) as the
- * extension's owner with search_path = pg_catalog, pg_temp; raises unless
- * SPI returns expected.  Results are in SPI_tuptable.
+ * extension's owner with search_path = pg_catalog, pg_temp, from its kept
+ * plan; raises unless SPI returns expected.  Results are in SPI_tuptable.
  */
 void
 retention_exec_as_extension_owner(const char *sql, int nargs, Oid *types,
@@ -78,7 +78,7 @@ retention_exec_as_extension_owner(const char *sql, int nargs, Oid *types,
 	nestlevel = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	rc = SPI_execute_with_args(sql, nargs, types, values, nulls, false, 0);
+	rc = SPI_execute_plan(retention_kept_plan(sql, nargs, types, false), values, nulls, false, 0);
 	AtEOXact_GUC(false, nestlevel);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != expected)
@@ -302,7 +302,9 @@ retention_evidence_start_job(int64 run_id, const EnforceJob *job)
 /*
  * retention_evidence_update_job
  *
- * Writes a job's counts and, when finished, its outcome.
+ * Writes a job's counts and, when finished, its outcome.  ntags: the
+ * per-tag value counts of result->values to record; 0 records NULL (a job
+ * that anonymizes nothing, not even none).
  */
 void
 retention_evidence_update_job(int64 action_id, const RetentionJobResult *result,
@@ -316,6 +318,8 @@ retention_evidence_update_job(int64 action_id, const RetentionJobResult *result,
 	values[0] = Int64GetDatum(action_id);
 	values[1] = Int64GetDatum(result->rows);
 	values[2] = int64_array(result->values, ntags);
+	if (ntags == 0)
+		nulls[2] = 'n';			/* no values to count: a delete job */
 	values[3] = Int64GetDatum(result->held);
 	values[4] = Int64GetDatum(result->batches);
 	values[5] = Int64GetDatum(result->wal_bytes);

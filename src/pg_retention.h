@@ -436,6 +436,11 @@ extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 extern void retention_deparse_partition_step(const EnforceJob *job, bool detach,
 											 char **probe_sql, char **step_sql);
 
+/* plan_cache.c */
+struct _SPI_plan;				/* executor/spi.h */
+extern struct _SPI_plan *retention_kept_plan(const char *sql, int nargs,
+											 Oid *types, bool generic);
+
 /* as_owner.c */
 extern const uint8 *retention_executor_key(int64 token);
 extern const RetentionHolds *retention_executor_holds(void);
@@ -452,6 +457,8 @@ extern void retention_order_after_batch(EnforceJob *job, bool full, long elapsed
 
 extern int	retention_execute_job_sql(const char *sql, int nargs, Oid *types,
 									  Datum *values, bool read_only, long tcount);
+extern int	retention_execute_job_plan(struct _SPI_plan *plan, int nargs,
+									   Datum *values, bool read_only, long tcount);
 extern Oid	retention_relation_owner(Oid relid);
 extern Oid	retention_foreign_rls_read(List *reads, Oid reader);
 extern void retention_check_reads_as(List *reads, Oid reader);

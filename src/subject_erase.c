@@ -83,6 +83,7 @@ typedef struct Erasure
 	List	   *ordered;		/* SubjectGroup *, deepest first */
 	List	   *reports;		/* EraseReport * */
 	int64		found;
+	int			writes;			/* DELETE and UPDATE statements run */
 } Erasure;
 
 static EraseReport *
@@ -159,19 +160,77 @@ compare_depth_desc(const ListCell *a, const ListCell *b)
 	return ((SubjectGroup *) lfirst(b))->depth - ((SubjectGroup *) lfirst(a))->depth;
 }
 
+/* Does a foreign key lead from a's table to b's (or their ancestors)? */
+static bool
+group_references(Erasure *e, SubjectGroup *a, SubjectGroup *b)
+{
+	List	   *from = lappend_oid(lcons_oid(a->relid, subject_ancestors(a->relid)), a->root);
+	List	   *to = lappend_oid(lcons_oid(b->relid, subject_ancestors(b->relid)), b->root);
+	ListCell   *lc;
+
+	foreach(lc, subject_foreign_keys(e->search))
+	{
+		SubjectForeignKey *fk = lfirst(lc);
+
+		if (OidIsValid(fk->oid) && list_member_oid(from, fk->conrelid) &&
+			list_member_oid(to, fk->confrelid))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Among groups found at the same depth, a group whose table references
+ * another's goes before it (a ticket's messages before the ticket): its
+ * rows then go by its own DELETE, not by a cascade that leaves the group a
+ * second round and counts.  Only an order: deletes stay exact either way.
+ */
+static void
+children_first(Erasure *e)
+{
+	int			n = list_length(e->ordered);
+
+	for (int round = 0; round < n; round++)
+	{
+		bool		moved = false;
+
+		for (int i = 0; i < n && !moved; i++)
+			for (int j = i + 1; j < n && !moved; j++)
+			{
+				SubjectGroup *a = list_nth(e->ordered, i);
+				SubjectGroup *b = list_nth(e->ordered, j);
+
+				if (a->depth == b->depth && a->root != b->root &&
+					group_references(e, b, a) && !group_references(e, a, b))
+				{
+					e->ordered = list_delete_nth_cell(e->ordered, j);
+					e->ordered = list_insert_nth(e->ordered, i, b);
+					moved = true;
+				}
+			}
+		if (!moved)
+			break;
+	}
+}
+
 /*
  * Follows every TID of a group to the current version of its row (the end
  * of its update chain, as seen by this transaction now).  A row deleted
- * since keeps its old TID, which no statement finds any more.
+ * since keeps its old TID, which no statement finds any more.  Rows change
+ * only through this erasure's statements (it holds their row locks), so a
+ * group followed since the last of them is current.
  */
 static void
-refresh_tids(SubjectGroup *group)
+refresh_tids(Erasure *e, SubjectGroup *group)
 {
 	Relation	rel;
 	Snapshot	snapshot;
 	TableScanDesc scan;
 	ListCell   *lc;
 
+	if (group->refreshed == e->writes + 1)
+		return;
+	group->refreshed = e->writes + 1;
 	if (group->tids == NIL || get_rel_relkind(group->relid) != RELKIND_RELATION)
 		return;
 	CommandCounterIncrement();
@@ -197,20 +256,22 @@ group_statement(Erasure *e, SubjectGroup *group, const char *sql, List *tids,
 	int			nestlevel;
 	Oid			save_userid;
 	int			save_sec;
-	Oid			argtype = TIDARRAYOID;
+	Oid			types[2] = {INT8OID, TIDARRAYOID};
 	Datum		arg;
 	int			rc;
 	uint64		n;
 
 	if (tids == NIL)
 	{
-		refresh_tids(group);
+		refresh_tids(e, group);
 		tids = group->tids;
 	}
+	if (expected == SPI_OK_DELETE || expected == SPI_OK_UPDATE)
+		e->writes++;
 	arg = subject_tid_array(tids);
 	subject_begin_as_owner(group->relid, &nestlevel, &save_userid, &save_sec);
 	retention_set_executor_active(true, &e->holds);
-	rc = retention_execute_job_sql(sql, 1, &argtype, &arg, false, 0);
+	rc = retention_execute_job_plan(subject_plan(sql, 2, types), 1, &arg, false, 0);
 	if (rc != expected)
 		elog(ERROR, "erasure statement failed: %s", SPI_result_code_string(rc));
 	n = SPI_processed;
@@ -408,7 +469,7 @@ static bool
 references_group(Oid confrelid, SubjectGroup *g)
 {
 	return g->root == confrelid || g->relid == confrelid ||
-		list_member_oid(get_partition_ancestors(g->relid), confrelid);
+		list_member_oid(subject_ancestors(g->relid), confrelid);
 }
 
 /*
@@ -516,11 +577,11 @@ cut_keys_to_deleted(Erasure *e, SubjectGroup *group)
 				continue;
 			for (int k = 0; k < fk->nkeys; k++)
 				parentkey[k] = get_attnum(g->relid, subject_attname(fk->confrelid, fk->confkey[k]));
-			refresh_tids(g);
+			refresh_tids(e, g);
 			if (!subject_fetch_keys(e->search, g->relid, g->tids, fk->nkeys, parentkey, false, arrays, types))
 				continue;
 			/* the group's rows that point at one of them, read as its owner */
-			refresh_tids(group);
+			refresh_tids(e, group);
 			{
 				Oid			argtypes[INDEX_MAX_KEYS + 1];
 				Datum		args[INDEX_MAX_KEYS + 1];
@@ -534,7 +595,7 @@ cut_keys_to_deleted(Erasure *e, SubjectGroup *group)
 				}
 				sql = psprintf("SELECT c.ctid FROM ONLY %s c WHERE c.ctid OPERATOR(pg_catalog.=) ANY ($1) AND %s",
 							   subject_qualified_name(group->relid),
-							   subject_key_match_sql(group->relid, fk->nkeys, fk->conkey, fk->conpfeqop, 2));
+							   subject_key_match_sql(group->relid, "c", fk->nkeys, fk->conkey, fk->conpfeqop, 2));
 				subject_query(e->search, group->relid, sql, fk->nkeys + 1, argtypes, args);
 			}
 			for (uint64 i = 0; i < SPI_processed; i++)
@@ -598,7 +659,7 @@ blocked_rows(Erasure *e, SubjectGroup *group)
 	List	   *blocked = NIL;
 	ListCell   *fc;
 
-	foreach(fc, subject_referencing_keys(group->relid, true))
+	foreach(fc, subject_referencing_keys(e->search, group->relid, true))
 	{
 		HeapTuple	ctup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(lfirst_oid(fc)));
 		Form_pg_constraint con;
@@ -657,7 +718,16 @@ blocked_rows(Erasure *e, SubjectGroup *group)
 
 		subject_begin_as_owner(child, &nestlevel, &save_userid, &save_sec);
 		retention_set_executor_active(true, &e->holds);
-		if (retention_execute_job_sql(sql.data, nkeys + 1, types, arrays, false, 0) != SPI_OK_SELECT)
+		{
+			Oid			alltypes[INDEX_MAX_KEYS + 2];
+
+			alltypes[0] = INT8OID;
+			memcpy(alltypes + 1, types, sizeof(Oid) * (nkeys + 1));
+			if (retention_execute_job_plan(subject_plan(sql.data, nkeys + 2, alltypes), nkeys + 1, arrays,
+										   false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "erasure probe failed");
+		}
+		if (false)
 			elog(ERROR, "erasure probe failed");
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
@@ -706,7 +776,9 @@ tids_except(List *tids, List *minus)
  * make progress: a row referenced by a row deleted later in the same
  * erasure goes in a later round; a row that kept rows (held, or kept by
  * their table's rule) still reference stays.  Each round starts from the
- * rows' current versions.
+ * rows' current versions.  A group whose DELETE removed every one of its
+ * rows (nothing blocked, nothing held, none gone before) is done: later
+ * rounds and steps skip it.
  */
 static void
 delete_to_fixpoint(Erasure *e)
@@ -721,20 +793,25 @@ delete_to_fixpoint(Erasure *e)
 		foreach(lc, e->ordered)
 		{
 			SubjectGroup *group = lfirst(lc);
+			List	   *blocked;
 			List	   *deletable;
+			uint64		deleted;
 
-			if (group->action != SUBJECT_DELETE)
+			if (group->action != SUBJECT_DELETE || group->deleted_all)
 				continue;
-			refresh_tids(group);
-			deletable = tids_except(group->tids, blocked_rows(e, group));
+			refresh_tids(e, group);
+			blocked = blocked_rows(e, group);
+			deletable = tids_except(group->tids, blocked);
 			if (deletable == NIL)
 				continue;
-			if (group_statement(e, group,
-								psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s",
-										 subject_qualified_name(group->relid),
-										 group->held ? " AND NOT " : "", group->held ? group->held : ""),
-								deletable, SPI_OK_DELETE) > 0)
+			deleted = group_statement(e, group,
+									  psprintf("DELETE FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)%s%s",
+											   subject_qualified_name(group->relid),
+											   group->held ? " AND NOT " : "", group->held ? group->held : ""),
+									  deletable, SPI_OK_DELETE);
+			if (deleted > 0)
 				progress = true;
+			group->deleted_all = blocked == NIL && deleted == (uint64) list_length(group->tids);
 		}
 	}
 }
@@ -746,29 +823,24 @@ delete_to_fixpoint(Erasure *e)
 static bool
 referenced_by_held(Erasure *e, Oid root)
 {
-	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
-	HeapTuple	tuple;
-	bool		found = false;
+	ListCell   *fc;
 
-	while (!found && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	foreach(fc, subject_foreign_keys(e->search))
 	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		SubjectForeignKey *con = lfirst(fc);
 		ListCell   *lc;
 
-		if (con->contype != CONSTRAINT_FOREIGN || con->confrelid != root)
+		if (!OidIsValid(con->oid) || con->confrelid != root)
 			continue;
 		foreach(lc, e->reports)
 		{
 			EraseReport *r = lfirst(lc);
 
 			if (r->held > 0 && r->root == subject_tag_root(con->conrelid))
-				found = true;
+				return true;
 		}
 	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	return found;
+	return false;
 }
 
 /*
@@ -792,7 +864,7 @@ settle_remaining(Erasure *e)
 		List	   *subject_columns;
 		char	   *set;
 
-		if (group->action != SUBJECT_DELETE)
+		if (group->action != SUBJECT_DELETE || group->deleted_all)
 			continue;
 		remaining = rows_left(e, group);
 		if (remaining == 0)
@@ -821,7 +893,7 @@ settle_remaining(Erasure *e)
  * Step: account.  What actually changed, counted from the rows as they are
  * now: a found row that no longer exists was deleted (by this erasure's
  * statements or by their cascades); rows still there were anonymized as
- * counted, or held.
+ * counted, or held.  A group its DELETE removed whole needs no count.
  */
 static void
 account(Erasure *e)
@@ -837,10 +909,13 @@ account(Erasure *e)
 
 		if (group->action == SUBJECT_HELD || group->action == SUBJECT_KEPT)
 			continue;
-		gone = rows - (int64) group_statement(e, group,
-											  psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)",
-													   subject_qualified_name(group->relid)),
-											  NIL, SPI_OK_SELECT);
+		if (group->deleted_all)
+			gone = rows;
+		else
+			gone = rows - (int64) group_statement(e, group,
+												  psprintf("SELECT pg_catalog.count(*) FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($2)",
+														   subject_qualified_name(group->relid)),
+												  NIL, SPI_OK_SELECT);
 		report->deleted += gone;
 		/* anonymized rows a later cascade deleted count once, as deleted */
 		report->anonymized += Max(0, Min(group->changed, rows - gone - group->held_rows));
@@ -1017,6 +1092,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 	/* deepest children first: fewer keys block a delete */
 	e.ordered = list_copy(e.search->groups);
 	list_sort(e.ordered, compare_depth_desc);
+	children_first(&e);
 
 	PG_TRY();
 	{

@@ -2,11 +2,17 @@
  *
  * src/subject_export.c
  *	  Subject access and portability: every row of one person, with its
- *	  table, key, content, category and due dates, read in one snapshot.
+ *	  table, key, content, category and due dates, read in one snapshot;
+ *	  as rows (export_subject_rows) or as one JSON document
+ *	  (export_subject).
  *
- * The search (subject_search.c) and the reads here all use one registered
- * snapshot, so an export is consistent across tables even while
- * enforcement runs.  Every read runs as the owner of the table it reads.
+ * The search (subject_search.c) reads each row's key, content and due
+ * dates with the row itself, in the statement that finds it (see
+ * export_data_sql), and hands them here; only rows its lookups cannot read
+ * that way (partitions, parents) are read afterwards by TID.  All reads use
+ * one registered snapshot, so an export is consistent across tables even
+ * while enforcement runs, and every read runs as the owner of the table it
+ * reads.  The document is assembled once, from those values, at the end.
  *
  *-------------------------------------------------------------------------
  */
@@ -14,20 +20,83 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
+#include "miscadmin.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/json.h"
+#include "utils/jsonb.h"
+#include "utils/memutils.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
+#include "utils/tuplestore.h"
 #include "utils/timestamp.h"
+#include "utils/varlena.h"
 
 #include "subject.h"
+
+/*
+ * What the rows of one relation carry, in export_data_sql's order: the
+ * columns of its content (subject_json.c), the key where the content has
+ * none (no primary key: the ctid) else NULL, when the row is due under the
+ * table tag, then per column tag when its value is.
+ */
+typedef struct ExportLayout
+{
+	Oid			relid;
+	Oid			root;
+	SubjectRowJson *content;
+	int			key_at;			/* the key column; then the due dates */
+	int			nkeys;			/* primary key columns; 0: read the key */
+	char	  **keys;			/* their names */
+	int			ncolumns;		/* column tags */
+	char	  **columns;		/* their columns' names */
+	char	  **categories;
+	const char **actions;
+} ExportLayout;
+
+/* What every row of a group states besides its own values. */
+typedef struct ExportGroup
+{
+	ExportLayout *layout;
+	RetentionTag *table_tag;	/* or NULL */
+	Datum		category;		/* text of the table tag's category */
+	Datum		found_by;		/* text */
+	char	   *table_name;		/* document: the table's name */
+	List	   *variants;		/* document: the category's variants */
+} ExportGroup;
+
+/* One row, kept for the document. */
+typedef struct ExportRow
+{
+	SubjectGroup *group;
+	char	   *key_text;		/* the key as text: rows are sorted by it */
+	Jsonb	   *key;
+	Jsonb	   *data;
+	TimestampTz due_at;
+	bool		due_null;
+	TimestampTz *columns_due;	/* per column tag */
+	bool	   *columns_null;
+} ExportRow;
+
+/* One export request. */
+typedef struct Export
+{
+	ReturnSetInfo *rsinfo;		/* rows: the result set; document: NULL */
+	List	   *layouts;		/* ExportLayout * */
+	MemoryContext row_cxt;		/* rows: reset after each row */
+	List	   *rows;			/* document: ExportRow * */
+	int64		count;
+} Export;
+
+static Jsonb *empty_object(void);
 
 /*
  * When the row on alias r falls due under a tag (see deparse.c), for a
@@ -56,17 +125,34 @@ due_sql(RetentionTag *tag)
 	return sql;
 }
 
-/* jsonb of the primary key columns of r, or of its ctid without one. */
-static char *
-row_key_sql(Oid relid)
+/*
+ * The layout of relid's rows: the names of its primary key columns (none:
+ * the key is read from the ctid), the column tags of root.
+ */
+static ExportLayout *
+export_layout(Export *ex, SubjectSearch *search, Oid relid, Oid root)
 {
-	Relation	rel = table_open(relid, AccessShareLock);
+	ExportLayout *layout;
+	Relation	rel;
 	Oid			pk;
-	StringInfoData buf;
+	RetentionTag *table_tag;
+	List	   *column_tags;
+	List	   *subject_columns;
+	ListCell   *lc;
 
+	foreach(lc, ex->layouts)
+	{
+		layout = lfirst(lc);
+		if (layout->relid == relid && layout->root == root)
+			return layout;
+	}
+	layout = palloc0(sizeof(ExportLayout));
+	layout->relid = relid;
+	layout->root = root;
+	rel = table_open(relid, AccessShareLock);
 	(void) RelationGetIndexList(rel);
 	pk = rel->rd_pkindex;
-	initStringInfo(&buf);
+	table_close(rel, AccessShareLock);
 	if (OidIsValid(pk))
 	{
 		HeapTuple	tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pk));
@@ -75,20 +161,333 @@ row_key_sql(Oid relid)
 		if (!HeapTupleIsValid(tuple))
 			elog(ERROR, "cache lookup failed for index %u", pk);
 		index = (Form_pg_index) GETSTRUCT(tuple);
-		appendStringInfoString(&buf, "pg_catalog.jsonb_build_object(");
-		for (int k = 0; k < index->indnkeyatts; k++)
-		{
-			char	   *name = subject_attname(relid, index->indkey.values[k]);
-
-			appendStringInfo(&buf, "%s%s, r.%s", k ? ", " : "", quote_literal_cstr(name), quote_identifier(name));
-		}
-		appendStringInfoChar(&buf, ')');
+		layout->nkeys = index->indnkeyatts;
+		layout->keys = palloc(sizeof(char *) * layout->nkeys);
+		for (int k = 0; k < layout->nkeys; k++)
+			layout->keys[k] = subject_attname(relid, index->indkey.values[k]);
 		ReleaseSysCache(tuple);
 	}
+	subject_tags_of(search, root, &table_tag, &column_tags, &subject_columns);
+	layout->ncolumns = list_length(column_tags);
+	layout->columns = palloc(sizeof(char *) * Max(layout->ncolumns, 1));
+	layout->categories = palloc(sizeof(char *) * Max(layout->ncolumns, 1));
+	layout->actions = palloc(sizeof(char *) * Max(layout->ncolumns, 1));
+	foreach(lc, column_tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+		int			i = foreach_current_index(lc);
+
+		layout->columns[i] = subject_attname(tag->relid, tag->attnum);
+		layout->categories[i] = tag->category->name;
+		layout->actions[i] = retention_action_name(tag->action);
+	}
+	ex->layouts = lappend(ex->layouts, layout);
+	return layout;
+}
+
+/*
+ * What the export reads with each row of relid (alias r; tags on root), in
+ * one pass: its content, its key where the content has none, when it is
+ * due under the table tag and when each tagged column's value is.  The
+ * key (the primary key's columns of the content) and the columns' due
+ * dates as JSON are assembled from those here, once.
+ */
+static char *
+export_data_sql(SubjectSearch *search, Oid relid, Oid root)
+{
+	ExportLayout *layout = export_layout(search->reader->arg, search, relid, root);
+	RetentionTag *table_tag;
+	List	   *column_tags;
+	List	   *subject_columns;
+	StringInfoData buf;
+	ListCell   *tc;
+
+	subject_tags_of(search, root, &table_tag, &column_tags, &subject_columns);
+	initStringInfo(&buf);
+	layout->content = subject_row_json_prepare(relid, &buf);
+	layout->key_at = subject_row_json_columns(layout->content);
+	appendStringInfo(&buf, ", %s, %s",
+					 layout->nkeys ? "NULL::pg_catalog.jsonb"
+					 : "pg_catalog.jsonb_build_object('ctid', r.ctid::pg_catalog.text)",
+					 table_tag ? due_sql(table_tag) : "NULL::pg_catalog.timestamptz");
+	foreach(tc, column_tags)
+		appendStringInfo(&buf, ", %s", due_sql(lfirst(tc)));
+	return buf.data + 2;		/* without the first ", " */
+}
+
+/* Pushes a key. */
+static void
+push_key(JsonbParseState **state, const char *key)
+{
+	JsonbValue	v;
+
+	v.type = jbvString;
+	v.val.string.val = (char *) key;
+	v.val.string.len = strlen(key);
+	(void) pushJsonbValue(state, WJB_KEY, &v);
+}
+
+/* Pushes "key": value (a string, or null for NULL). */
+static void
+push_string(JsonbParseState **state, const char *key, const char *value)
+{
+	JsonbValue	v;
+
+	push_key(state, key);
+	if (value == NULL)
+		v.type = jbvNull;
 	else
-		appendStringInfoString(&buf, "pg_catalog.jsonb_build_object('ctid', r.ctid::pg_catalog.text)");
-	table_close(rel, AccessShareLock);
-	return buf.data;
+	{
+		v.type = jbvString;
+		v.val.string.val = (char *) value;
+		v.val.string.len = strlen(value);
+	}
+	(void) pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/* Pushes "key": a jsonb value (null for NULL). */
+static void
+push_jsonb(JsonbParseState **state, const char *key, Jsonb *value)
+{
+	JsonbValue	v;
+
+	push_key(state, key);
+	if (value == NULL)
+		v.type = jbvNull;
+	else
+	{
+		v.type = jbvBinary;
+		v.val.binary.data = &value->root;
+		v.val.binary.len = VARSIZE(value) - VARHDRSZ;
+	}
+	(void) pushJsonbValue(state, WJB_VALUE, &v);
+}
+
+/* A timestamp as JSON writes it (to_jsonb's ISO form), or NULL. */
+static char *
+timestamp_json(TimestampTz t, bool isnull)
+{
+	return isnull ? NULL : JsonEncodeDateTime(NULL, TimestampTzGetDatum(t), TIMESTAMPTZOID, NULL);
+}
+
+/*
+ * The row's key: its primary key's columns and their values, taken from
+ * its content (to_jsonb writes every column as jsonb_build_object would).
+ */
+static Jsonb *
+row_key(ExportLayout *layout, Jsonb *data)
+{
+	JsonbParseState *state = NULL;
+
+	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (int k = 0; k < layout->nkeys; k++)
+	{
+		JsonbValue	null;
+		JsonbValue *v = getKeyJsonValueFromContainer(&data->root, layout->keys[k],
+													 strlen(layout->keys[k]), NULL);
+
+		push_key(&state, layout->keys[k]);
+		if (v == NULL)
+		{
+			null.type = jbvNull;
+			v = &null;
+		}
+		(void) pushJsonbValue(&state, WJB_VALUE, v);
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
+/*
+ * Pushes the row's columns_due: per tagged column its category, action and
+ * due time ({"col": {"category": ..., "action": ..., "due_at": ...}}).
+ */
+static JsonbValue *
+push_columns_due(JsonbParseState **state, ExportLayout *layout, TimestampTz *due, bool *isnull)
+{
+	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	for (int i = 0; i < layout->ncolumns; i++)
+	{
+		push_key(state, layout->columns[i]);
+		(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+		push_string(state, "category", layout->categories[i]);
+		push_string(state, "action", layout->actions[i]);
+		push_string(state, "due_at", timestamp_json(due[i], isnull[i]));
+		(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
+	}
+	return pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/* The export's state of a group, made with its first row. */
+static ExportGroup *
+export_group(SubjectSearch *search, SubjectGroup *group)
+{
+	ExportGroup *eg = group->export_state;
+	List	   *column_tags;
+	List	   *subject_columns;
+
+	if (eg)
+		return eg;
+	eg = palloc0(sizeof(ExportGroup));
+	eg->layout = export_layout(search->reader->arg, search, group->relid, group->root);
+	subject_tags_of(search, group->root, &eg->table_tag, &column_tags, &subject_columns);
+	if (eg->table_tag)
+		eg->category = CStringGetTextDatum(eg->table_tag->category->name);
+	eg->found_by = CStringGetTextDatum(group->found_by);
+	group->export_state = eg;
+	return eg;
+}
+
+/*
+ * The reader's row(): a row of the result set (export_subject_rows), or a
+ * row kept for the document (export_subject).  Runs inside the statement
+ * that read the row: no SQL here.
+ */
+static void
+export_row(SubjectSearch *search, SubjectGroup *group, Datum *values, bool *nulls)
+{
+	Export	   *ex = search->reader->arg;
+	ExportGroup *eg = export_group(search, group);
+	ExportLayout *layout = eg->layout;
+	MemoryContext old = MemoryContextSwitchTo(ex->rsinfo ? ex->row_cxt : search->cxt);
+	int			at = layout->key_at;	/* the key, the due dates */
+	Jsonb	   *data = subject_row_json(layout->content, values, nulls);
+	Jsonb	   *key = layout->nkeys ? row_key(layout, data) : (Jsonb *) PG_DETOAST_DATUM_COPY(values[at]);
+
+	ex->count++;
+	if (ex->rsinfo)
+	{
+		Datum		out[9];
+		bool		outnull[9];
+
+		memset(outnull, false, sizeof(outnull));
+		out[0] = ObjectIdGetDatum(group->root);
+		out[1] = ObjectIdGetDatum(group->relid);
+		out[2] = JsonbPGetDatum(key);
+		out[3] = JsonbPGetDatum(data);
+		out[4] = eg->category;
+		outnull[4] = eg->table_tag == NULL;
+		out[5] = values[at + 1];
+		outnull[5] = nulls[at + 1];
+		outnull[6] = layout->ncolumns == 0;
+		if (layout->ncolumns > 0)
+		{
+			JsonbParseState *state = NULL;
+			TimestampTz *due = palloc(sizeof(TimestampTz) * layout->ncolumns);
+
+			for (int i = 0; i < layout->ncolumns; i++)
+				due[i] = nulls[at + 2 + i] ? 0 : DatumGetTimestampTz(values[at + 2 + i]);
+			out[6] = JsonbPGetDatum(JsonbValueToJsonb(push_columns_due(&state, layout, due, nulls + at + 2)));
+		}
+		out[7] = eg->found_by;
+		out[8] = Int32GetDatum(group->depth);
+		tuplestore_putvalues(ex->rsinfo->setResult, ex->rsinfo->setDesc, out, outnull);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(ex->row_cxt);
+	}
+	else
+	{
+		ExportRow  *row = palloc(sizeof(ExportRow));
+
+		row->group = group;
+		row->data = data;
+		row->key = key;
+		row->key_text = key ? JsonbToCString(NULL, &key->root, VARSIZE(key)) : "";
+		row->due_null = nulls[at + 1];
+		row->due_at = row->due_null ? 0 : DatumGetTimestampTz(values[at + 1]);
+		row->columns_due = palloc(sizeof(TimestampTz) * Max(layout->ncolumns, 1));
+		row->columns_null = palloc(sizeof(bool) * Max(layout->ncolumns, 1));
+		for (int i = 0; i < layout->ncolumns; i++)
+		{
+			row->columns_null[i] = nulls[at + 2 + i];
+			row->columns_due[i] = row->columns_null[i] ? 0 : DatumGetTimestampTz(values[at + 2 + i]);
+		}
+		ex->rows = lappend(ex->rows, row);
+		MemoryContextSwitchTo(old);
+	}
+}
+
+/*
+ * Rows the lookups found without reading them (partitions, parents): read
+ * now by TID, per group, as the leaf's owner.
+ */
+static void
+read_unread(SubjectSearch *search)
+{
+	ListCell   *lc;
+
+	foreach(lc, search->groups)
+	{
+		SubjectGroup *group = lfirst(lc);
+		Oid			argtype = TIDARRAYOID;
+		Datum		arg;
+		char	   *sql;
+
+		if (!group->unread)
+			continue;
+		arg = subject_tid_array(group->tids);
+		sql = psprintf("SELECT %s FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($1)",
+					   export_data_sql(search, group->relid, group->root),
+					   subject_qualified_name(group->relid));
+		subject_query(search, group->relid, sql, 1, &argtype, &arg);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			int			natts = SPI_tuptable->tupdesc->natts;
+			Datum	   *values = palloc(sizeof(Datum) * natts);
+			bool	   *nulls = palloc(sizeof(bool) * natts);
+
+			heap_deform_tuple(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, values, nulls);
+			export_row(search, group, values, nulls);
+		}
+	}
+}
+
+/*
+ * The search of an export: every row of the person with its data, in one
+ * snapshot (registered: the caller unregisters it); the request logged.
+ */
+static SubjectSearch *
+export_search(Jsonb *identifiers, Export *ex, uint8 *key)
+{
+	SubjectSearch *search = subject_begin_search(identifiers, false, key);
+	SubjectReader *reader = palloc0(sizeof(SubjectReader));
+
+	reader->data_sql = export_data_sql;
+	reader->row = export_row;
+	reader->arg = ex;
+	search->reader = reader;
+	search->snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	subject_search_identifiers(search);
+	subject_search_children(search);
+	subject_search_parents(search);
+	read_unread(search);
+	subject_log_request("export", search, false, empty_object(), ex->count, "done");
+	return search;
+}
+
+static Jsonb *
+empty_object(void)
+{
+	return DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}")));
+}
+
+/*
+ * The caller reads the result once, in order: at most EXPORT_MEMORY_KB of
+ * it stays in memory (less if work_mem is smaller), the rest goes to a
+ * temporary file as a tuplestore's does beyond work_mem.  A large
+ * subject's rows are then written once instead of first filling megabytes
+ * of fresh memory that are written out anyway, and memory stays small.
+ */
+#define EXPORT_MEMORY_KB	1024
+
+static void
+result_in_file(ReturnSetInfo *rsinfo)
+{
+	MemoryContext old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+
+	tuplestore_end(rsinfo->setResult);
+	rsinfo->setResult = tuplestore_begin_heap((rsinfo->allowedModes & SFRM_Materialize_Random) != 0,
+											  false, Min(work_mem, EXPORT_MEMORY_KB));
+	MemoryContextSwitchTo(old);
 }
 
 /*
@@ -103,94 +502,327 @@ PG_FUNCTION_INFO_V1(retention_export_subject_rows);
 Datum
 retention_export_subject_rows(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Jsonb	   *identifiers = PG_GETARG_JSONB_P(0);
 	uint8		key[RETENTION_KEY_BYTES];
+	Export		ex;
 	SubjectSearch *search;
-	MemoryContext cxt;
-	ListCell   *lc;
-	int64		rows = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
-	cxt = CurrentMemoryContext;
+	memset(&ex, 0, sizeof(ex));
+	ex.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	result_in_file(ex.rsinfo);
+	/* a block that holds one row's JSON, kept across resets */
+	ex.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_retention export row",
+									   0, 32 * 1024, ALLOCSET_DEFAULT_MAXSIZE);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	search = subject_begin_search(identifiers, false, key);
-	search->snapshot = RegisterSnapshot(GetTransactionSnapshot());
-	subject_search_identifiers(search);
-	subject_search_children(search);
-	subject_search_parents(search);
+	search = export_search(identifiers, &ex, key);
+	UnregisterSnapshot(search->snapshot);
+	explicit_bzero(key, sizeof(key));
+	SPI_finish();
+	return (Datum) 0;
+}
+
+static int
+compare_text(const char *a, const char *b)
+{
+	return varstr_cmp(a, strlen(a), b, strlen(b), DEFAULT_COLLATION_OID);
+}
+
+static int
+compare_strings(const ListCell *a, const ListCell *b)
+{
+	return compare_text(strVal(lfirst(a)), strVal(lfirst(b)));
+}
+
+/* The document orders tables by name, a table's rows by their key's text. */
+static int
+compare_rows(const ListCell *a, const ListCell *b)
+{
+	ExportRow  *x = lfirst(a);
+	ExportRow  *y = lfirst(b);
+	int			c;
+
+	if (x->group->root != y->group->root)
+	{
+		c = compare_text(((ExportGroup *) x->group->export_state)->table_name,
+						 ((ExportGroup *) y->group->export_state)->table_name);
+		if (c != 0)
+			return c;
+	}
+	return compare_text(x->key_text, y->key_text);
+}
+
+/*
+ * What the retention period of a category counts from, in words: the
+ * distinct anchors of its tags, sorted, "a or b" (as retention.schedule
+ * says it).
+ */
+static char *
+anchor_words(SubjectSearch *search, const char *category)
+{
+	List	   *words = NIL;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	foreach(lc, search->tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *w;
+
+		if (tag->category == NULL || strcmp(tag->category->name, category) != 0)
+			continue;
+		w = retention_anchor_words(tag);
+		if (!list_member(words, makeString(w)))
+			words = lappend(words, makeString(w));
+	}
+	if (words == NIL)
+		return "the anchor date";
+	list_sort(words, compare_strings);
+	initStringInfo(&buf);
+	foreach(lc, words)
+		appendStringInfo(&buf, "%s%s", buf.len ? " or " : "", strVal(lfirst(lc)));
+	return buf.data;
+}
+
+/*
+ * "categories": for every category of the rows and columns exported, its
+ * description, purpose, legal basis and retention rule in words (and its
+ * variants' rules), as retention.schedule states them.
+ */
+static void
+push_categories(JsonbParseState **state, SubjectSearch *search, List *used)
+{
+	Oid			types[2] = {TEXTARRAYOID, TEXTARRAYOID};
+	Datum		args[2];
+	Datum	   *names = palloc(sizeof(Datum) * Max(list_length(used), 1));
+	Datum	   *words = palloc(sizeof(Datum) * Max(list_length(used), 1));
+	ListCell   *lc;
+
+	foreach(lc, used)
+	{
+		names[foreach_current_index(lc)] = CStringGetTextDatum(strVal(lfirst(lc)));
+		words[foreach_current_index(lc)] = CStringGetTextDatum(anchor_words(search, strVal(lfirst(lc))));
+	}
+	args[0] = PointerGetDatum(construct_array(names, list_length(used), TEXTOID, -1, false, TYPALIGN_INT));
+	args[1] = PointerGetDatum(construct_array(words, list_length(used), TEXTOID, -1, false, TYPALIGN_INT));
+	if (SPI_execute_snapshot(subject_plan("SELECT c.name, pg_catalog.jsonb_build_object("
+										  "'description', c.description, 'purpose', c.purpose, 'legal_basis', c.legal_basis,"
+										  " 'retention', retention.rule_in_words(c.period, c.starts, c.time_zone, w.words))"
+										  " OPERATOR(pg_catalog.||) COALESCE((SELECT pg_catalog.jsonb_build_object('variants',"
+										  " pg_catalog.jsonb_object_agg(v.variant, retention.rule_in_words("
+										  "COALESCE(v.period, c.period), COALESCE(v.starts, c.starts),"
+										  " COALESCE(v.time_zone, c.time_zone), w.words)))"
+										  " FROM retention.category_variant v WHERE v.category OPERATOR(pg_catalog.=) c.name"
+										  " HAVING pg_catalog.count(*) OPERATOR(pg_catalog.>) 0), '{}')"
+										  " FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) w(name, words)"
+										  " JOIN retention.category c ON c.name OPERATOR(pg_catalog.=) w.name", 2, types),
+							 args, NULL, search->snapshot, InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the categories");
+	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	for (uint64 i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+
+		push_jsonb(state, SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1),
+				   DatumGetJsonbP(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull)));
+	}
+	(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/*
+ * The row's variant where its table tag has variant=col and a variant of
+ * the category matches the row's value of col (as its content shows it),
+ * or NULL.
+ */
+static char *
+row_variant(ExportRow *row)
+{
+	ExportGroup *eg = row->group->export_state;
+	JsonbValue *v;
+	char	   *from;
+	char	   *value;
+	ListCell   *lc;
+
+	if (eg->variants == NIL || row->data == NULL || !JB_ROOT_IS_OBJECT(row->data))
+		return NULL;
+	from = retention_item_to_text(eg->table_tag->label.variant);
+	v = getKeyJsonValueFromContainer(&row->data->root, from, strlen(from), NULL);
+	if (v == NULL || v->type == jbvNull)
+		return NULL;
+	if (v->type == jbvString)
+		value = pnstrdup(v->val.string.val, v->val.string.len);
+	else if (v->type == jbvNumeric)
+		value = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
+	else if (v->type == jbvBool)
+		value = v->val.boolean ? "true" : "false";
+	else
+		value = JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
+	foreach(lc, eg->variants)
+		if (strcmp(strVal(lfirst(lc)), value) == 0)
+		return value;
+	return NULL;
+}
+
+/* One row of "tables": key, data, category, due dates, found_by (variant). */
+static void
+push_row(JsonbParseState **state, ExportRow *row)
+{
+	ExportGroup *eg = row->group->export_state;
+	char	   *variant = row_variant(row);
+
+	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
+	push_jsonb(state, "key", row->key);
+	push_jsonb(state, "data", row->data);
+	push_string(state, "category", eg->table_tag ? eg->table_tag->category->name : NULL);
+	push_string(state, "due_at", timestamp_json(row->due_at, row->due_null));
+	push_key(state, "columns_due");
+	if (eg->layout->ncolumns == 0)
+	{
+		JsonbValue	null;
+
+		null.type = jbvNull;
+		(void) pushJsonbValue(state, WJB_VALUE, &null);
+	}
+	else
+		(void) push_columns_due(state, eg->layout, row->columns_due, row->columns_null);
+	push_string(state, "found_by", row->group->found_by);
+	if (variant)
+		push_string(state, "variant", variant);
+	(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
+}
+
+/* The variants of a category, read in the export's snapshot. */
+static List *
+category_variants(SubjectSearch *search, const char *category)
+{
+	Oid			type = TEXTOID;
+	Datum		arg = CStringGetTextDatum(category);
+	List	   *result = NIL;
+
+	if (SPI_execute_snapshot(subject_plan("SELECT v.variant FROM retention.category_variant v"
+										  " WHERE v.category OPERATOR(pg_catalog.=) $1", 1, &type),
+							 &arg, NULL, search->snapshot, InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the category's variants");
+	for (uint64 i = 0; i < SPI_processed; i++)
+		result = lappend(result, makeString(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1)));
+	return result;
+}
+
+/*
+ * The categories of the rows and columns exported (String, sorted), and
+ * per group what the document names it by.
+ */
+static List *
+prepare_groups(SubjectSearch *search)
+{
+	List	   *used = NIL;
+	List	   *roots = NIL;
+	ListCell   *lc;
 
 	foreach(lc, search->groups)
 	{
 		SubjectGroup *group = lfirst(lc);
+		ExportGroup *eg = group->export_state;
 		RetentionTag *table_tag;
 		List	   *column_tags;
 		List	   *subject_columns;
-		StringInfoData columns_due;
 		ListCell   *tc;
-		char	   *sql;
-		Oid			argtype = TIDARRAYOID;
-		Datum		arg = subject_tid_array(group->tids);
 
+		if (eg == NULL)
+			continue;			/* no row left of it */
+		eg->table_name = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(group->root)));
+		if (eg->table_tag && eg->table_tag->label.variant)
+			eg->variants = category_variants(search, eg->table_tag->category->name);
+		if (list_member_oid(roots, group->root))
+			continue;
+		roots = lappend_oid(roots, group->root);
 		subject_tags_of(search, group->root, &table_tag, &column_tags, &subject_columns);
-		initStringInfo(&columns_due);
+		if (table_tag && !list_member(used, makeString(table_tag->category->name)))
+			used = lappend(used, makeString(table_tag->category->name));
 		foreach(tc, column_tags)
 		{
 			RetentionTag *tag = lfirst(tc);
 
-			appendStringInfo(&columns_due, "%s%s, pg_catalog.jsonb_build_object('category', %s, 'action', %s, 'due_at', %s)",
-							 columns_due.len ? ", " : "",
-							 quote_literal_cstr(subject_attname(tag->relid, tag->attnum)),
-							 quote_literal_cstr(tag->category->name),
-							 quote_literal_cstr(retention_action_name(tag->action)), due_sql(tag));
-		}
-		sql = psprintf("SELECT %s, pg_catalog.to_jsonb(r.*), %s, %s FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($1)",
-					   row_key_sql(group->relid),
-					   table_tag ? due_sql(table_tag) : "NULL::pg_catalog.timestamptz",
-					   columns_due.len ? psprintf("pg_catalog.jsonb_build_object(%s)", columns_due.data) : "NULL::pg_catalog.jsonb",
-					   subject_qualified_name(group->relid));
-		subject_query(search, group->relid, sql, 1, &argtype, &arg);
-
-		for (uint64 i = 0; i < SPI_processed; i++)
-		{
-			Datum		values[9];
-			bool		nulls[9];
-			bool		isnull;
-			MemoryContext spi = MemoryContextSwitchTo(cxt);
-
-			memset(nulls, false, sizeof(nulls));
-			values[0] = ObjectIdGetDatum(group->root);
-			values[1] = ObjectIdGetDatum(group->relid);
-			for (int c = 0; c < 2; c++)
-			{
-				Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, c + 1, &isnull);
-
-				values[2 + c] = isnull ? (Datum) 0 : datumCopy(d, false, -1);
-				nulls[2 + c] = isnull;
-			}
-			if (table_tag)
-				values[4] = CStringGetTextDatum(table_tag->category->name);
-			else
-				nulls[4] = true;
-			values[5] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull);
-			nulls[5] = isnull;
-			values[6] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 4, &isnull);
-			if (!isnull)
-				values[6] = datumCopy(values[6], false, -1);
-			nulls[6] = isnull;
-			values[7] = CStringGetTextDatum(group->found_by);
-			values[8] = Int32GetDatum(group->depth);
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-			MemoryContextSwitchTo(spi);
-			rows++;
+			if (!list_member(used, makeString(tag->category->name)))
+				used = lappend(used, makeString(tag->category->name));
 		}
 	}
-	UnregisterSnapshot(search->snapshot);
-	search->snapshot = NULL;
-	subject_log_request("export", search, false,
-						DatumGetJsonbP(DirectFunctionCall1(jsonb_in, CStringGetDatum("{}"))), rows, "done");
+	return used;
+}
+
+/* The document, assembled once from the rows kept. */
+static Jsonb *
+export_document(SubjectSearch *search, Export *ex, Jsonb *identifiers)
+{
+	JsonbParseState *state = NULL;
+	List	   *used = prepare_groups(search);
+	Oid			table = InvalidOid;
+	ListCell   *lc;
+
+	list_sort(ex->rows, compare_rows);
+	(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	push_string(&state, "generated_at", timestamp_json(GetCurrentTimestamp(), false));
+	push_jsonb(&state, "identifiers_searched", identifiers);
+	push_key(&state, "categories");
+	push_categories(&state, search, used);
+	push_key(&state, "tables");
+	(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	foreach(lc, ex->rows)
+	{
+		ExportRow  *row = lfirst(lc);
+
+		if (row->group->root != table)
+		{
+			if (OidIsValid(table))
+			{
+				(void) pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+				(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+			}
+			table = row->group->root;
+			(void) pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+			push_string(&state, "table", ((ExportGroup *) row->group->export_state)->table_name);
+			push_key(&state, "rows");
+			(void) pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+		}
+		push_row(&state, row);
+	}
+	if (OidIsValid(table))
+	{
+		(void) pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+		(void) pushJsonbValue(&state, WJB_END_OBJECT, NULL);
+	}
+	(void) pushJsonbValue(&state, WJB_END_ARRAY, NULL);
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
+/*
+ * retention_export_subject
+ *
+ * retention.export_subject(identifiers jsonb) RETURNS jsonb: one document
+ * with every row of the person (per table, in key order), the categories
+ * of their data with the rules in words; read in one snapshot.  Logs the
+ * request.
+ */
+PG_FUNCTION_INFO_V1(retention_export_subject);
+
+Datum
+retention_export_subject(PG_FUNCTION_ARGS)
+{
+	Jsonb	   *identifiers = PG_GETARG_JSONB_P(0);
+	uint8		key[RETENTION_KEY_BYTES];
+	Export		ex;
+	SubjectSearch *search;
+	Jsonb	   *doc;
+
+	memset(&ex, 0, sizeof(ex));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	search = export_search(identifiers, &ex, key);
 	explicit_bzero(key, sizeof(key));
+	doc = export_document(search, &ex, identifiers);
+	UnregisterSnapshot(search->snapshot);
+	doc = (Jsonb *) SPI_datumTransfer(JsonbPGetDatum(doc), false, -1);
 	SPI_finish();
-	return (Datum) 0;
+	PG_RETURN_JSONB_P(doc);
 }

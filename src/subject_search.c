@@ -2,7 +2,7 @@
  *
  * src/subject_search.c
  *	  Finding one data subject's rows across the database, for export and
- *	  erasure; the prepared plans of the search; the request log.
+ *	  erasure; the request log.
  *
  * Finding a person's rows:
  *	 1. every column tagged subject=kind, for the kinds in the request, is
@@ -18,15 +18,21 @@
  *		(their own address) are added with depth -1; shared ones are not.
  * Rows are kept per leaf relation as TIDs.
  *
- * Every query reads one table, as that table's owner, with row security
- * bypassed, in a security-restricted operation with search_path =
- * pg_catalog, pg_temp -- the way ri_triggers.c checks foreign keys.  A
- * child lookup is two queries: the parent's key values, read as the
- * parent's owner, then the child's rows with those keys (bound as
- * parameters), read as the child's owner.  So no role's code (a policy, a
- * function in an index) ever runs as another role, and the caller cannot
- * point the search at untagged tables (only tags and foreign keys decide
- * where to look).
+ * One statement per table and step: step 1 reads a table once for all of
+ * its identifier columns and the request's identifiers; step 2 reads a
+ * child once per foreign key and level, for all the parent rows found at
+ * that level.  A lookup of a plain table (no partitions, no inheritance)
+ * also returns the row's key columns (the values its children and parents
+ * are looked up by) and, for an export, the row's data and due dates (the
+ * reader's select list): nothing is read twice.
+ *
+ * Every statement reads one table, as that table's owner, with row
+ * security bypassed, in a security-restricted operation (subject_query.c).
+ * A child lookup binds the parent rows' key values, read as the parent's
+ * owner, as parameters of a statement that reads the child as the child's
+ * owner.  So no role's code (a policy, a function in an index) ever runs
+ * as another role, and the caller cannot point the search at untagged
+ * tables (only tags and foreign keys decide where to look).
  *
  *-------------------------------------------------------------------------
  */
@@ -64,6 +70,86 @@ typedef struct VisitKey
 	Oid			relid;
 	ItemPointerData tid;
 } VisitKey;
+
+/*
+ * The rows of one leaf relation the search has found, by TID: appended as
+ * found, sorted when a later statement reads the relation again.  One
+ * statement's scan returns a row once, so its rows are only checked
+ * against those of earlier statements.
+ */
+typedef struct SeenRows
+{
+	Oid			relid;			/* hash key */
+	ItemPointerData *tids;
+	int			n;
+	int			size;
+	int			sorted;			/* tids[0..sorted) are in order */
+	int			statement;		/* the lookup that appended last */
+} SeenRows;
+
+static int
+compare_tids(const void *a, const void *b)
+{
+	return ItemPointerCompare((ItemPointer) a, (ItemPointer) b);
+}
+
+static SeenRows *
+seen_rows(SubjectSearch *search, Oid relid)
+{
+	bool		found;
+	SeenRows   *rows = hash_search(search->visited, &relid, HASH_ENTER, &found);
+
+	if (!found)
+	{
+		rows->size = 64;
+		rows->tids = MemoryContextAlloc(search->cxt, sizeof(ItemPointerData) * rows->size);
+		rows->n = rows->sorted = 0;
+		rows->statement = 0;
+	}
+	return rows;
+}
+
+/*
+ * Was the row found before (by an earlier statement than lookup statement
+ * number "statement"; 0: by any)?  add: if not, it is now.
+ */
+static bool
+seen(SeenRows *rows, ItemPointer tid, int statement, bool add)
+{
+	int			unsorted_upto = rows->n;
+
+	if (statement != 0 && rows->statement != statement)
+	{
+		/* a new statement: what earlier ones found, in order */
+		if (rows->sorted < rows->n)
+			qsort(rows->tids, rows->n, sizeof(ItemPointerData), compare_tids);
+		rows->sorted = rows->n;
+		rows->statement = statement;
+	}
+	if (statement != 0)
+		unsorted_upto = rows->sorted;	/* this statement's own rows differ */
+	else if (rows->n - rows->sorted > 16)
+	{
+		qsort(rows->tids, rows->n, sizeof(ItemPointerData), compare_tids);
+		rows->sorted = unsorted_upto = rows->n;
+	}
+	if (bsearch(tid, rows->tids, rows->sorted, sizeof(ItemPointerData), compare_tids))
+		return true;
+	for (int i = rows->sorted; i < unsorted_upto; i++)
+		if (ItemPointerEquals(&rows->tids[i], tid))
+			return true;
+	if (!add)
+		return false;
+	if (rows->n == rows->size)
+	{
+		rows->size *= 2;
+		rows->tids = repalloc(rows->tids, sizeof(ItemPointerData) * rows->size);
+	}
+	rows->tids[rows->n++] = *tid;
+	if (statement == 0)
+		rows->statement = 0;	/* the next lookup sorts again */
+	return false;
+}
 
 /* Schema-qualified, quoted name of a relation. */
 char *
@@ -103,11 +189,19 @@ subject_attname(Oid relid, AttrNumber attnum)
 	return name;
 }
 
+/* The ancestors of a partition, nearest first; NIL for any other relation. */
+List *
+subject_ancestors(Oid relid)
+{
+	/* the syscache answers for most relations: no scan of pg_inherits */
+	return get_rel_relispartition(relid) ? get_partition_ancestors(relid) : NIL;
+}
+
 /* The table carrying tags for a leaf: its topmost partitioned ancestor. */
 Oid
 subject_tag_root(Oid relid)
 {
-	List	   *ancestors = get_partition_ancestors(relid);
+	List	   *ancestors = subject_ancestors(relid);
 
 	return ancestors ? llast_oid(ancestors) : relid;
 }
@@ -263,177 +357,6 @@ parse_identifiers(Jsonb *json, List *tags, const uint8 *key)
 	return result;
 }
 
-/*
- * Prepared plans of the search queries, kept across calls: their text
- * depends only on the catalogs (tables, columns, tags), the values come as
- * parameters, so parsing and planning them again on every request is waste.
- * The plan cache revalidates them when the tables change.
- */
-#define PLAN_BUCKETS	256
-#define PLAN_CACHE_MAX	2000
-#define PLAN_MAX_ARGS	(INDEX_MAX_KEYS + 2)
-
-typedef struct CachedQuery
-{
-	uint32		hash;
-	char	   *sql;
-	int			nargs;
-	Oid			types[PLAN_MAX_ARGS];
-	SPIPlanPtr	plan;
-	struct CachedQuery *next;
-} CachedQuery;
-
-static CachedQuery *plan_buckets[PLAN_BUCKETS];
-static int	plan_count = 0;
-
-static SPIPlanPtr
-cached_plan(const char *sql, int nargs, Oid *types)
-{
-	uint32		hash = hash_bytes((const unsigned char *) sql, strlen(sql));
-	CachedQuery *q;
-	SPIPlanPtr	plan;
-
-	if (nargs > PLAN_MAX_ARGS)
-		elog(ERROR, "too many arguments for a subject query");
-	for (q = plan_buckets[hash % PLAN_BUCKETS]; q; q = q->next)
-		if (q->hash == hash && q->nargs == nargs && strcmp(q->sql, sql) == 0 &&
-			memcmp(q->types, types, sizeof(Oid) * nargs) == 0)
-			return q->plan;
-
-	if (plan_count >= PLAN_CACHE_MAX)
-	{
-		/* many schema versions later: start over */
-		for (int b = 0; b < PLAN_BUCKETS; b++)
-			while (plan_buckets[b])
-			{
-				q = plan_buckets[b];
-				plan_buckets[b] = q->next;
-				SPI_freeplan(q->plan);
-				pfree(q->sql);
-				pfree(q);
-			}
-		plan_count = 0;
-	}
-	plan = SPI_prepare(sql, nargs, types);
-	if (plan == NULL)
-		elog(ERROR, "could not prepare subject query: %s", SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "could not keep subject query plan");
-	q = MemoryContextAllocZero(TopMemoryContext, sizeof(CachedQuery));
-	q->hash = hash;
-	q->sql = MemoryContextStrdup(TopMemoryContext, sql);
-	q->nargs = nargs;
-	memcpy(q->types, types, sizeof(Oid) * nargs);
-	q->plan = plan;
-	q->next = plan_buckets[hash % PLAN_BUCKETS];
-	plan_buckets[hash % PLAN_BUCKETS] = q;
-	plan_count++;
-	return plan;
-}
-
-/*
- * subject_begin_as_owner
- *
- * Become the owner of relid, with row security bypassed, in a
- * security-restricted operation (retention_begin_as_probe_owner, the way
- * ri_triggers.c checks foreign keys): a FORCE ROW LEVEL SECURITY policy
- * neither hides rows from the request nor runs its code in it, and no
- * role's code runs as another role.  A relation dropped meanwhile fails
- * the request.  End with retention_end_as_owner.
- */
-void
-subject_begin_as_owner(Oid relid, int *nestlevel, Oid *save_userid,
-					   int *save_sec_context)
-{
-	if (!retention_begin_as_probe_owner(relid, nestlevel, save_userid, save_sec_context))
-		(void) subject_qualified_name(relid);	/* raises: changed */
-}
-
-/*
- * subject_query
- *
- * Runs a SELECT that reads one table, relid, as that table's owner (see
- * subject_begin_as_owner), with the search's snapshot if any.
- */
-void
-subject_query(SubjectSearch *search, Oid relid, const char *sql, int nargs,
-			  Oid *types, Datum *values)
-{
-	int			nestlevel;
-	Oid			save_userid;
-	int			save_sec;
-	int			rc;
-
-	subject_begin_as_owner(relid, &nestlevel, &save_userid, &save_sec);
-	if (search && search->snapshot)
-		rc = SPI_execute_snapshot(cached_plan(sql, nargs, types), values, NULL,
-								  search->snapshot, InvalidSnapshot, true, false, 0);
-	else
-		rc = SPI_execute_plan(cached_plan(sql, nargs, types), values, NULL, false, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "subject query failed: %s", SPI_result_code_string(rc));
-	retention_end_as_owner(nestlevel, save_userid, save_sec);
-}
-
-Datum
-subject_tid_array(List *tids)
-{
-	Datum	   *datums = palloc(sizeof(Datum) * Max(list_length(tids), 1));
-	int			i = 0;
-	ListCell   *lc;
-
-	foreach(lc, tids)
-		datums[i++] = PointerGetDatum(lfirst(lc));
-	return PointerGetDatum(construct_array(datums, i, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
-}
-
-/*
- * subject_fetch_keys
- *
- * The values of columns attnums[0..nkeys) of the rows tids of leaf relid, as
- * one array per column (arrays[], their types in types[]), read as the
- * table's owner (in the search's snapshot, if any); with_tids: the rows'
- * TIDs first, in arrays[0].  Rows with
- * a NULL in a key column reference nothing and are left out.  false when no
- * row is left.  The values never appear in SQL text: callers bind them.
- */
-bool
-subject_fetch_keys(SubjectSearch *search, Oid relid, List *tids, int nkeys,
-				   AttrNumber *attnums, bool with_tids, Datum *arrays, Oid *types)
-{
-	StringInfoData sql;
-	Oid			argtype = TIDARRAYOID;
-	Datum		arg = subject_tid_array(tids);
-	int			first = with_tids ? 1 : 0;
-	bool		isnull;
-
-	initStringInfo(&sql);
-	appendStringInfoString(&sql, "SELECT ");
-	if (with_tids)
-		appendStringInfoString(&sql, "pg_catalog.array_agg(p.ctid), ");
-	for (int k = 0; k < nkeys; k++)
-		appendStringInfo(&sql, "%spg_catalog.array_agg(p.%s)", k ? ", " : "",
-						 quote_identifier(subject_attname(relid, attnums[k])));
-	appendStringInfo(&sql, " FROM ONLY %s p WHERE p.ctid OPERATOR(pg_catalog.=) ANY ($1)",
-					 subject_qualified_name(relid));
-	for (int k = 0; k < nkeys; k++)
-		appendStringInfo(&sql, " AND p.%s IS NOT NULL",
-						 quote_identifier(subject_attname(relid, attnums[k])));
-	subject_query(search, relid, sql.data, 1, &argtype, &arg);
-	if (SPI_processed != 1)
-		return false;
-	(void) SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
-	if (isnull)
-		return false;
-	for (int c = 0; c < nkeys + first; c++)
-	{
-		arrays[c] = datumCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, c + 1, &isnull),
-							  false, -1);
-		types[c] = SPI_gettypeid(SPI_tuptable->tupdesc, c + 1);
-	}
-	return true;
-}
-
 static SubjectGroup *
 group_for(SubjectSearch *search, Oid relid, int depth, const char *found_by, AttrNumber matched_attnum)
 {
@@ -455,35 +378,6 @@ group_for(SubjectSearch *search, Oid relid, int depth, const char *found_by, Att
 	group->matched_attnum = matched_attnum;
 	search->groups = lappend(search->groups, group);
 	return group;
-}
-
-/* Adds the (tableoid, ctid) rows of the last query; returns how many were new. */
-static int
-collect_rows(SubjectSearch *search, int depth, const char *found_by, AttrNumber matched_attnum)
-{
-	int			added = 0;
-
-	for (uint64 i = 0; i < SPI_processed; i++)
-	{
-		bool		isnull;
-		VisitKey	key;
-		bool		found;
-
-		memset(&key, 0, sizeof(key));
-		key.relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-		key.tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-		hash_search(search->visited, &key, HASH_ENTER, &found);
-		if (!found)
-		{
-			SubjectGroup *group = group_for(search, key.relid, depth, found_by, matched_attnum);
-			ItemPointer tid = palloc(sizeof(ItemPointerData));
-
-			*tid = key.tid;
-			group->tids = lappend(group->tids, tid);
-			added++;
-		}
-	}
-	return added;
 }
 
 /*
@@ -531,14 +425,364 @@ integer_identifier(const char *text, Oid type, Datum *value)
 	return false;
 }
 
-/*
- * subject_search_identifiers
- *
- * Step 1: rows whose subject columns hold one of the identifiers.
- */
-void
-subject_search_identifiers(SubjectSearch *search)
+/* Does the table (a tag root) carry a retention tag of any kind? */
+static bool
+table_is_tagged(SubjectSearch *search, Oid root)
 {
+	ListCell   *lc;
+
+	foreach(lc, search->tags)
+		if (((RetentionTag *) lfirst(lc))->relid == root)
+		return true;
+	return false;
+}
+
+/* The ancestors of a leaf and the leaf itself. */
+static List *
+self_and_ancestors(Oid relid)
+{
+	return lcons_oid(relid, subject_ancestors(relid));
+}
+
+/*
+ * subject_foreign_keys
+ *
+ * Every foreign key of the database (SubjectForeignKey *), read from
+ * pg_constraint once per request.
+ */
+List *
+subject_foreign_keys(SubjectSearch *search)
+{
+	Relation	conrel;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	MemoryContext old;
+
+	if (search->foreign_keys != NIL)
+		return search->foreign_keys;
+	old = MemoryContextSwitchTo(search->cxt);
+	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		SubjectForeignKey *fk;
+
+		if (con->contype != CONSTRAINT_FOREIGN)
+			continue;
+		fk = palloc(sizeof(SubjectForeignKey));
+		fk->oid = con->oid;
+		fk->conrelid = con->conrelid;
+		fk->confrelid = con->confrelid;
+		fk->conparentid = con->conparentid;
+		search->foreign_keys = lappend(search->foreign_keys, fk);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	/* none at all: a list that says so, read once too */
+	if (search->foreign_keys == NIL)
+		search->foreign_keys = list_make1(palloc0(sizeof(SubjectForeignKey)));
+	MemoryContextSwitchTo(old);
+	return search->foreign_keys;
+}
+
+/*
+ * subject_referencing_keys
+ *
+ * The foreign keys (constraint OIDs) that reference a leaf or one of its
+ * ancestors.  Keys declared on partitions count like keys on their
+ * partitioned table.  self: also keys of the table referencing itself (the
+ * search does not follow those: they link different people, a manager and
+ * their reports).
+ */
+List *
+subject_referencing_keys(SubjectSearch *search, Oid leaf, bool self)
+{
+	List	   *targets = self_and_ancestors(leaf);
+	List	   *fks = NIL;
+	ListCell   *lc;
+
+	foreach(lc, subject_foreign_keys(search))
+	{
+		SubjectForeignKey *con = lfirst(lc);
+
+		if (OidIsValid(con->oid) && !OidIsValid(con->conparentid) &&
+			list_member_oid(targets, con->confrelid) &&
+			(self || (!list_member_oid(targets, con->conrelid) && con->conrelid != con->confrelid)))
+			fks = lappend_oid(fks, con->oid);
+	}
+	return fks;
+}
+
+/* The foreign keys from a leaf (or its ancestors) to other tagged tables. */
+static List *
+parent_keys(SubjectSearch *search, Oid leaf)
+{
+	List	   *targets = self_and_ancestors(leaf);
+	List	   *fks = NIL;
+	ListCell   *lc;
+
+	foreach(lc, subject_foreign_keys(search))
+	{
+		SubjectForeignKey *con = lfirst(lc);
+
+		if (OidIsValid(con->oid) && !OidIsValid(con->conparentid) &&
+			list_member_oid(targets, con->conrelid) &&
+			!list_member_oid(targets, con->confrelid) &&
+			table_is_tagged(search, subject_tag_root(con->confrelid)))
+			fks = lappend_oid(fks, con->oid);
+	}
+	return fks;
+}
+
+/* One foreign key's columns and equality operators. */
+typedef struct KeyColumns
+{
+	Oid			conrelid;		/* the referencing table as declared */
+	Oid			confrelid;		/* the referenced table as declared */
+	int			nkeys;
+	AttrNumber	conkey[INDEX_MAX_KEYS];
+	AttrNumber	confkey[INDEX_MAX_KEYS];
+	Oid			pf_eq[INDEX_MAX_KEYS];
+} KeyColumns;
+
+static bool
+key_columns(Oid conoid, KeyColumns *kc)
+{
+	HeapTuple	ctup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+
+	if (!HeapTupleIsValid(ctup))
+		return false;
+	kc->conrelid = ((Form_pg_constraint) GETSTRUCT(ctup))->conrelid;
+	kc->confrelid = ((Form_pg_constraint) GETSTRUCT(ctup))->confrelid;
+	DeconstructFkConstraintRow(ctup, &kc->nkeys, kc->conkey, kc->confkey, kc->pf_eq,
+							   NULL, NULL, NULL, NULL);
+	ReleaseSysCache(ctup);
+	return true;
+}
+
+/*
+ * What the lookups of one relation read besides the row's address: for a
+ * plain table (no partitions, no inheritance children, not a partition:
+ * every row it returns is its own), the key columns its children and
+ * parents are looked up by, and the reader's select list.
+ */
+typedef struct SubjectRelation
+{
+	Oid			relid;			/* hash key */
+	bool		plain;
+	int			nkeys;
+	AttrNumber *keys;			/* attnums on relid */
+	Oid		   *key_types;		/* their base types */
+	char	   *keys_sql;		/* ", r.a, r.b" */
+	char	   *data_sql;		/* ", ..." of the reader, or "" */
+} SubjectRelation;
+
+static void
+add_key_column(SubjectRelation *rel, AttrNumber attnum)
+{
+	for (int i = 0; i < rel->nkeys; i++)
+		if (rel->keys[i] == attnum)
+			return;
+	rel->keys = rel->nkeys ? repalloc(rel->keys, sizeof(AttrNumber) * (rel->nkeys + 1))
+		: palloc(sizeof(AttrNumber));
+	rel->keys[rel->nkeys++] = attnum;
+}
+
+static SubjectRelation *
+relation_of(SubjectSearch *search, Oid relid)
+{
+	SubjectRelation *rel;
+	bool		found;
+	HeapTuple	tuple;
+	MemoryContext old;
+	StringInfoData buf;
+	ListCell   *lc;
+
+	rel = hash_search(search->relations, &relid, HASH_ENTER, &found);
+	if (found)
+		return rel;
+	old = MemoryContextSwitchTo(search->cxt);
+	rel->plain = false;
+	rel->nkeys = 0;
+	rel->keys_sql = "";
+	rel->data_sql = "";
+	tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tuple))
+	{
+		Form_pg_class c = (Form_pg_class) GETSTRUCT(tuple);
+
+		rel->plain = c->relkind == RELKIND_RELATION && !c->relhassubclass && !c->relispartition;
+		ReleaseSysCache(tuple);
+	}
+	if (!rel->plain)
+	{
+		MemoryContextSwitchTo(old);
+		return rel;
+	}
+	/* the referenced columns of its children's keys, its own keys to parents */
+	foreach(lc, subject_referencing_keys(search, relid, false))
+	{
+		KeyColumns	kc;
+
+		if (key_columns(lfirst_oid(lc), &kc))
+			for (int k = 0; k < kc.nkeys; k++)
+				add_key_column(rel, kc.confkey[k]);
+	}
+	foreach(lc, parent_keys(search, relid))
+	{
+		KeyColumns	kc;
+
+		if (key_columns(lfirst_oid(lc), &kc))
+			for (int k = 0; k < kc.nkeys; k++)
+				add_key_column(rel, kc.conkey[k]);
+	}
+	initStringInfo(&buf);
+	rel->key_types = palloc(sizeof(Oid) * Max(rel->nkeys, 1));
+	for (int i = 0; i < rel->nkeys; i++)
+	{
+		appendStringInfo(&buf, ", r.%s", quote_identifier(subject_attname(relid, rel->keys[i])));
+		rel->key_types[i] = getBaseType(get_atttype(relid, rel->keys[i]));
+	}
+	rel->keys_sql = buf.data;
+	if (search->reader)
+	{
+		char	   *data = search->reader->data_sql(search, relid, relid);
+
+		rel->data_sql = data ? psprintf(", %s", data) : "";
+	}
+	MemoryContextSwitchTo(old);
+	return rel;
+}
+
+/* The key values of one row, as its lookup read them. */
+typedef struct KeyRow
+{
+	Datum	   *values;
+	bool	   *nulls;
+} KeyRow;
+
+/*
+ * One lookup statement: what its rows are (depth, and per predicate of an
+ * identifier lookup what found them) and what it reads with them.  Its
+ * select list: tableoid, ctid, the predicate that matched (1...), the key
+ * columns, the reader's columns.
+ */
+typedef struct Lookup
+{
+	SubjectSearch *search;
+	SubjectRelation *rel;
+	int			depth;
+	const char **found_by;		/* per predicate */
+	AttrNumber *matched;		/* per predicate */
+	int			npredicates;
+	int			added;
+	int			statement;		/* its number in the search */
+	SubjectGroup *last;
+	SeenRows   *seen;			/* of the last row's relation */
+	ItemPointer tids;			/* room for the next TIDs found */
+	int			tids_left;
+} Lookup;
+
+static void
+lookup_row(TupleTableSlot *slot, void *arg)
+{
+	Lookup	   *l = arg;
+	SubjectSearch *search = l->search;
+	Oid			relid = DatumGetObjectId(slot->tts_values[0]);
+	ItemPointer found = (ItemPointer) DatumGetPointer(slot->tts_values[1]);
+	int			which = 0;
+	SubjectGroup *group;
+	ItemPointer tid;
+	int			col = 3;
+
+	if (l->seen == NULL || l->seen->relid != relid)
+		l->seen = seen_rows(search, relid);
+	if (seen(l->seen, found, l->statement, true))
+		return;
+	if (!slot->tts_isnull[2])
+		which = Min(Max(DatumGetInt32(slot->tts_values[2]), 1), l->npredicates) - 1;
+	group = l->last;
+	if (group == NULL || group->relid != relid ||
+		group->matched_attnum != l->matched[which] || strcmp(group->found_by, l->found_by[which]) != 0)
+		group = l->last = group_for(search, relid, l->depth, l->found_by[which], l->matched[which]);
+	if (l->tids_left == 0)
+	{
+		/* TIDs in blocks: one allocation per 256 rows, not per row */
+		l->tids = palloc(sizeof(ItemPointerData) * 256);
+		l->tids_left = 256;
+	}
+	tid = l->tids++;
+	l->tids_left--;
+	*tid = *found;
+	group->tids = lappend(group->tids, tid);
+	l->added++;
+	if (!l->rel->plain)
+	{
+		group->unread = search->reader != NULL;
+		return;
+	}
+	if (l->rel->nkeys > 0)
+	{
+		KeyRow	   *kr = palloc(sizeof(KeyRow) + (sizeof(Datum) + sizeof(bool)) * l->rel->nkeys);
+		TupleDesc	desc = slot->tts_tupleDescriptor;
+
+		kr->values = (Datum *) (kr + 1);
+		kr->nulls = (bool *) (kr->values + l->rel->nkeys);
+		for (int k = 0; k < l->rel->nkeys; k++, col++)
+		{
+			Form_pg_attribute att = TupleDescAttr(desc, col);
+
+			kr->nulls[k] = slot->tts_isnull[col];
+			kr->values[k] = kr->nulls[k] ? (Datum) 0
+				: datumCopy(slot->tts_values[col], att->attbyval, att->attlen);
+		}
+		group->keyrows = lappend(group->keyrows, kr);
+	}
+	if (search->reader)
+		search->reader->row(search, group, slot->tts_values + col, slot->tts_isnull + col);
+}
+
+/* Runs a lookup of relation relid (sql from lookup_sql); returns the rows new to the search. */
+static int
+run_lookup(Lookup *l, Oid relid, const char *sql, int nargs, Oid *types, Datum *values)
+{
+	l->added = 0;
+	l->last = NULL;
+	l->seen = NULL;
+	l->statement = ++l->search->statements;
+	subject_run(l->search, relid, sql, nargs, types, values, lookup_row, l);
+	return l->added;
+}
+
+/* "SELECT ... FROM relid r WHERE where [FOR UPDATE OF r]" for a lookup. */
+static char *
+lookup_sql(Lookup *l, Oid relid, const char *which, const char *where)
+{
+	return psprintf("SELECT r.tableoid, r.ctid, %s%s%s FROM %s r WHERE %s%s",
+					which, l->rel->plain ? l->rel->keys_sql : "", l->rel->plain ? l->rel->data_sql : "",
+					subject_qualified_name(relid), where,
+					l->search->lock ? " FOR UPDATE OF r" : "");
+}
+
+/* One identifier compared with one subject column (alias r). */
+typedef struct Predicate
+{
+	char	   *lhs;			/* the column, or its normalized form */
+	Oid			type;
+	Datum		value;
+	const char *kind;
+	AttrNumber	matched;		/* the column, if it has its own rule */
+} Predicate;
+
+/*
+ * The request's identifiers compared with the subject columns of a tag
+ * root, in the order of the tags and of the identifiers.
+ */
+static List *
+identifier_predicates(SubjectSearch *search, Oid root)
+{
+	List	   *result = NIL;
 	ListCell   *lc;
 
 	foreach(lc, search->tags)
@@ -552,7 +796,7 @@ subject_search_identifiers(SubjectSearch *search)
 		bool		integer;
 		char	   *col;
 
-		if (tag->label.subject == NULL || tag->attnum == 0)
+		if (tag->relid != root || tag->label.subject == NULL || tag->attnum == 0)
 			continue;
 		tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(tag->relid), Int16GetDatum(tag->attnum));
 		if (!HeapTupleIsValid(tuple))
@@ -568,80 +812,129 @@ subject_search_identifiers(SubjectSearch *search)
 		foreach(ic, search->identifiers)
 		{
 			SubjectIdentifier *id = lfirst(ic);
-			char	   *sql;
-			Oid			argtype = TEXTOID;
-			Datum		arg = CStringGetTextDatum(id->normalized);
+			Predicate  *p;
 
 			if (strcmp(id->kind, tag->label.subject) != 0)
 				continue;
+			p = palloc(sizeof(Predicate));
+			p->kind = id->kind;
+			p->matched = tag->category ? tag->attnum : 0;
 			if (integer)
 			{
 				/* not an integer of this type: nothing here can match */
-				if (!integer_identifier(id->normalized, type, &arg))
+				if (!integer_identifier(id->normalized, type, &p->value))
 					continue;
-				argtype = type;
-				sql = psprintf("SELECT r.tableoid, r.ctid FROM %s r WHERE %s OPERATOR(pg_catalog.=) $1%s",
-							   subject_qualified_name(tag->relid), col,
-							   search->lock ? " FOR UPDATE OF r" : "");
+				p->type = type;
+				p->lhs = col;
 			}
 			else
-				sql = psprintf("SELECT r.tableoid, r.ctid FROM %s r WHERE retention.normalize_identifier(%s, %s::pg_catalog.text) OPERATOR(pg_catalog.=) $1%s",
-							   subject_qualified_name(tag->relid), quote_literal_cstr(id->kind), col,
-							   search->lock ? " FOR UPDATE OF r" : "");
-			subject_query(search, tag->relid, sql, 1, &argtype, &arg);
-			collect_rows(search, 0, id->kind, tag->category ? tag->attnum : 0);
+			{
+				p->type = TEXTOID;
+				p->value = CStringGetTextDatum(id->normalized);
+				p->lhs = psprintf("retention.normalize_identifier(%s, %s::pg_catalog.text)",
+								  quote_literal_cstr(id->kind), col);
+			}
+			result = lappend(result, p);
 		}
 	}
-}
-
-/* The ancestors of a leaf and the leaf itself. */
-static List *
-self_and_ancestors(Oid relid)
-{
-	return lcons_oid(relid, get_partition_ancestors(relid));
+	return result;
 }
 
 /*
- * subject_referencing_keys
- *
- * The foreign keys (constraint OIDs) that reference a leaf or one of its
- * ancestors.  Keys declared on partitions count like keys on their
- * partitioned table.  self: also keys of the table referencing itself (the
- * search does not follow those: they link different people, a manager and
- * their reports).
+ * "(p1 OR p2 ...)" with parameters $first...; which: the CASE that says
+ * which predicate matched first, "1" for one.
  */
-List *
-subject_referencing_keys(Oid leaf, bool self)
+static char *
+predicates_sql(List *predicates, int first, char **which, Oid *types, Datum *values)
 {
-	List	   *targets = self_and_ancestors(leaf);
-	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
-	HeapTuple	tuple;
-	List	   *fks = NIL;
+	StringInfoData any;
+	StringInfoData cases;
+	ListCell   *lc;
 
-	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
+	initStringInfo(&any);
+	initStringInfo(&cases);
+	appendStringInfoChar(&any, '(');
+	appendStringInfoString(&cases, "CASE");
+	foreach(lc, predicates)
 	{
-		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
+		Predicate  *p = lfirst(lc);
+		int			i = foreach_current_index(lc);
+		char	   *one = psprintf("%s OPERATOR(pg_catalog.=) $%d", p->lhs, first + i);
 
-		if (con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid) &&
-			list_member_oid(targets, con->confrelid) &&
-			(self || (!list_member_oid(targets, con->conrelid) && con->conrelid != con->confrelid)))
-			fks = lappend_oid(fks, con->oid);
+		appendStringInfo(&any, "%s%s", i ? " OR " : "", one);
+		appendStringInfo(&cases, " WHEN %s THEN %d", one, i + 1);
+		types[i] = p->type;
+		values[i] = p->value;
 	}
-	systable_endscan(scan);
-	table_close(conrel, AccessShareLock);
-	return fks;
+	appendStringInfoChar(&any, ')');
+	appendStringInfoString(&cases, " END");
+	if (which)
+		*which = list_length(predicates) == 1 ? "1" : cases.data;
+	return any.data;
+}
+
+/*
+ * subject_search_identifiers
+ *
+ * Step 1: rows whose subject columns hold one of the identifiers, one
+ * statement per tagged table.  A row matching several is found by the
+ * first column and identifier, in the order of the tags and identifiers.
+ */
+void
+subject_search_identifiers(SubjectSearch *search)
+{
+	List	   *roots = NIL;
+	ListCell   *lc;
+
+	foreach(lc, search->tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+
+		if (tag->label.subject && tag->attnum != 0 && !list_member_oid(roots, tag->relid))
+			roots = lappend_oid(roots, tag->relid);
+	}
+	foreach(lc, roots)
+	{
+		Oid			root = lfirst_oid(lc);
+		List	   *predicates = identifier_predicates(search, root);
+		int			n = list_length(predicates);
+		Lookup		l;
+		Oid		   *types;
+		Datum	   *values;
+		char	   *which;
+		char	   *where;
+		ListCell   *pc;
+
+		if (n == 0)
+			continue;
+		memset(&l, 0, sizeof(l));
+		l.search = search;
+		l.rel = relation_of(search, root);
+		l.depth = 0;
+		l.npredicates = n;
+		l.found_by = palloc(sizeof(char *) * n);
+		l.matched = palloc(sizeof(AttrNumber) * n);
+		foreach(pc, predicates)
+		{
+			l.found_by[foreach_current_index(pc)] = ((Predicate *) lfirst(pc))->kind;
+			l.matched[foreach_current_index(pc)] = ((Predicate *) lfirst(pc))->matched;
+		}
+		types = palloc(sizeof(Oid) * n);
+		values = palloc(sizeof(Datum) * n);
+		where = predicates_sql(predicates, 1, &which, types, values);
+		run_lookup(&l, root, lookup_sql(&l, root, which, where), n, types, values);
+	}
 }
 
 /*
  * subject_key_match_sql
  *
- * "Row c of the referencing table matches one of the key values bound as
- * $first, $first+1, ..." (arrays of the referenced columns' values), with
- * the key's own equality operators.
+ * "Row alias of the referencing table matches one of the key values bound
+ * as $first, $first+1, ..." (arrays of the referenced columns' values),
+ * with the key's own equality operators.
  */
 char *
-subject_key_match_sql(Oid child, int nkeys, AttrNumber *conkey, Oid *pf_eq, int first)
+subject_key_match_sql(Oid child, const char *alias, int nkeys, AttrNumber *conkey, Oid *pf_eq, int first)
 {
 	StringInfoData buf;
 	Oid			left;
@@ -651,7 +944,7 @@ subject_key_match_sql(Oid child, int nkeys, AttrNumber *conkey, Oid *pf_eq, int 
 	op_input_types(pf_eq[0], &left, &right);
 	if (nkeys == 1 && left == right)
 	{
-		appendStringInfo(&buf, "c.%s %s ANY ($%d)",
+		appendStringInfo(&buf, "%s.%s %s ANY ($%d)", alias,
 						 quote_identifier(subject_attname(child, conkey[0])),
 						 subject_operator_sql(pf_eq[0]), first);
 		return buf.data;
@@ -664,23 +957,184 @@ subject_key_match_sql(Oid child, int nkeys, AttrNumber *conkey, Oid *pf_eq, int 
 		appendStringInfo(&buf, "%sv%d", k ? ", " : "", k);
 	appendStringInfoString(&buf, ") WHERE ");
 	for (int k = 0; k < nkeys; k++)
-		appendStringInfo(&buf, "%sk.v%d %s c.%s", k ? " AND " : "", k, subject_operator_sql(pf_eq[k]),
-						 quote_identifier(subject_attname(child, conkey[k])));
+		appendStringInfo(&buf, "%sk.v%d %s %s.%s", k ? " AND " : "", k, subject_operator_sql(pf_eq[k]),
+						 alias, quote_identifier(subject_attname(child, conkey[k])));
 	appendStringInfoChar(&buf, ')');
 	return buf.data;
+}
+
+static int
+compare_datums(const void *a, const void *b)
+{
+	Datum		x = *(const Datum *) a;
+	Datum		y = *(const Datum *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * The values of columns attnums[0..nkeys) of the rows of groups (all of
+ * leaf relid), one array per column, rows with a NULL in one of them left
+ * out (they reference nothing); false when no row is left.  Taken from what
+ * their lookups read where they read it, else read now (subject_fetch_keys).
+ */
+static bool
+group_keys(SubjectSearch *search, List *groups, Oid relid, int nkeys, AttrNumber *attnums,
+		   Datum *arrays, Oid *types)
+{
+	SubjectRelation *rel = relation_of(search, relid);
+	int			pos[INDEX_MAX_KEYS];
+	List	   *tids = NIL;
+	bool		read = rel->plain;
+	ListCell   *lc;
+	int			nrows = 0;
+
+	foreach(lc, groups)
+	{
+		SubjectGroup *g = lfirst(lc);
+
+		tids = list_concat(tids, g->tids);
+		if (list_length(g->keyrows) != list_length(g->tids))
+			read = false;
+	}
+	for (int k = 0; k < nkeys && read; k++)
+	{
+		pos[k] = -1;
+		for (int i = 0; i < rel->nkeys; i++)
+			if (rel->keys[i] == attnums[k])
+				pos[k] = i;
+		if (pos[k] < 0)
+			read = false;
+	}
+	if (!read)
+		return tids != NIL && subject_fetch_keys(search, relid, tids, nkeys, attnums, false, arrays, types);
+
+	for (int k = 0; k < nkeys; k++)
+	{
+		Oid			type = rel->key_types[pos[k]];
+		int16		typlen;
+		bool		typbyval;
+		char		typalign;
+		Datum	   *datums = palloc(sizeof(Datum) * Max(list_length(tids), 1));
+		int			n = 0;
+
+		get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+		foreach(lc, groups)
+		{
+			ListCell   *rc;
+
+			foreach(rc, ((SubjectGroup *) lfirst(lc))->keyrows)
+			{
+				KeyRow	   *kr = lfirst(rc);
+				bool		skip = false;
+
+				for (int j = 0; j < nkeys; j++)
+					if (kr->nulls[pos[j]])
+						skip = true;
+				if (!skip)
+					datums[n++] = kr->values[pos[k]];
+			}
+		}
+
+		/*
+		 * one by-value key column: each value once (a customer's 1,000
+		 * orders)
+		 */
+		if (nkeys == 1 && typbyval && n > 1)
+		{
+			int			m = 1;
+
+			qsort(datums, n, sizeof(Datum), compare_datums);
+			for (int i = 1; i < n; i++)
+				if (datums[i] != datums[m - 1])
+					datums[m++] = datums[i];
+			n = m;
+		}
+		nrows = n;
+		arrays[k] = PointerGetDatum(construct_array(datums, n, type, typlen, typbyval, typalign));
+		types[k] = get_array_type(type);
+		if (!OidIsValid(types[k]))
+			return tids != NIL && subject_fetch_keys(search, relid, tids, nkeys, attnums, false, arrays, types);
+	}
+	return nrows > 0;
+}
+
+/*
+ * The identifier predicates of a plain child (rows step 1 found already),
+ * as " AND NOT COALESCE(..., false)", their values appended to the
+ * statement's *nargs parameters; "" when it has none.  An export leaves
+ * those rows out of a child lookup so that their data is not read twice.
+ */
+static char *
+found_already_sql(SubjectSearch *search, Oid child, int *nargs, Oid **types, Datum **values)
+{
+	List	   *predicates = identifier_predicates(search, child);
+	int			n = list_length(predicates);
+	int			first = *nargs + 1;
+
+	if (n == 0)
+		return "";
+	*types = repalloc(*types, sizeof(Oid) * (*nargs + n));
+	*values = repalloc(*values, sizeof(Datum) * (*nargs + n));
+	*nargs += n;
+	return psprintf(" AND NOT COALESCE(%s, false)",
+					predicates_sql(predicates, first, NULL, *types + first - 1, *values + first - 1));
+}
+
+/*
+ * The rows referencing, through foreign key conoid, the rows of relid found
+ * at one level (level: their groups): one lookup of the referencing table,
+ * as its owner, for all of them.  Returns whether it found new rows.
+ */
+static bool
+lookup_children(SubjectSearch *search, List *level, Oid relid, Oid conoid, int depth,
+				char *found_by)
+{
+	KeyColumns	kc;
+	AttrNumber	leafkey[INDEX_MAX_KEYS];
+	int			nargs;
+	Oid		   *types;
+	Datum	   *arrays;
+	char	   *where;
+	Lookup		l;
+	AttrNumber	none = 0;
+
+	if (!key_columns(conoid, &kc))
+		return false;
+	/* the referenced table may be an ancestor: same names on the leaf */
+	for (int k = 0; k < kc.nkeys; k++)
+		leafkey[k] = get_attnum(relid, subject_attname(kc.confrelid, kc.confkey[k]));
+	nargs = kc.nkeys;
+	types = palloc(sizeof(Oid) * nargs);
+	arrays = palloc(sizeof(Datum) * nargs);
+	if (!group_keys(search, level, relid, kc.nkeys, leafkey, arrays, types))
+		return false;
+	memset(&l, 0, sizeof(l));
+	l.search = search;
+	l.rel = relation_of(search, kc.conrelid);
+	l.depth = depth + 1;
+	l.npredicates = 1;
+	l.found_by = (const char **) &found_by;
+	l.matched = &none;
+	where = subject_key_match_sql(kc.conrelid, "r", kc.nkeys, kc.conkey, kc.pf_eq, 1);
+	if (search->reader && l.rel->plain)
+		where = psprintf("%s%s", where, found_already_sql(search, kc.conrelid, &nargs, &types, &arrays));
+	return run_lookup(&l, kc.conrelid, lookup_sql(&l, kc.conrelid, "1", where), nargs, types, arrays) > 0;
 }
 
 /*
  * subject_search_children
  *
- * Step 2: children of found rows through foreign keys, breadth first.
+ * Step 2: children of found rows through foreign keys, breadth first: per
+ * level, one statement per referenced relation and foreign key, for all
+ * the rows of the relation found at that level.
  */
 void
 subject_search_children(SubjectSearch *search)
 {
 	for (int depth = 0; depth < SUBJECT_MAX_DEPTH; depth++)
 	{
-		List	   *level = NIL;
+		List	   *relids = NIL;
 		ListCell   *lc;
 		bool		more = false;
 
@@ -688,50 +1142,26 @@ subject_search_children(SubjectSearch *search)
 		{
 			SubjectGroup *group = lfirst(lc);
 
-			if (group->depth == depth)
-				level = lappend(level, group);
+			if (group->depth == depth && !list_member_oid(relids, group->relid))
+				relids = lappend_oid(relids, group->relid);
 		}
-		foreach(lc, level)
+		foreach(lc, relids)
 		{
-			SubjectGroup *group = lfirst(lc);
-			ListCell   *fc;
+			Oid			relid = lfirst_oid(lc);
+			List	   *level = NIL;
+			ListCell   *gc;
+			char	   *found_by = psprintf("references %s", subject_qualified_name(subject_tag_root(relid)));
 
-			foreach(fc, subject_referencing_keys(group->relid, false))
+			foreach(gc, search->groups)
 			{
-				HeapTuple	ctup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(lfirst_oid(fc)));
-				AttrNumber	conkey[INDEX_MAX_KEYS];
-				AttrNumber	confkey[INDEX_MAX_KEYS];
-				AttrNumber	leafkey[INDEX_MAX_KEYS];
-				Oid			pf_eq[INDEX_MAX_KEYS];
-				Datum		arrays[INDEX_MAX_KEYS];
-				Oid			types[INDEX_MAX_KEYS];
-				int			nkeys;
-				Oid			child;
-				Oid			referenced;
-				char	   *sql;
+				SubjectGroup *group = lfirst(gc);
 
-				if (!HeapTupleIsValid(ctup))
-					continue;
-				child = ((Form_pg_constraint) GETSTRUCT(ctup))->conrelid;
-				referenced = ((Form_pg_constraint) GETSTRUCT(ctup))->confrelid;
-				DeconstructFkConstraintRow(ctup, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
-				ReleaseSysCache(ctup);
-
-				/*
-				 * the referenced table may be an ancestor: same names on the
-				 * leaf
-				 */
-				for (int k = 0; k < nkeys; k++)
-					leafkey[k] = get_attnum(group->relid, subject_attname(referenced, confkey[k]));
-				if (!subject_fetch_keys(search, group->relid, group->tids, nkeys, leafkey, false, arrays, types))
-					continue;
-				sql = psprintf("SELECT c.tableoid, c.ctid FROM %s c WHERE %s%s",
-							   subject_qualified_name(child),
-							   subject_key_match_sql(child, nkeys, conkey, pf_eq, 1),
-							   search->lock ? " FOR UPDATE OF c" : "");
-				subject_query(search, child, sql, nkeys, types, arrays);
-				if (collect_rows(search, depth + 1,
-								 psprintf("references %s", subject_qualified_name(subject_tag_root(group->relid))), 0) > 0)
+				if (group->depth == depth && group->relid == relid)
+					level = lappend(level, group);
+			}
+			foreach(gc, subject_referencing_keys(search, relid, false))
+			{
+				if (lookup_children(search, level, relid, lfirst_oid(gc), depth, found_by))
 					more = true;
 			}
 		}
@@ -742,18 +1172,6 @@ subject_search_children(SubjectSearch *search)
 					(errmsg("the search for the subject's rows stopped at %d levels of foreign keys", SUBJECT_MAX_DEPTH),
 					 errdetail("Rows further down the chain were not included.")));
 	}
-}
-
-/* Does the table (a tag root) carry a retention tag of any kind? */
-static bool
-table_is_tagged(SubjectSearch *search, Oid root)
-{
-	ListCell   *lc;
-
-	foreach(lc, search->tags)
-		if (((RetentionTag *) lfirst(lc))->relid == root)
-		return true;
-	return false;
 }
 
 /*
@@ -767,7 +1185,7 @@ referenced_only_by_subject(SubjectSearch *search, Oid relid, ItemPointer tid)
 {
 	ListCell   *fc;
 
-	foreach(fc, subject_referencing_keys(relid, true))
+	foreach(fc, subject_referencing_keys(search, relid, true))
 	{
 		HeapTuple	ctup = SearchSysCache1(CONSTROID, ObjectIdGetDatum(lfirst_oid(fc)));
 		AttrNumber	conkey[INDEX_MAX_KEYS];
@@ -793,19 +1211,15 @@ referenced_only_by_subject(SubjectSearch *search, Oid relid, ItemPointer tid)
 		subject_query(search, child,
 					  psprintf("SELECT c.tableoid, c.ctid FROM %s c WHERE %s",
 							   subject_qualified_name(child),
-							   subject_key_match_sql(child, nkeys, conkey, pf_eq, 1)),
+							   subject_key_match_sql(child, "c", nkeys, conkey, pf_eq, 1)),
 					  nkeys, types, arrays);
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			bool		isnull;
-			VisitKey	key;
-			bool		found;
+			Oid			child_relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			ItemPointer child_tid = (ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
 
-			memset(&key, 0, sizeof(key));
-			key.relid = DatumGetObjectId(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-			key.tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
-			hash_search(search->visited, &key, HASH_FIND, &found);
-			if (!found)
+			if (!seen(seen_rows(search, child_relid), child_tid, 0, false))
 				return false;
 		}
 	}
@@ -842,25 +1256,8 @@ subject_search_parents(SubjectSearch *search)
 	foreach(lc, own)
 	{
 		SubjectGroup *group = lfirst(lc);
-		List	   *targets = lcons_oid(group->relid, get_partition_ancestors(group->relid));
-		Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
-		SysScanDesc scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
-		HeapTuple	tuple;
-		List	   *fks = NIL;
+		List	   *fks = parent_keys(search, group->relid);
 		ListCell   *fc;
-
-		while (HeapTupleIsValid(tuple = systable_getnext(scan)))
-		{
-			Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
-
-			if (con->contype == CONSTRAINT_FOREIGN && !OidIsValid(con->conparentid) &&
-				list_member_oid(targets, con->conrelid) &&
-				!list_member_oid(targets, con->confrelid) &&
-				table_is_tagged(search, subject_tag_root(con->confrelid)))
-				fks = lappend_oid(fks, con->oid);
-		}
-		systable_endscan(scan);
-		table_close(conrel, AccessShareLock);
 
 		foreach(fc, fks)
 		{
@@ -887,7 +1284,7 @@ subject_search_parents(SubjectSearch *search)
 			ReleaseSysCache(ctup);
 			for (int k = 0; k < nkeys; k++)
 				leafkey[k] = get_attnum(group->relid, subject_attname(declared_on, conkey[k]));
-			if (!subject_fetch_keys(search, group->relid, group->tids, nkeys, leafkey, false, arrays, types))
+			if (!group_keys(search, list_make1(group), group->relid, nkeys, leafkey, arrays, types))
 				continue;
 
 			/*
@@ -923,18 +1320,18 @@ subject_search_parents(SubjectSearch *search)
 			foreach(cc, candidates)
 			{
 				VisitKey   *key = lfirst(cc);
-				bool		found;
 
-				hash_search(search->visited, key, HASH_FIND, &found);
-				if (found || !referenced_only_by_subject(search, key->relid, &key->tid))
+				if (seen(seen_rows(search, key->relid), &key->tid, 0, false) ||
+					!referenced_only_by_subject(search, key->relid, &key->tid))
 					continue;
-				hash_search(search->visited, key, HASH_ENTER, &found);
+				(void) seen(seen_rows(search, key->relid), &key->tid, 0, true);
 				{
 					SubjectGroup *pg = group_for(search, key->relid, -1, found_by, 0);
 					ItemPointer tid = palloc(sizeof(ItemPointerData));
 
 					*tid = key->tid;
 					pg->tids = lappend(pg->tids, tid);
+					pg->unread = search->reader != NULL;
 				}
 			}
 		}
@@ -972,11 +1369,16 @@ subject_begin_search(Jsonb *identifiers, bool lock, uint8 *key)
 	search->identifiers = parse_identifiers(identifiers, tags, key);
 	search->lock = lock;
 	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(VisitKey);
-	ctl.entrysize = sizeof(VisitKey);
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(SeenRows);
 	ctl.hcxt = CurrentMemoryContext;
-	search->visited = hash_create("pg_retention subject rows", 256, &ctl,
+	search->visited = hash_create("pg_retention subject rows", 64, &ctl,
 								  HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(SubjectRelation);
+	search->relations = hash_create("pg_retention subject relations", 64, &ctl,
+									HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	search->cxt = CurrentMemoryContext;
 	return search;
 }
 

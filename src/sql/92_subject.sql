@@ -54,56 +54,9 @@ COMMENT ON FUNCTION retention.export_subject_rows(jsonb) IS
 
 CREATE FUNCTION retention.export_subject(identifiers jsonb)
 RETURNS jsonb
-LANGUAGE sql VOLATILE STRICT
+LANGUAGE C VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
-AS $$
-    WITH r AS MATERIALIZED (SELECT * FROM retention.export_subject_rows(identifiers)),
-    -- table tags whose rule varies by a column of the row (read once)
-    vt AS MATERIALIZED (
-        SELECT t.table_name, t.category, t.variant_from FROM retention.tags t
-         WHERE t.column_name IS NULL AND t.variant_from IS NOT NULL),
-    used AS (
-        SELECT r.category AS name FROM r WHERE r.category IS NOT NULL
-        UNION
-        SELECT d.value ->> 'category' FROM r, jsonb_each(r.columns_due) d)
-    SELECT jsonb_build_object(
-        'generated_at', clock_timestamp(),
-        'identifiers_searched', identifiers,
-        'categories', coalesce((
-            SELECT jsonb_object_agg(c.name, jsonb_build_object(
-                       'description', c.description,
-                       'purpose', c.purpose,
-                       'legal_basis', c.legal_basis,
-                       'retention', (SELECT s.kept FROM retention.schedule s
-                                      WHERE s.category OPERATOR(pg_catalog.=) c.name AND s.variant IS NULL))
-                   -- a category with variants also lists their rules
-                   OPERATOR(pg_catalog.||) coalesce((SELECT jsonb_build_object('variants', jsonb_object_agg(s.variant, s.kept))
-                                                       FROM retention.schedule s
-                                                      WHERE s.category OPERATOR(pg_catalog.=) c.name AND s.variant IS NOT NULL
-                                                     HAVING count(*) OPERATOR(pg_catalog.>) 0), '{}'))
-              FROM retention.category c WHERE c.name IN (SELECT name FROM used)), '{}'),
-        'tables', coalesce((
-            SELECT jsonb_agg(t ORDER BY t ->> 'table')
-              FROM (SELECT jsonb_build_object(
-                           'table', r.table_name::text,
-                           'rows', jsonb_agg(jsonb_build_object(
-                                       'key', r.row_key,
-                                       'data', r.row_data,
-                                       'category', r.category,
-                                       'due_at', r.due_at,
-                                       'columns_due', r.columns_due,
-                                       'found_by', r.found_by)
-                                   -- the category variant the row follows, where one applies
-                                   OPERATOR(pg_catalog.||) coalesce(
-                                       (SELECT jsonb_build_object('variant', cv.variant)
-                                          FROM vt t
-                                          JOIN retention.category_variant cv
-                                            ON cv.category OPERATOR(pg_catalog.=) t.category
-                                           AND cv.variant OPERATOR(pg_catalog.=) (r.row_data ->> t.variant_from)
-                                         WHERE t.table_name OPERATOR(pg_catalog.=) r.table_name), '{}')
-                                   ORDER BY r.row_key::text)) AS t
-                      FROM r GROUP BY r.table_name) tables), '[]'))
-$$;
+AS 'MODULE_PATHNAME', 'retention_export_subject';
 COMMENT ON FUNCTION retention.export_subject(jsonb) IS
     'Subject access and portability: one JSON document with all of a person''s tagged data across the database (and rows linked to it by foreign keys), taken in one snapshot; for every category the description, purpose, legal basis and retention rule in words; for every row the date it is due to be deleted (and the category variant that applies to it, for a tag with variant=column), and for every anonymizable column its own due date. Members of retention_dsr only.';
 

@@ -3,9 +3,10 @@
 -- timestamps, dates, inet, cidr and numbers), several column tags with
 -- different anchors in one UPDATE, idempotence (a second run changes
 -- nothing, processes 0 rows and writes 0 WAL), late rows caught by the next
--- run, and delete tags removing exactly the due rows that preview counted.
+-- run, and delete tags removing exactly the due rows that preview counted
+-- (their evidence counts no values: values_processed NULL).
 BEGIN;
-SELECT plan(50);
+SELECT plan(52);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -323,6 +324,16 @@ SELECT results_eq(
     $$SELECT id FROM m_rows WHERE id >= 29 ORDER BY id$$,
     $$VALUES (29), (100), (102)$$,
     'delete: rows due later (29 days and a minute, 30 days less a second) and the NULL anchor are kept');
+SELECT is(
+    (SELECT values_processed FROM retention.action_log
+      WHERE run_id = (SELECT run_id FROM m_runs WHERE n = 1) AND table_name = 'public.m_rows'),
+    NULL::bigint[],
+    'delete: values_processed is NULL (no values to count), not {0}');
+SELECT is(
+    (SELECT values_processed FROM retention.action_log
+      WHERE run_id = (SELECT run_id FROM m_runs WHERE n = 1) AND table_name = 'public.m_multi'),
+    ARRAY[3, 2]::bigint[],
+    'anonymize: values_processed counts the values per column');
 
 -- =====================================================================
 -- Idempotence: a second CALL changes nothing and says so

@@ -20,7 +20,7 @@
 -- errors (unknown kind with the known kinds in DETAIL, identifiers not an
 -- object, nested values); unknown subjects; the request log.
 BEGIN;
-SELECT plan(110);
+SELECT plan(115);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -495,6 +495,56 @@ SELECT ok((SELECT count(*) FROM retention.export_subject_csv('{"customer_id": 7}
           'export_subject_csv: customer 7 has messages to compare');
 SELECT is((SELECT count(*)::int FROM retention.export_subject_csv('{"phone": "+1 555 000"}')), 0,
           'export_subject_csv of an unknown subject: no rows');
+
+-- =====================================================================
+-- Row contents exactly as to_jsonb(row) writes them, for every kind of
+-- column (the export converts most columns itself, see subject_json.c)
+-- =====================================================================
+CREATE TYPE dsx.mood AS ENUM ('sad', 'ok');
+CREATE TYPE dsx.pair AS (a int, b text);
+CREATE DOMAIN dsx.positive AS int CHECK (VALUE > 0);
+CREATE DOMAIN dsx.words AS text[];
+CREATE TABLE dsx.kinds (
+    id bigint PRIMARY KEY, email text, b boolean, i2 smallint, i4 int, i8 bigint, f4 real, f8 float8,
+    n numeric, n2 numeric(6,2), d date, ts timestamp, tz timestamptz, t time, tt timetz, iv interval,
+    c char(4), v varchar(8), u uuid, ip inet, by bytea, j json, jb jsonb, a int[], ta text[], p dsx.pair,
+    m dsx.mood, pos dsx.positive, w dsx.words, bits bit(3), mo money, x xml, rng int4range, dropme int, pt point);
+ALTER TABLE dsx.kinds DROP COLUMN dropme;
+SELECT FROM retention.tag_table('dsx.kinds', 'dsx_customer', 'tz');
+SELECT FROM retention.tag_column('dsx.kinds', 'email', subject => 'email');
+INSERT INTO dsx.kinds VALUES
+    (1, 'kinds@example.com', true, -32768, 2147483647, -9223372036854775808, 'NaN', 'Infinity',
+     'NaN', 12.50, 'infinity', '-infinity', '2024-02-29 23:59:59.123456+00', '24:00', '12:00+05:30', '1 year 2 mons -3 days 04:05:06.7',
+     'ab', 'héllo', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '10.0.0.1/8', '\x00ff', '{"a": 1, "a": 2, "b": [1, 2.50]}',
+     '{"z": null, "y": "\u00e9"}', '{{1,2},{3,NULL}}', '{"x y", NULL}', ROW(1, 'one'), 'ok', 7, '{a,b}', B'101', 12.34,
+     '<a>x</a>', '[1,5)', '(1,2)'),
+    (2, 'KINDS@example.com ', false, 0, 0, 0, '-Infinity', '1e-300', '-1.0e+30', -0.01, '2000-01-01', '2000-01-01 00:00',
+     '1999-12-31 23:00-05', '00:00', '00:00+00', '0', '', '', NULL, '::1', '', '[]', '[]', '{}', '{}', NULL,
+     'sad', 1, '{}', B'000', 0, '<b/>', 'empty', '(0,0)'),
+    (3, 'kinds@example.com', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, 'null', 'null', NULL, NULL, ROW(NULL, NULL), NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL);
+CREATE TABLE dsx.kinds_nokey (email text, n numeric, note text);
+SELECT FROM retention.tag_column('dsx.kinds_nokey', 'email', subject => 'email');
+INSERT INTO dsx.kinds_nokey VALUES ('kinds@example.com', 1.50, 'no primary key');
+CREATE TEMP TABLE x_kinds AS
+SELECT * FROM retention.export_subject_rows('{"email": "kinds@example.com"}')
+ WHERE table_name IN ('dsx.kinds'::regclass, 'dsx.kinds_nokey'::regclass);
+SELECT is((SELECT count(*)::int FROM x_kinds), 4, 'kinds: the three rows and the row without a key are exported');
+SELECT is_empty($$SELECT k.id FROM x_kinds x JOIN dsx.kinds k ON x.row_key = jsonb_build_object('id', k.id)
+                   WHERE x.row_data::text IS DISTINCT FROM to_jsonb(k)::text$$,
+                'kinds: each row''s content is exactly to_jsonb(row), value for value and as text');
+SELECT is((SELECT array_agg(row_key::text ORDER BY row_key::text) FROM x_kinds WHERE table_name = 'dsx.kinds'::regclass),
+          ARRAY['{"id": 1}', '{"id": 2}', '{"id": 3}'], 'kinds: the key is the primary key');
+SELECT is((SELECT row_key = jsonb_build_object('ctid', k.ctid::text) AND row_data = to_jsonb(k)
+             FROM x_kinds, dsx.kinds_nokey k WHERE table_name = 'dsx.kinds_nokey'::regclass),
+          true, 'kinds: without a primary key the key is the ctid; the content is to_jsonb(row)');
+SELECT is_empty($$SELECT r FROM jsonb_array_elements(retention.export_subject('{"email": "kinds@example.com"}') -> 'tables') t,
+                               jsonb_array_elements(t -> 'rows') r
+                   WHERE t ->> 'table' = 'dsx.kinds'
+                     AND (r -> 'data')::text IS DISTINCT FROM
+                         (SELECT to_jsonb(k)::text FROM dsx.kinds k WHERE k.id = (r -> 'key' ->> 'id')::bigint)$$,
+                'kinds: export_subject carries the same contents');
 
 -- =====================================================================
 -- Partitioned tables: tags on the parent, rows in the partitions
