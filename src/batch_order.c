@@ -17,7 +17,8 @@
  *
  * A job that has an index starts in anchor order and moves to a sweep only
  * after a full first batch, so that statistics taken before a large delete
- * do not send every later run into a sweep of a table with nothing due.
+ * do not send every later run into a sweep of a table with nothing due;
+ * only a delete job moves (see retention_order_after_first_batch).
  *
  * Batch size adapts to the backlog: retention.batch_size is the first
  * batch's size and the smallest; each full batch doubles the target (up to
@@ -158,14 +159,17 @@ retention_order_first_step(EnforceJob *job)
 /*
  * retention_order_after_first_batch
  *
- * A full first batch in anchor order means a backlog: sweep it in physical
- * order if the planner would read the table for it.
+ * A full first batch of deletes in anchor order means a backlog: sweep it
+ * in physical order if the planner would read the table for it.  Updates
+ * stay in anchor order: there each batch's new row versions fit on the
+ * pages the batches before it freed (HOT updates, a third less WAL than one
+ * bulk UPDATE), which a sweep's pages, full of live rows, do not offer.
  */
 void
 retention_order_after_first_batch(EnforceJob *job, int64 candidates)
 {
-	if (!job->order.physical && candidates >= job->order.target_rows &&
-		planner_reads_table(job))
+	if (job->is_delete && !job->order.physical &&
+		candidates >= job->order.target_rows && planner_reads_table(job))
 		begin_sweep(job);
 }
 

@@ -1077,6 +1077,7 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 	StringInfoData flags;
 	StringInfoData sets;
 	StringInfoData unnest;
+	const char *order_by = "";
 	ListCell   *lc;
 	int			i = 0;
 
@@ -1167,10 +1168,15 @@ retention_deparse_job(EnforceJob *job, List *subject_columns,
 		job->candidates_sql = psprintf("SELECT r.ctid%s, r.%s FROM ONLY %s r WHERE %s AND r.%s OPERATOR(pg_catalog.>=) $4"
 									   " ORDER BY r.%s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
 									   flags.data, anchor, name, job->where_due, anchor, anchor);
+		order_by = psprintf(" ORDER BY r.%s", anchor);
 	}
 	else
 		job->candidates_sql = psprintf("SELECT r.ctid%s FROM ONLY %s r WHERE %s LIMIT $2 FOR UPDATE OF r SKIP LOCKED",
 									   flags.data, name, job->where_due);
+	/* "any due row left?", in anchor order: the index answers it at once */
+	job->any_due_sql = psprintf("SELECT pg_catalog.count(*) FROM (SELECT FROM ONLY %s r WHERE %s%s LIMIT 1) s",
+								name, job->where_due, order_by);
+
 	deparse_batch_variants(job, flags.data);
 	if (is_delete)
 	{

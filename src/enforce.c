@@ -796,10 +796,14 @@ batch_step(EnforceJob *job, RunState *run, RetentionJobResult *result, BatchDelt
 	}
 	if (done && (job->order.met_lock || !rows.physical))
 	{
-		/* nothing due is left but what others held locked (SKIP LOCKED) */
+		/*
+		 * nothing due is left but what others held locked (SKIP LOCKED):
+		 * counted only if there is any, which the index answers at once
+		 */
 		if (delta->nnew_left_out > 0)
 			add_left_out(job, delta->new_left_out, delta->nnew_left_out);
-		result->skipped_locked = count_rows(job, job->skipped_count_sql);
+		if (count_rows(job, job->any_due_sql) > 0)
+			result->skipped_locked = count_rows(job, job->skipped_count_sql);
 	}
 	return done;
 }

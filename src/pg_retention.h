@@ -265,6 +265,7 @@ typedef struct EnforceJob
 	List	   *probes;			/* OIDs of foreign keys that can keep rows */
 	List	   *probe_nkeys;	/* int: key columns of each probe */
 	char	   *skipped_count_sql;	/* $3 as candidates: due rows left */
+	char	   *any_due_sql;	/* the same, 1 if any, else 0 */
 	char	   *blocked_scan_sql;	/* $2 = after this ctid, $3 = limit: due
 									 * rows with the probes' key columns */
 	List	   *all_tags;		/* every tag (for the probes' hold tests) */

@@ -7,7 +7,7 @@
 -- enforce_skip_locked shows a lock-free batch meeting a row lock and
 -- falling back to SKIP LOCKED.
 BEGIN;
-SELECT plan(17);
+SELECT plan(19);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL retention.batch_size = 100;
@@ -39,6 +39,12 @@ CREATE TABLE regress_order_anon (id int PRIMARY KEY, created_at timestamptz NOT 
 SELECT pg_temp.fill('regress_order_anon');
 SECURITY LABEL FOR retention ON COLUMN regress_order_anon.email
     IS 'category=regress_order_anon anchor=created_at';
+-- 3b: the same with an index on the anchor: anonymizing stays in anchor order
+CREATE TABLE regress_order_anon_idx (id int PRIMARY KEY, created_at timestamptz NOT NULL, email text);
+CREATE INDEX ON regress_order_anon_idx (created_at);
+SELECT pg_temp.fill('regress_order_anon_idx');
+SECURITY LABEL FOR retention ON COLUMN regress_order_anon_idx.email
+    IS 'category=regress_order_anon anchor=created_at';
 -- 4: no index, referenced by another table: rows still referenced stay
 -- (the locked path, with its probes), the others go
 CREATE TABLE regress_order_parent (id int PRIMARY KEY, created_at timestamptz NOT NULL, email text);
@@ -67,6 +73,11 @@ SELECT is((SELECT count(*) FROM regress_order_parent WHERE id % 3 <> 0),
           'referenced, no index: only the due rows still referenced are left');
 SELECT is((SELECT count(*) FROM regress_order_parent WHERE id % 3 = 0), 1000::bigint,
           'referenced, no index: every row that is not due kept');
+
+SELECT is((SELECT count(*) FILTER (WHERE email IS NULL) FROM regress_order_anon_idx WHERE id % 3 <> 0), 2000::bigint,
+          'anonymize, indexed backlog: the 2000 due values nullified');
+SELECT cmp_ok((SELECT idx_tup_fetch FROM pg_stat_xact_user_tables WHERE relname = 'regress_order_anon_idx'),
+              '>=', 2000::bigint, 'anonymize, indexed backlog: every batch in anchor order (no sweep for updates)');
 
 -- the evidence of each job
 SELECT is((SELECT (rows_processed, rows_blocked, outcome)::text FROM retention.action_log
