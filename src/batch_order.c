@@ -21,9 +21,9 @@
  * only a delete job moves (see retention_order_after_first_batch).
  *
  * Batch size adapts to the backlog: retention.batch_size is the first
- * batch's size and the smallest; each full batch doubles the target (up to
- * BATCH_GROWTH times retention.batch_size), and a batch that takes more
- * than BATCH_SLOW_MS halves it.  Growth depends on the rows only, so that a
+ * batch's size and the smallest; each full batch of a delete job doubles
+ * the target (up to BATCH_GROWTH times retention.batch_size), and a batch
+ * that takes more than BATCH_SLOW_MS halves it.  Growth depends on the rows only, so that a
  * run's batches are the same on a fast and a slow machine; the time bound
  * only keeps a slow table's batches short.  A sweep sizes each page range
  * from the density of due rows in the ranges before it.
@@ -230,8 +230,10 @@ retention_order_swept(const EnforceJob *job)
 /*
  * retention_order_after_batch
  *
- * Adapts the batch size after a batch: full (a backlog) doubles it, slow
- * halves it.
+ * Adapts the batch size after a batch: full (a backlog) doubles a delete
+ * job's, slow halves it.  An anonymize job keeps retention.batch_size: its
+ * UPDATE joins the batch's tids, and past a few ten thousand of them the
+ * planner would rather hash-join them against the whole table.
  */
 void
 retention_order_after_batch(EnforceJob *job, bool full, long elapsed_ms)
@@ -241,6 +243,6 @@ retention_order_after_batch(EnforceJob *job, bool full, long elapsed_ms)
 
 	if (elapsed_ms > BATCH_SLOW_MS)
 		order->target_rows = Max(order->target_rows / 2, retention_batch_size);
-	else if (full && order->target_rows < most)
+	else if (full && job->is_delete && order->target_rows < most)
 		order->target_rows = (int) Min((int64) order->target_rows * 2, most);
 }
