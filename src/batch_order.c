@@ -101,6 +101,11 @@ planner_reads_table(EnforceJob *job)
 		elog(ERROR, "could not plan the due rows of %s: %s", job->relation_name,
 			 SPI_result_code_string(SPI_result));
 	cplan = SPI_plan_get_cached_plan(plan);
+	if (cplan == NULL)
+	{
+		SPI_freeplan(plan);
+		return false;
+	}
 	top = linitial_node(PlannedStmt, cplan->stmt_list)->planTree;
 	while (top && (IsA(top, Gather) || IsA(top, GatherMerge)))
 		top = outerPlan(top);

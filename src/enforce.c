@@ -576,12 +576,12 @@ run_lock_free_batch(EnforceJob *job, const BatchRows *rows, BatchDelta *delta)
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
+		FlushErrorState();
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 			ReThrowError(edata);
-		FlushErrorState();
 		job->resume_from = resume_from;
 		delta->candidates = delta->rows = 0;
 		delta->truncated = false;
