@@ -121,3 +121,10 @@ DROP FUNCTION regress_is_person(text);                           -- ok
 DROP ROLE regress_model_other;                                   -- ok
 SELECT retention.drop_category_variant('m_rows', 'BR');          -- ok
 SELECT retention.drop_category('m_rows');                        -- ok
+-- a category's variants follow it: renamed with it, dropped with it
+SELECT name FROM retention.define_category('regress_follow', '1 year'); -- ok
+SELECT variant FROM retention.define_category_variant('regress_follow', 'BR', '5 years'); -- ok
+SELECT name FROM retention.alter_category('regress_follow', new_name => 'regress_followed'); -- ok
+SELECT category, variant FROM retention.category_variant WHERE category LIKE 'regress_follow%'; -- ok: renamed with it
+SELECT retention.drop_category('regress_followed');              -- ok
+SELECT count(*) AS variants_left FROM retention.category_variant WHERE category LIKE 'regress_follow%'; -- ok: 0

@@ -31,6 +31,30 @@ REVOKE ALL ON retention.category_variant FROM PUBLIC;
 GRANT SELECT ON retention.category_variant TO PUBLIC;
 GRANT INSERT, UPDATE, DELETE ON retention.category_variant TO retention_admin;
 
+-- A category's variants follow it: renamed with it, dropped with it (there
+-- is no foreign key: both tables are extension configuration, dumped and
+-- restored table by table).
+CREATE FUNCTION retention._category_variants_follow()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        DELETE FROM retention.category_variant v WHERE v.category = OLD.name;
+    ELSIF NEW.name <> OLD.name THEN
+        UPDATE retention.category_variant v SET category = NEW.name WHERE v.category = OLD.name;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION retention._category_variants_follow() IS
+    'Internal: renames and drops a category''s variants with the category.';
+
+CREATE TRIGGER category_variants_follow
+    AFTER UPDATE OF name OR DELETE ON retention.category
+    FOR EACH ROW EXECUTE FUNCTION retention._category_variants_follow();
+
 CREATE FUNCTION retention._category_variant_validate()
 RETURNS trigger
 LANGUAGE plpgsql
