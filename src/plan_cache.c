@@ -6,8 +6,8 @@
  *
  * Their text depends only on the catalogs; the values come as parameters.
  * A plan is kept by statement text and argument types; the plan cache
- * revalidates it when its tables change.  A renamed table gives new text,
- * so after many schema versions the whole set starts over.
+ * revalidates it when its tables change.  A renamed table gives new text;
+ * after PLAN_CACHE_MAX statements, further ones are planned per call.
  *
  *-------------------------------------------------------------------------
  */
@@ -36,25 +36,6 @@ typedef struct KeptPlan
 static KeptPlan *plan_buckets[PLAN_BUCKETS];
 static int	plan_count = 0;
 
-/* Frees every kept plan. */
-static void
-forget_plans(void)
-{
-	for (int b = 0; b < PLAN_BUCKETS; b++)
-		while (plan_buckets[b])
-		{
-			KeptPlan   *q = plan_buckets[b];
-
-			plan_buckets[b] = q->next;
-			SPI_freeplan(q->plan);
-			pfree(q->sql);
-			if (q->types)
-				pfree(q->types);
-			pfree(q);
-		}
-	plan_count = 0;
-}
-
 /*
  * retention_kept_plan
  *
@@ -75,11 +56,17 @@ retention_kept_plan(const char *sql, int nargs, Oid *types, bool generic)
 			(nargs == 0 || memcmp(q->types, types, sizeof(Oid) * nargs) == 0))
 			return q->plan;
 
-	if (plan_count >= PLAN_CACHE_MAX)
-		forget_plans();
 	plan = SPI_prepare_cursor(sql, nargs, types, generic ? CURSOR_OPT_GENERIC_PLAN : 0);
 	if (plan == NULL)
 		elog(ERROR, "could not prepare statement: %s", SPI_result_code_string(SPI_result));
+
+	/*
+	 * A full cache keeps nothing more: the plan lives until SPI_finish.  No
+	 * kept plan is ever freed, as one may be running further up the stack (a
+	 * statement whose function runs another kept statement).
+	 */
+	if (plan_count >= PLAN_CACHE_MAX)
+		return plan;
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "could not keep a statement's plan");
 	q = MemoryContextAllocZero(TopMemoryContext, sizeof(KeptPlan));
