@@ -44,6 +44,7 @@
 #include "parser/parse_expr.h"
 #include "parser/parse_node.h"
 #include "parser/parse_relation.h"
+#include "parser/parse_type.h"
 #include "parser/parser.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -53,6 +54,7 @@
 #include "utils/resowner.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
+#include "utils/typcache.h"
 
 #include "pg_retention.h"
 
@@ -330,6 +332,106 @@ condition_walker(Node *node, ConditionCheck *check)
 }
 
 /*
+ * Could a value of this type, read from text, run code other than built-in
+ * input functions?  The parser converts literals while it parses, before
+ * any check of the tree: a domain's constraints (reached through an array,
+ * a composite or a range of the domain) and a non-built-in input function
+ * would run then, as whoever reads the tag (the worker, a DBA).
+ */
+static bool
+type_runs_code(Oid type)
+{
+	HeapTuple	tuple;
+	Form_pg_type typ;
+	bool		result = false;
+
+	check_stack_depth();
+	tuple = SearchSysCache1(TYPEOID, ObjectIdGetDatum(type));
+	if (!HeapTupleIsValid(tuple))
+		return true;
+	typ = (Form_pg_type) GETSTRUCT(tuple);
+	if (typ->typtype == TYPTYPE_DOMAIN)
+		result = DomainHasConstraints(type) || type_runs_code(typ->typbasetype);
+	else if (typ->typinput >= FirstNormalObjectId)
+		result = true;
+	else if (OidIsValid(typ->typelem))
+		result = type_runs_code(typ->typelem);
+	else if (typ->typtype == TYPTYPE_RANGE)
+		result = type_runs_code(get_range_subtype(type));
+	else if (typ->typtype == TYPTYPE_MULTIRANGE)
+		result = type_runs_code(get_multirange_range(type));
+	else if (typ->typtype == TYPTYPE_COMPOSITE)
+	{
+		TupleDesc	desc = lookup_rowtype_tupdesc(type, -1);
+
+		for (int i = 0; i < desc->natts && !result; i++)
+			if (!TupleDescAttr(desc, i)->attisdropped)
+				result = type_runs_code(TupleDescAttr(desc, i)->atttypid);
+		ReleaseTupleDesc(desc);
+	}
+	ReleaseSysCache(tuple);
+	return result;
+}
+
+static void
+refuse_type(Oid type, const char *column)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+			 column ? errmsg("column \"%s\" has type %s, whose values are checked by code that is not a built-in input function (a domain with constraints)",
+							 column, format_type_be(type))
+			 : errmsg("the condition converts to type %s, whose values are checked by code that is not a built-in input function (a domain with constraints)",
+					  format_type_be(type))));
+}
+
+/* A name qualified with a schema other than pg_catalog. */
+static void
+refuse_qualified(List *names, const char *what)
+{
+	if (list_length(names) > 1 &&
+		strcmp(strVal(list_nth(names, list_length(names) - 2)), "pg_catalog") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the condition names %s %s outside pg_catalog", what,
+						NameListToString(names))));
+}
+
+/*
+ * Before the raw condition is transformed (which converts its literals):
+ * no function or operator named outside pg_catalog (their argument types
+ * would be the caller's choice), no conversion to a type whose input runs
+ * code.  Unqualified names resolve in pg_catalog only (search_path is
+ * pinned; pg_temp is never searched for functions and operators).
+ */
+static bool
+raw_condition_walker(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, TypeCast))
+	{
+		Oid			type = typenameTypeId(NULL, ((TypeCast *) node)->typeName);
+
+		if (type_runs_code(type))
+			refuse_type(type, NULL);
+	}
+	else if (IsA(node, FuncCall))
+		refuse_qualified(((FuncCall *) node)->funcname, "function");
+	else if (IsA(node, A_Expr))
+		refuse_qualified(((A_Expr *) node)->name, "operator");
+	return raw_expression_tree_walker(node, raw_condition_walker, context);
+}
+
+/* Every column the condition uses, as soon as it is resolved: see above. */
+static Node *
+condition_column_hook(ParseState *pstate, ColumnRef *cref, Node *var)
+{
+	if (var != NULL && type_runs_code(exprType(var)))
+		refuse_type(exprType(var), NameListToString(cref->fields));
+	return NULL;
+}
+
+/*
  * Raw-parses "SELECT (text)" and returns the one expression, or NULL if the
  * text is more than one expression (a FROM, a second statement...).
  */
@@ -403,6 +505,8 @@ parse_condition(Oid relid, const char *text, RetentionProblem *problem)
 			Node	   *expr;
 
 			pstate->p_sourcetext = text;
+			pstate->p_post_columnref_hook = condition_column_hook;
+			(void) raw_condition_walker(raw, NULL);
 
 			nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
 												   NULL, false, false);
@@ -433,6 +537,7 @@ parse_condition(Oid relid, const char *text, RetentionProblem *problem)
 		retention_set_problem(problem,
 							  edata->sqlerrcode == ERRCODE_UNDEFINED_COLUMN ? ERRCODE_UNDEFINED_COLUMN
 							  : edata->sqlerrcode == ERRCODE_SYNTAX_ERROR ? ERRCODE_SYNTAX_ERROR
+							  : edata->sqlerrcode == ERRCODE_FEATURE_NOT_SUPPORTED ? ERRCODE_FEATURE_NOT_SUPPORTED
 							  : ERRCODE_INVALID_OBJECT_DEFINITION,
 							  "invalid condition in when=",
 							  psprintf("%s.", edata->message),
