@@ -505,6 +505,7 @@ parse_condition(Oid relid, const char *text, RetentionProblem *problem)
 			Node	   *expr;
 
 			pstate->p_sourcetext = text;
+
 			pstate->p_post_columnref_hook = condition_column_hook;
 			(void) raw_condition_walker(raw, NULL);
 

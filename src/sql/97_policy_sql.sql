@@ -123,15 +123,13 @@ BEGIN
     -- tags: every retention label on a relation or column that is not the
     -- extension's own, by schema, table, then the table's label before its
     -- columns' in column-name order; a label that does not resolve here is
-    -- written as a comment (it would be refused)
+    -- written as a comment (it would be refused), every line of it: the
+    -- label and the names are the table owner's and may hold line breaks,
+    -- and what followed one would run as SQL or as a psql meta-command
     script := script OPERATOR(pg_catalog.||) '-- tags'::text OPERATOR(pg_catalog.||) ARRAY(
-        SELECT CASE WHEN coalesce(v.valid, true) THEN '' ELSE '-- does not resolve, not applied: ' END
-               OPERATOR(pg_catalog.||)
-               pg_catalog.format('SECURITY LABEL FOR retention ON %s %s IS %s;',
-                   CASE WHEN s.objsubid OPERATOR(pg_catalog.=) 0 THEN 'TABLE' ELSE 'COLUMN' END,
-                   pg_catalog.format('%I.%I', n.nspname, c.relname)
-                       OPERATOR(pg_catalog.||) coalesce('.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.attname), ''),
-                   pg_catalog.quote_literal(s.label))
+        SELECT CASE WHEN coalesce(v.valid, true) THEN l.stmt
+                    ELSE '-- does not resolve, not applied: ' OPERATOR(pg_catalog.||)
+                         pg_catalog.regexp_replace(l.stmt, E'\r\n?|\n', E'\n-- ', 'g') END
           FROM pg_catalog.pg_seclabel s
           JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.objoid
           JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
@@ -140,6 +138,11 @@ BEGIN
           LEFT JOIN LATERAL (SELECT pg_catalog.bool_and(tg.valid) AS valid FROM retention.tags tg
                               WHERE tg.table_name OPERATOR(pg_catalog.=) c.oid::pg_catalog.regclass
                                 AND tg.column_name IS NOT DISTINCT FROM a.attname) v ON true
+         CROSS JOIN LATERAL (SELECT pg_catalog.format('SECURITY LABEL FOR retention ON %s %s IS %s;',
+                   CASE WHEN s.objsubid OPERATOR(pg_catalog.=) 0 THEN 'TABLE' ELSE 'COLUMN' END,
+                   pg_catalog.format('%I.%I', n.nspname, c.relname)
+                       OPERATOR(pg_catalog.||) coalesce('.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(a.attname), ''),
+                   pg_catalog.quote_literal(s.label)) AS stmt) l
          WHERE s.provider OPERATOR(pg_catalog.=) 'retention'
            AND s.classoid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::pg_catalog.regclass
            AND (s.objsubid OPERATOR(pg_catalog.=) 0 OR a.attname IS NOT NULL)

@@ -125,5 +125,48 @@ $node->command_ok(
 is($node->safe_psql('copy', $categories_sql), $node->safe_psql('source', $categories_sql),
 	'the changed category is back to the script\'s period');
 
+# A label that no longer resolves is written as a comment.  Its text and
+# its table's name are the table owner's (who need not be retention_admin)
+# and may hold line breaks: every line of the statement must stay inside the
+# comment, or the rest runs as SQL (or as psql meta-commands) in the
+# session of the DBA who applies the script.
+$node->safe_psql('postgres', 'CREATE DATABASE hostile');
+$node->safe_psql(
+	'hostile', q{
+CREATE EXTENSION pg_retention;
+SELECT retention.define_category('rows', '1 year');
+CREATE ROLE regress_tenant;
+GRANT CREATE ON SCHEMA public TO regress_tenant;
+SET ROLE regress_tenant;
+CREATE COLLATION public.tenant_c (locale = 'C');
+CREATE TABLE public.plain (id integer PRIMARY KEY, d date, k text);
+CREATE TABLE public."x
+;CREATE TABLE public.injected_by_name ();--" (id integer PRIMARY KEY, d date, k text);
+SECURITY LABEL FOR retention ON TABLE public.plain IS E'category=rows anchor=d\nwhen=''k COLLATE public.tenant_c = ''''\n;CREATE TABLE public.injected_by_label ();--''''''';
+SECURITY LABEL FOR retention ON TABLE public."x
+;CREATE TABLE public.injected_by_name ();--" IS 'category=rows anchor=d when=''k COLLATE public.tenant_c = ''''x''''''';
+-- the guard does not watch collations: both labels stop resolving
+DROP COLLATION public.tenant_c;
+});
+is($node->safe_psql('hostile', q{SELECT count(*) FROM retention.tags WHERE NOT valid}), '2',
+	'hostile: two labels no longer resolve');
+my $hostile = $node->safe_psql('hostile', 'SELECT retention.policy_sql()');
+note($hostile);
+my $in_comment = 1;
+foreach my $stmt (split /(?=^-- does not resolve)|(?=^SECURITY LABEL)/m, $hostile)
+{
+	next unless $stmt =~ /^-- does not resolve/;
+	$in_comment = 0 if grep { !/^--/ } split /\r\n|\r|\n/, $stmt;
+}
+ok($in_comment, 'every line of a label that does not resolve is a comment');
+my $hostile_file = "$tempdir/hostile.sql";
+PostgreSQL::Test::Utils::append_to_file($hostile_file, $hostile);
+$node->command_ok(
+	[ 'psql', '-X', '-q', '-v', 'ON_ERROR_STOP=1', '--single-transaction', '-d', $node->connstr('hostile'), '-f', $hostile_file ],
+	'the script with hostile labels applies');
+is($node->safe_psql('hostile',
+		q{SELECT count(*) FROM pg_class WHERE relname IN ('injected_by_label', 'injected_by_name')}),
+	'0', 'nothing of a label or a table name ran as SQL');
+
 $node->stop;
 done_testing();
