@@ -59,6 +59,14 @@ SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'categor
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''plain = 1 AND kind = ''''person'''''''$$); -- ok: unconstrained domain, enum
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''x OPERATOR(pg_catalog.=) 1 AND pg_catalog.lower(k) = ''''x'''''''$$); -- ok: qualified with pg_catalog
 
+-- every reader parses the condition again: its length is capped (8192 bytes)
+SELECT pg_temp.try(format($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''x IN (%s)'''$$,
+       (SELECT string_agg(i::text, ',') FROM generate_series(1, 2000) i))); -- fails: too long
+SELECT pg_temp.try(format($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''k IN (%s)'''$$,
+       (SELECT string_agg(repeat('''', 4) || 'a' || repeat('''', 4), ',') FROM generate_series(1, 1000) i))); -- fails: too long once normalized
+SELECT pg_temp.try(format($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''x IN (%s)'''$$,
+       (SELECT string_agg(i::text, ',') FROM generate_series(1, 1000) i))); -- ok: under the cap
+
 -- a condition that was harmless when set, whose type gains a constraint
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''''''{1}''''::public.regress_late[] IS NOT NULL'''$$); -- ok: no constraint yet
 ALTER DOMAIN regress_late ADD CONSTRAINT regress_late_check CHECK (regress_snitch(VALUE)); -- fails: the DDL guard sees the tag break

@@ -385,6 +385,15 @@ scan_quoted(LabelScanner *s, const char *what, char **value)
 		s->pos++;
 	}
 	s->pos++;
+	if (buf.len > RETENTION_MAX_CONDITION)
+	{
+		retention_set_problem(s->problem, ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+							  psprintf("value of %s is too long", what),
+							  psprintf("The value has %d bytes; at most %d are allowed, also once normalized.",
+									   buf.len, RETENTION_MAX_CONDITION),
+							  "Shorten the condition, e.g. test a column against a shorter list.");
+		return false;
+	}
 	if (strspn(buf.data, " \t\n\r") == (size_t) buf.len)
 	{
 		s->pos = start;

@@ -23,6 +23,12 @@
 
 #define RETENTION_PROVIDER		"retention"
 #define RETENTION_SCHEMA		"retention"
+/*
+ * The longest when= condition, in bytes, as written and once normalized:
+ * every reader of the tags parses it again (the worker, the tags view,
+ * every SECURITY LABEL's event trigger).
+ */
+#define RETENTION_MAX_CONDITION 8192
 
 /* A retention tag's action: deletion of the row or one anonymization method. */
 typedef enum RetentionAction

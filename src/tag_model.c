@@ -596,6 +596,15 @@ retention_resolve_model(RetentionTag *tag)
 		tag->condition = parse_condition(tag->relid, l->when, &tag->problem);
 		if (tag->condition == NULL)
 			return false;
+		/* the normalized form is stored: it must scan again */
+		if (strlen(retention_condition_text(tag)) > RETENTION_MAX_CONDITION)
+		{
+			retention_set_problem(&tag->problem, ERRCODE_PROGRAM_LIMIT_EXCEEDED,
+								  "condition in when= is too long once normalized",
+								  psprintf("Normalized, the condition is longer than %d bytes.", RETENTION_MAX_CONDITION),
+								  "Shorten the condition: the normalized form adds parentheses and casts, as retention.tags.condition shows.");
+			return false;
+		}
 	}
 	tag->complex = list_length(l->anchor_items) > 1 || l->period || l->variant ||
 		((RetentionItem *) linitial(l->anchor_items))->kind == RETENTION_ITEM_LATEST;
