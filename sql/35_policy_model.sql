@@ -104,6 +104,7 @@ DROP TABLE regress_traffic;                                      -- ok
 SELECT category, variant, period FROM retention.define_category_variant('m_rows', 'BR', '5 years');               -- ok
 SELECT pg_temp.try($$SELECT retention.define_category_variant('nope', 'BR', '5 years')$$);                         -- fails: unknown category
 SELECT pg_temp.try($$SELECT retention.define_category_variant('m_rows', 'AR', '-1 year')$$);                        -- fails: negative period
+SELECT pg_temp.try($$SELECT retention.define_category_variant('m_rows', 'AR', '1001 years')$$);                     -- fails: longer than a category may be
 SELECT pg_temp.try($$SELECT retention.define_category_variant('m_rows', 'AR', '1 year', starts => 'never')$$);      -- fails: boundary
 SELECT pg_temp.try($$SELECT retention.define_category_variant('m_rows', 'AR', '1 year', time_zone => 'Mars/Base')$$); -- fails: zone
 SELECT pg_temp.try($$SELECT retention.drop_category_variant('m_rows', 'XX')$$);                                    -- fails: no such variant

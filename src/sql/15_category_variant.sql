@@ -84,6 +84,13 @@ BEGIN
                   DETAIL = format('The period is %s; no part of it may be negative.', coalesce(NEW.period::text, 'NULL')),
                   HINT = 'Give a positive interval such as ''12 months'' or ''7 years'', or ''0'' for data due at its boundary.';
     END IF;
+    -- the bound of a category's period (10_category.sql)
+    IF extract(epoch FROM NEW.period) > extract(epoch FROM interval '1000 years') THEN
+        RAISE EXCEPTION 'retention period of variant "%" of category "%" is too long', NEW.variant, NEW.category
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The period is %s; the longest period allowed is 1000 years.', NEW.period),
+                  HINT = 'Give a period of at most 1000 years, as for a category.';
+    END IF;
     IF NEW.starts IS NOT NULL AND NEW.starts <> ALL (ARRAY['exact', 'end_of_day', 'end_of_month', 'end_of_year']) THEN
         RAISE EXCEPTION 'invalid boundary "%" for variant "%" of category "%"', NEW.starts, NEW.variant, NEW.category
             USING ERRCODE = 'invalid_parameter_value',

@@ -2,7 +2,8 @@
 -- 89_hardening: fixes found by attacking the 0.2.0 policy model (issue 14).
 -- retention.policy_sql() writes every line of a label that does not resolve
 -- as a comment (a line break in a label or a name ended the comment, and
--- the rest ran in the session of the DBA applying the script).
+-- the rest ran in the session of the DBA applying the script).  A
+-- category variant's period is bounded like a category's (1000 years).
 
 CREATE OR REPLACE FUNCTION retention.policy_sql()
 RETURNS text
@@ -67,5 +68,62 @@ BEGIN
          ORDER BY n.nspname COLLATE "C", c.relname COLLATE "C",
                   s.objsubid OPERATOR(pg_catalog.<>) 0, a.attname COLLATE "C");
     RETURN pg_catalog.array_to_string(script, E'\n') OPERATOR(pg_catalog.||) E'\n';
+END
+$$;
+
+CREATE OR REPLACE FUNCTION retention._category_variant_validate()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    given_zone text := NEW.time_zone;
+BEGIN
+    -- a restore loads variants in any order relative to the categories
+    IF current_setting('check_function_bodies')::boolean
+       AND NOT EXISTS (SELECT 1 FROM retention.category c WHERE c.name = NEW.category) THEN
+        RAISE EXCEPTION 'retention category "%" does not exist', NEW.category
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'Define the category first with retention.define_category().';
+    END IF;
+    IF NEW.variant IS NULL OR NEW.variant = '' THEN
+        RAISE EXCEPTION 'invalid variant name for category "%"', NEW.category
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name the variant by the value of the tag''s variant column, e.g. ''BR''.';
+    END IF;
+    IF NEW.period IS NULL
+       OR extract(year FROM NEW.period) < 0 OR extract(month FROM NEW.period) < 0
+       OR extract(day FROM NEW.period) < 0 OR extract(hour FROM NEW.period) < 0
+       OR extract(minute FROM NEW.period) < 0 OR extract(second FROM NEW.period) < 0 THEN
+        RAISE EXCEPTION 'invalid retention period for variant "%" of category "%"', NEW.variant, NEW.category
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The period is %s; no part of it may be negative.', coalesce(NEW.period::text, 'NULL')),
+                  HINT = 'Give a positive interval such as ''12 months'' or ''7 years'', or ''0'' for data due at its boundary.';
+    END IF;
+    -- the bound of a category's period (10_category.sql)
+    IF extract(epoch FROM NEW.period) > extract(epoch FROM interval '1000 years') THEN
+        RAISE EXCEPTION 'retention period of variant "%" of category "%" is too long', NEW.variant, NEW.category
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The period is %s; the longest period allowed is 1000 years.', NEW.period),
+                  HINT = 'Give a period of at most 1000 years, as for a category.';
+    END IF;
+    IF NEW.starts IS NOT NULL AND NEW.starts <> ALL (ARRAY['exact', 'end_of_day', 'end_of_month', 'end_of_year']) THEN
+        RAISE EXCEPTION 'invalid boundary "%" for variant "%" of category "%"', NEW.starts, NEW.variant, NEW.category
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'starts is one of exact, end_of_day, end_of_month, end_of_year, or NULL for the category''s.';
+    END IF;
+    IF NEW.time_zone IS NOT NULL THEN
+        SELECT z.name INTO NEW.time_zone
+          FROM pg_catalog.pg_timezone_names z
+         WHERE lower(z.name) = lower(NEW.time_zone)
+         ORDER BY z.name = NEW.time_zone DESC, z.name
+         LIMIT 1;
+        IF NEW.time_zone IS NULL THEN
+            RAISE EXCEPTION 'unknown time zone "%" for variant "%" of category "%"', given_zone, NEW.variant, NEW.category
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'Use a full zone name from pg_timezone_names, such as ''UTC'' or ''America/Sao_Paulo'', or NULL for the category''s.';
+        END IF;
+    END IF;
+    RETURN NEW;
 END
 $$;
