@@ -237,7 +237,9 @@ retention_ddl_guard_end(PG_FUNCTION_ARGS)
 		memset(&after.problem, 0, sizeof(RetentionProblem));
 		if (!renamed_label(before, &after.label, &after.problem))
 			raise_broken_tag(before, &after.problem, 0);
-		if (!retention_resolve_tag(&after, categories, true))
+		/* a condition whose table another session has locked is not checked */
+		if (!retention_resolve_tag(&after, categories, true) &&
+			after.problem.sqlerrcode != ERRCODE_LOCK_NOT_AVAILABLE)
 		{
 			/* something the tag needs was dropped (e.g. the foreign key) */
 			bool		dropped = after.problem.sqlerrcode == ERRCODE_INVALID_FOREIGN_KEY ||

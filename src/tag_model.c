@@ -46,6 +46,7 @@
 #include "parser/parse_relation.h"
 #include "parser/parse_type.h"
 #include "parser/parser.h"
+#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
@@ -499,16 +500,27 @@ parse_condition(Oid relid, const char *text, RetentionProblem *problem)
 					 errmsg("when= must be one expression")));
 		else
 		{
-			Relation	rel = relation_open(relid, AccessShareLock);
-			ParseState *pstate = make_parsestate(NULL);
+			Relation	rel;
+			ParseState *pstate;
 			ParseNamespaceItem *nsitem;
 			Node	   *expr;
 
+			(void) raw_condition_walker(raw, NULL);
+
+			/*
+			 * never wait: every reader of the tags comes here (the worker's
+			 * planning, every SECURITY LABEL's event trigger), and the
+			 * table's owner can hold a lock for as long as they like
+			 */
+			if (!ConditionalLockRelationOid(relid, AccessShareLock))
+				ereport(ERROR,
+						(errcode(ERRCODE_LOCK_NOT_AVAILABLE),
+						 errmsg("another session holds a lock on %s", retention_deparse_relation_or_oid(relid))));
+			rel = relation_open(relid, NoLock);
+			pstate = make_parsestate(NULL);
 			pstate->p_sourcetext = text;
 
 			pstate->p_post_columnref_hook = condition_column_hook;
-			(void) raw_condition_walker(raw, NULL);
-
 			nsitem = addRangeTableEntryForRelation(pstate, rel, AccessShareLock,
 												   NULL, false, false);
 			addNSItemToQuery(pstate, nsitem, false, true, true);
@@ -535,6 +547,17 @@ parse_condition(Oid relid, const char *text, RetentionProblem *problem)
 		RollbackAndReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(old);
 		CurrentResourceOwner = owner;
+		/* a cancel (statement_timeout, pg_cancel_backend) is not the tag's */
+		if (edata->sqlerrcode == ERRCODE_QUERY_CANCELED)
+			ReThrowError(edata);
+		if (edata->sqlerrcode == ERRCODE_LOCK_NOT_AVAILABLE)
+		{
+			retention_set_problem(problem, ERRCODE_LOCK_NOT_AVAILABLE,
+								  "condition in when= not checked: the table is locked",
+								  psprintf("%s.", edata->message),
+								  "The tag is checked again when it is next read; a run leaves the table alone meanwhile.");
+			return NULL;
+		}
 		retention_set_problem(problem,
 							  edata->sqlerrcode == ERRCODE_UNDEFINED_COLUMN ? ERRCODE_UNDEFINED_COLUMN
 							  : edata->sqlerrcode == ERRCODE_SYNTAX_ERROR ? ERRCODE_SYNTAX_ERROR
