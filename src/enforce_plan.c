@@ -22,10 +22,13 @@
 #include "catalog/partition.h"
 #include "catalog/pg_inherits.h"
 #include "commands/seclabel.h"
+#include "executor/spi.h"
 #include "storage/lmgr.h"
 #include "utils/syscache.h"
+#include "utils/timestamp.h"
 #include "nodes/makefuncs.h"
 #include "nodes/value.h"
+#include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/syscache.h"
 
@@ -178,6 +181,45 @@ name_is(const char *now, const char *planned)
 	return now != NULL && planned != NULL && strcmp(now, planned) == 0;
 }
 
+/*
+ * Is the category's rule still the one the job's statements were built
+ * with (period field by field, boundary, zone, action)?  Read by each
+ * batch in its own snapshot: an administrator's change during a run (a
+ * longer period) must not leave later batches deleting by the old rule.
+ */
+static bool
+category_unchanged(const RetentionCategory *planned)
+{
+	Oid			argtype = TEXTOID;
+	Datum		arg = CStringGetTextDatum(planned->name);
+	bool		same = false;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_plan(retention_kept_plan("SELECT period, starts, time_zone, action FROM retention.category"
+											 " WHERE name OPERATOR(pg_catalog.=) $1", 1, &argtype, false),
+						 &arg, NULL, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
+	{
+		HeapTuple	tuple = SPI_tuptable->vals[0];
+		TupleDesc	desc = SPI_tuptable->tupdesc;
+		bool		isnull;
+		Datum		period = SPI_getbinval(tuple, desc, 1, &isnull);
+		char	   *starts = SPI_getvalue(tuple, desc, 2);
+		char	   *zone = SPI_getvalue(tuple, desc, 3);
+		char	   *action = SPI_getvalue(tuple, desc, 4);
+
+		same = !isnull &&
+			DatumGetIntervalP(period)->month == planned->rule.period.month &&
+			DatumGetIntervalP(period)->day == planned->rule.period.day &&
+			DatumGetIntervalP(period)->time == planned->rule.period.time &&
+			name_is(starts, planned->starts) && name_is(zone, planned->rule.time_zone) &&
+			action != NULL && retention_action_from_name(action) == planned->action;
+	}
+	SPI_finish();
+	return same;
+}
+
+
 /* The topmost partitioned table of a partition, else the relation itself. */
 static Oid
 partition_root(Oid relid)
@@ -249,6 +291,9 @@ retention_job_still_valid(EnforceJob *job, bool *dropped)
 		/* the same tag text on the same object */
 		ObjectAddressSubSet(object, RelationRelationId, tag->relid, tag->attnum);
 		if (!name_is(GetSecurityLabel(&object, RETENTION_PROVIDER), tag->label_text))
+			return false;
+		/* the same rule: the statements carry the category's period */
+		if (!category_unchanged(tag->category))
 			return false;
 
 		/*
