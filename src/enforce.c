@@ -91,7 +91,32 @@ typedef struct RunState
 	RetentionPacing pacing;
 	bool		partial;
 	bool		uncommitted;	/* a partition step waits for the next commit */
+	char	   *hold_ids;		/* the unreleased holds the run was planned
+								 * with */
 } RunState;
+
+/*
+ * The unreleased legal holds, as a list of their ids ("" for none).  The
+ * run plans its jobs with the holds of its start; a hold placed since (or
+ * released) changes this, and the jobs still to run stop (job_step) rather
+ * than delete or anonymize what the new hold protects.
+ */
+static char *
+current_hold_ids(void)
+{
+	MemoryContext caller = CurrentMemoryContext;
+	char	   *ids;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	retention_exec_as_extension_owner("SELECT COALESCE(pg_catalog.string_agg(h.hold_id::pg_catalog.text, ','"
+									  " ORDER BY h.hold_id), '') FROM retention.legal_hold h WHERE h.released_at IS NULL",
+									  0, NULL, NULL, NULL, SPI_OK_SELECT);
+	ids = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	ids = MemoryContextStrdup(caller, ids ? ids : "");
+	SPI_finish();
+	return ids;
+}
 
 /* Pacing (pacing.c): stop starting batches?  The outcome says why. */
 static bool
@@ -830,7 +855,8 @@ job_step(EnforceJob *job, RunState *run, RetentionJobResult *result, bool first)
 	/* a cancel that arrived between batches is seen here, inside the guard */
 	CHECK_FOR_INTERRUPTS();
 
-	if (!retention_job_still_valid(job, &dropped))
+	if (strcmp(current_hold_ids(), run->hold_ids) != 0 ||
+		!retention_job_still_valid(job, &dropped))
 	{
 		result->outcome = dropped ? "skipped: relation dropped"
 			: "skipped: relation changed since planning";
@@ -1148,6 +1174,7 @@ retention_run_enforcement(Oid only_relid, const char *only_category,
 		end_batch_transaction(&run);
 
 		retention_load_holds(&run.holds, run.now);
+		run.hold_ids = current_hold_ids();
 
 		/*
 		 * plan under the restricted search_path, so that deparsed SQL is
