@@ -7,6 +7,8 @@
  *
  * retention_erase_subject runs named steps over the groups of rows the
  * search found (subject_search.c), all in the caller's transaction:
+ *	 split_by_condition	rows outside their table tag's condition (when=)
+ *						apart, as rows of a table without a table tag;
  *	 classify			what each group gets: deleted, anonymized, or held as
  *						a whole; rows other people's holds protect;
  *	 anonymize_kept		tagged columns and identifiers of kept rows, and
