@@ -448,7 +448,10 @@ classify(Erasure *e)
 				group->anonymize_note = kept_note(kept_by);
 		}
 
-		/* a hold on the table tag's category keeps its rows, whatever on_erasure */
+		/*
+		 * a hold on the table tag's category keeps its rows, whatever
+		 * on_erasure
+		 */
 		whole_held = e->subject_held || list_member_oid(e->holds.tables, group->root) ||
 			(table_tag && group->matched_attnum == 0 &&
 			 category_held(&e->holds, table_tag->category->name));
