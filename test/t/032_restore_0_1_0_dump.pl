@@ -85,6 +85,10 @@ is( $new->safe_psql('shop', q{SELECT encode(key, 'hex') FROM retention._secret})
 	$old->safe_psql('shop', q{SELECT encode(key, 'hex') FROM retention._secret}),
 	'the dump\'s key replaced the one CREATE EXTENSION made');
 is($new->safe_psql('shop', 'SELECT count(*) FROM retention.legal_hold'), '1', 'the hold is restored');
+is( $new->safe_psql(
+		'shop', q{SELECT string_agg(on_erasure, ',') || ' ' || (SELECT count(*) FROM retention.tags WHERE NOT valid)
+                    FROM retention.category}),
+	'delete 0', 'the policy is restored: its category erases as 0.1.0 did, every tag valid');
 
 # The hold protects the person: erase_subject reports the row held and
 # changes nothing.
