@@ -5,7 +5,8 @@
 # log and the ledger with derived keys.  After the restore, with nothing
 # else run:
 #   - the dump's key replaces the one CREATE EXTENSION made;
-#   - the restore reports no error;
+#   - the restore reports no error, and the order of its tables does not
+#     matter (the key restored last);
 #   - a subject hold by identifier still protects the person: erase_subject
 #     reports the row held and changes nothing, and enforcement keeps it;
 #   - the suppressed identifiers (an opt-out, an erasure, an opt-out then an
@@ -86,9 +87,9 @@ is( $new->safe_psql('shop', q{SELECT encode(key, 'hex') FROM retention._secret})
 	'the dump\'s key replaced the one CREATE EXTENSION made');
 is($new->safe_psql('shop', 'SELECT count(*) FROM retention.legal_hold'), '1', 'the hold is restored');
 is( $new->safe_psql(
-		'shop', q{SELECT string_agg(on_erasure, ',') || ' ' || (SELECT count(*) FROM retention.tags WHERE NOT valid)
+		'shop', q{SELECT string_agg(DISTINCT on_erasure, ',') || ' ' || (SELECT count(*) FROM retention.tags WHERE NOT valid)
                     FROM retention.category}),
-	'delete 0', 'the policy is restored: its category erases as 0.1.0 did, every tag valid');
+	'delete 0', 'the policy is restored: its categories erase as 0.1.0 did, every tag valid');
 
 # The hold protects the person: erase_subject reports the row held and
 # changes nothing.
@@ -135,6 +136,24 @@ is( $new->safe_psql(
 		'shop', q{SELECT retention.is_suppressed('email', 'new@example.com'),
                          retention.is_suppressed('email', 'optout@example.com')}),
 	't|t', 'an identifier suppressed after the restore is suppressed, the restored one still is');
+
+# The order of the restore does not matter: the key restored last.
+my $list = "$tempdir/shop_0_1_0.list";
+$new->command_ok([ 'pg_restore', '-l', '-f', $list, $dump ], 'the dump\'s table of contents');
+my @toc = split /\n/, slurp_file($list);
+my @secret = grep { /TABLE DATA retention _secret / } @toc;
+is(scalar(@secret), 1, 'the dump carries the key');
+open(my $fh, '>', $list) or die "could not write $list: $!";
+print $fh join("\n", (grep { !/TABLE DATA retention _secret / } @toc), @secret), "\n";
+close($fh);
+$new->safe_psql('postgres', 'CREATE DATABASE shop_key_last');
+$new->command_ok([ 'pg_restore', '-h', $new->host, '-p', $new->port, '-L', $list, '-d', 'shop_key_last', $dump ],
+	'a restore that loads the key after every other table reports no error');
+is( $new->safe_psql(
+		'shop_key_last', q{SELECT (SELECT sum(rows_held) FROM retention.erase_subject('{"email": "held@example.com"}', dry_run => true))}
+		  . q{ || ' ' || retention.is_suppressed('email', 'optout@example.com')::text}
+		  . q{ || ' ' || jsonb_array_length(retention.erasure_ledger() -> 'erasures')}),
+	'1 true 2', 'key restored last: the hold protects, the opt-out is suppressed, both erasures are in the ledger');
 
 # The restored rows keep their mark through a dump of the 0.2.0 database.
 is( $new->safe_psql(
