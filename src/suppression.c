@@ -96,8 +96,8 @@ add_erasure(const uint8 *key, const char *kind, const uint8 *ledger,
 	values[1] = PointerGetDatum(hash_to_bytea(suppression));
 	values[2] = PointerGetDatum(hash_to_bytea(ledger));
 	values[3] = TimestampTzGetDatum(when);
-	retention_exec_as_extension_owner("INSERT INTO retention.suppression AS s (kind, identifier_hash, reason, added_at, ledger_hash)"
-									  " VALUES ($1, $2, 'erasure', $4, $3)"
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression AS s (kind, identifier_hash, reason, added_at, ledger_hash, hashed_with)"
+									  " VALUES ($1, $2, 'erasure', $4, $3, '0.2.0')"
 									  " ON CONFLICT (kind, identifier_hash, reason) DO UPDATE"
 									  " SET added_at = GREATEST(s.added_at, excluded.added_at)",
 									  4, types, values, NULL, SPI_OK_INSERT);
@@ -223,7 +223,8 @@ retention_suppress_identifier(const char *kind, const char *value, const char *r
 	values[0] = CStringGetTextDatum(kind);
 	values[1] = PointerGetDatum(identifier_hash_datum(kind, value));
 	values[2] = CStringGetTextDatum(reason);
-	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason, hashed_with)"
+									  " VALUES ($1, $2, $3, '0.2.0')"
 									  " ON CONFLICT (kind, identifier_hash, reason) DO NOTHING",
 									  3, types, values, NULL, SPI_OK_INSERT);
 }
@@ -233,27 +234,73 @@ PG_FUNCTION_INFO_V1(retention_is_suppressed);
 Datum
 retention_is_suppressed(PG_FUNCTION_ARGS)
 {
-	Oid			types[2] = {TEXTOID, BYTEAOID};
-	Datum		values[2];
+	Oid			types[3] = {TEXTOID, BYTEAOID, BYTEAOID};
+	Datum		values[3];
 	bool		found;
 	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *value = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	uint8		key[RETENTION_KEY_BYTES];
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	uint8		hash[PG_SHA256_DIGEST_LENGTH];
 
 	/* an identifier that names nobody is on no list */
-	if (!retention_identifier_is_meaningful(kind,
-											retention_normalize_identifier(kind, text_to_cstring(PG_GETARG_TEXT_PP(1)))))
+	if (!retention_identifier_is_meaningful(kind, retention_normalize_identifier(kind, value)))
 		PG_RETURN_BOOL(false);
-	values[0] = PG_GETARG_DATUM(0);
-	values[1] = PointerGetDatum(identifier_hash_datum(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-													  text_to_cstring(PG_GETARG_TEXT_PP(1))));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
-									  " AND identifier_hash OPERATOR(pg_catalog.=) $2 LIMIT 1",
-									  2, types, values, NULL, SPI_OK_SELECT);
+	values[0] = PG_GETARG_DATUM(0);
+	if (retention_legacy_hashes())
+	{
+		values[1] = PointerGetDatum(identifier_hash_datum(kind, value));
+		retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
+										  " AND identifier_hash OPERATOR(pg_catalog.=) $2 LIMIT 1",
+										  2, types, values, NULL, SPI_OK_SELECT);
+	}
+	else
+	{
+		/* rows restored from a 0.1.0 dump store the digest D itself */
+		retention_load_key(key);
+		retention_identifier_digest(key, kind, value, digest);
+		retention_hash_from_digest(key, RETENTION_HASH_SUPPRESSION, digest, hash);
+		values[1] = PointerGetDatum(hash_to_bytea(hash));
+		values[2] = PointerGetDatum(hash_to_bytea(digest));
+		explicit_bzero(digest, sizeof(digest));
+		explicit_bzero(key, sizeof(key));
+		retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
+										  " AND identifier_hash OPERATOR(pg_catalog.=) ANY (ARRAY[$2, $3])"
+										  " AND hashed_with OPERATOR(pg_catalog.=) CASE WHEN identifier_hash OPERATOR(pg_catalog.=) $2"
+										  "     THEN '0.2.0' ELSE '0.1.0' END LIMIT 1",
+										  3, types, values, NULL, SPI_OK_SELECT);
+	}
 	found = SPI_processed > 0;
 	SPI_finish();
 	PG_RETURN_BOOL(found);
 }
+
+/*
+ * The erasures as (kind, ledger_hash, added_at), one row per erasure
+ * recorded.  Rows restored from a 0.1.0 dump (hashed_with '0.1.0') hold
+ * 0.1.0's digests and no ledger hash: converted here as the update from
+ * 0.1.0 converts them, erasures 0.1.0 logged only in its request log (an
+ * erasure after an opt-out) included.
+ */
+#define LEDGER_ROWS \
+	"SELECT s.kind, s.ledger_hash, s.added_at FROM retention.suppression s" \
+	" WHERE s.reason OPERATOR(pg_catalog.=) 'erasure' AND s.hashed_with OPERATOR(pg_catalog.=) '0.2.0'" \
+	" UNION ALL" \
+	" SELECT s.kind, retention._rehash_legacy('erasure ledger', s.identifier_hash), s.added_at" \
+	"  FROM retention.suppression s" \
+	" WHERE s.reason OPERATOR(pg_catalog.=) 'erasure' AND s.hashed_with OPERATOR(pg_catalog.=) '0.1.0'" \
+	" UNION ALL" \
+	" SELECT pg_catalog.split_part(h.value, ':', 1)," \
+	"        retention._rehash_legacy('erasure ledger'," \
+	"            pg_catalog.decode(pg_catalog.split_part(h.value, ':', 2), 'hex'))," \
+	"        r.requested_at" \
+	"  FROM retention.dsr_request r, pg_catalog.unnest(r.identifier_hashes) AS h(value)" \
+	" WHERE r.hashed_with OPERATOR(pg_catalog.=) '0.1.0'" \
+	"   AND r.kind OPERATOR(pg_catalog.=) 'erase'" \
+	"   AND r.outcome OPERATOR(pg_catalog.=) ANY (ARRAY['done', 'nothing found'])" \
+	"   AND h.value OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*:[0-9a-f]{64}$'"
 
 /*
  * retention.erasure_ledger(since timestamptz DEFAULT NULL) RETURNS jsonb
@@ -308,9 +355,10 @@ retention_erasure_ledger(PG_FUNCTION_ARGS)
 									  "      'hash', pg_catalog.encode(s.ledger_hash, 'hex'),"
 									  "      'erased_at', s.added_at)"
 									  "    ORDER BY s.added_at, s.kind, s.ledger_hash), '[]'::pg_catalog.jsonb))"
-									  "  FROM retention.suppression s"
-									  " WHERE s.reason OPERATOR(pg_catalog.=) 'erasure'"
-									  "   AND ($1 IS NULL OR s.added_at OPERATOR(pg_catalog.>=) $1)",
+									  "  FROM (SELECT e.kind, e.ledger_hash, pg_catalog.max(e.added_at) AS added_at"
+									  "          FROM (" LEDGER_ROWS ") e"
+									  "         GROUP BY e.kind, e.ledger_hash) s"
+									  " WHERE $1 IS NULL OR s.added_at OPERATOR(pg_catalog.>=) $1",
 									  2, types, values, nulls, SPI_OK_SELECT);
 	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	result = SPI_datumTransfer(result, false, -1);

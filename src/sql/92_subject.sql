@@ -8,12 +8,18 @@ CREATE TABLE retention.suppression (
     reason          text NOT NULL,
     added_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
     ledger_hash     bytea,
+    hashed_with     text NOT NULL DEFAULT '0.1.0'
+                    CONSTRAINT suppression_hashed_with CHECK (hashed_with OPERATOR(pg_catalog.=) ANY (ARRAY['0.1.0', '0.2.0'])),
     PRIMARY KEY (kind, identifier_hash, reason),
+    -- 0.1.0's erasure rows (restored from its dump) have no ledger hash
     CONSTRAINT suppression_ledger_hash CHECK
-        ((reason OPERATOR(pg_catalog.=) 'erasure') OPERATOR(pg_catalog.=) (ledger_hash IS NOT NULL))
+        (hashed_with OPERATOR(pg_catalog.=) '0.1.0' OR
+         (reason OPERATOR(pg_catalog.=) 'erasure') OPERATOR(pg_catalog.=) (ledger_hash IS NOT NULL))
 );
 COMMENT ON TABLE retention.suppression IS
     'The suppression list: keyed hashes of normalized identifiers that must not be imported or contacted again, one row per identifier and reason (erasure, opt-out, ...); erasure rows carry the identifier''s erasure ledger hash and the time of its last erasure. Never identifiers in clear; no role but the extension''s owner reads it. Check with retention.is_suppressed(kind, value).';
+COMMENT ON COLUMN retention.suppression.hashed_with IS
+    'The version whose hash scheme made identifier_hash: ''0.2.0'' for every row added now; the default ''0.1.0'' marks the rows of a 0.1.0 dump restored into this version (their hash is 0.1.0''s, erasures without a ledger hash; read by converting them, see retention._rehash_legacy).';
 SELECT pg_catalog.pg_extension_config_dump('retention.suppression', '');
 REVOKE ALL ON retention.suppression FROM PUBLIC;
 
@@ -26,10 +32,14 @@ CREATE TABLE retention.dsr_request (
     requested_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     rows_found        bigint NOT NULL DEFAULT 0,
     tables            jsonb NOT NULL DEFAULT '{}',
-    outcome           text NOT NULL
+    outcome           text NOT NULL,
+    hashed_with       text NOT NULL DEFAULT '0.1.0'
+                      CONSTRAINT dsr_request_hashed_with CHECK (hashed_with OPERATOR(pg_catalog.=) ANY (ARRAY['0.1.0', '0.2.0']))
 );
 COMMENT ON TABLE retention.dsr_request IS
     'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear; the request log''s own key, not comparable with legal_hold.subject_hash), who asked and when, rows found, per-table counts (found, deleted, anonymized, held: legal holds, kept: legal obligations) and the outcome.';
+COMMENT ON COLUMN retention.dsr_request.hashed_with IS
+    'The version whose hash scheme made identifier_hashes: ''0.2.0'' for every request logged now; the default ''0.1.0'' marks the rows of a 0.1.0 dump restored into this version (their erasures count in the erasure ledger).';
 SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request_request_id_seq', '');
 REVOKE ALL ON retention.dsr_request FROM PUBLIC;
