@@ -770,17 +770,111 @@ delete_job_of(List *jobs, Oid relid)
 	return NULL;
 }
 
+/* How deep preview follows "kept by rows that stay" down the keys. */
+#define IN_RUN_DEPTH	4
+
+static char *going_in_run_sql(EnforceJob *job, List *run_jobs,
+							  const RetentionHolds *holds, Oid reader, int depth);
+
+/*
+ * Does a row of the referencing table of conoid that stays keep row r of
+ * job's table?  "EXISTS (...)", or NULL when the key keeps nothing or its
+ * table has another owner than reader (a probe reads no other owner's
+ * table: the row then counts as not kept, as one level would).
+ */
+static char *
+kept_in_run_sql(Oid conoid, EnforceJob *job, List *run_jobs,
+				const RetentionHolds *holds, Oid reader, int depth)
+{
+	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Form_pg_constraint con;
+	AttrNumber	conkey[INDEX_MAX_KEYS];
+	AttrNumber	confkey[INDEX_MAX_KEYS];
+	Oid			pf_eq[INDEX_MAX_KEYS];
+	int			nkeys;
+	Oid			childrel;
+	Oid			parentrel;
+	char	   *held;
+	char	   *child;
+	char	   *alias = psprintf("d%d", depth);
+	const char *stays = NULL;
+	EnforceJob *going;
+	StringInfoData cond;
+
+	if (!HeapTupleIsValid(tuple))
+		return NULL;
+	con = (Form_pg_constraint) GETSTRUCT(tuple);
+	childrel = con->conrelid;
+	parentrel = con->confrelid;
+	if (retention_relation_owner(childrel) != reader ||
+		!probe_applies(con, job->all_tags, holds, &held))
+	{
+		ReleaseSysCache(tuple);
+		return NULL;
+	}
+	DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+	ReleaseSysCache(tuple);
+	child = retention_deparse_relation_or_null(childrel);
+	if (child == NULL)
+		return NULL;
+	initStringInfo(&cond);
+	for (int k = 0; k < nkeys; k++)
+	{
+		char	   *col = retention_live_attname(childrel, conkey[k]);
+		char	   *pcol = retention_live_attname(parentrel, confkey[k]);
+
+		if (col == NULL || pcol == NULL)
+			return NULL;
+		appendStringInfo(&cond, "%s%s.%s %s r.%s", k ? " AND " : "", alias, quote_identifier(col),
+						 operator_sql(pf_eq[k]), quote_identifier(pcol));
+	}
+	going = delete_job_of(run_jobs, childrel);
+	if (held)					/* a cascading key: held rows stay */
+		stays = psprintf("EXISTS (SELECT 1 FROM (SELECT %s.*) c WHERE %s)", alias, held);
+	else if (going)
+		stays = psprintf("NOT EXISTS (SELECT 1 FROM (SELECT %s.*) r WHERE %s)", alias,
+						 going_in_run_sql(going, run_jobs, holds, reader, depth + 1));
+	return psprintf("EXISTS (SELECT 1 FROM %s %s WHERE %s%s%s)", child, alias, cond.data,
+					stays ? " AND " : "", stays ? stays : "");
+}
+
+/*
+ * The rows of job's table (alias r) that its delete job removes in this
+ * run: due and not held (where_due_all), and not kept by referencing rows
+ * that stay (a customer kept by tax records keeps the address it
+ * references), followed IN_RUN_DEPTH levels down; below that a due row
+ * counts as going.
+ */
+static char *
+going_in_run_sql(EnforceJob *job, List *run_jobs, const RetentionHolds *holds,
+				 Oid reader, int depth)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "(%s)", job->where_due_all);
+	if (depth >= IN_RUN_DEPTH)
+		return buf.data;
+	foreach(lc, job->probes)
+	{
+		char	   *kept = kept_in_run_sql(lfirst_oid(lc), job, run_jobs, holds, reader, depth);
+
+		if (kept)
+			appendStringInfo(&buf, " AND NOT %s", kept);
+	}
+	return buf.data;
+}
+
 /*
  * retention_deparse_probe_in_run
  *
  * retention_deparse_probe() for preview and status, which count what a
  * whole run would leave: with the run's jobs given, a referencing row that
- * a delete job of the same run removes first (it is due and not held: its
- * job's where_due_all) does not keep a row through a NO ACTION / RESTRICT
- * key, since jobs run children before parents.  One level: a referencing
- * row that is itself kept by rows of a third table still counts as going.
- * Runs, like every probe, as the referencing table's owner, which is who
- * that table's own job runs as.
+ * a delete job of the same run removes first (going_in_run_sql) does not
+ * keep a row through a NO ACTION / RESTRICT key, since jobs run children
+ * before parents.  Runs, like every probe, as the referencing table's owner,
+ * which is who that table's own job runs as.
  */
 char *
 retention_deparse_probe_in_run(Oid conoid, List *tags, const RetentionHolds *holds,
@@ -833,7 +927,8 @@ retention_deparse_probe_in_run(Oid conoid, List *tags, const RetentionHolds *hol
 
 		if (going)
 			held = psprintf("NOT EXISTS (SELECT 1 FROM (SELECT c.*) r WHERE %s)",
-							going->where_due_all);
+							going_in_run_sql(going, run_jobs, holds,
+											 retention_relation_owner(*conrelid), 1));
 	}
 	if (held == NULL)
 		return psprintf("SELECT k.i FROM ROWS FROM (%s) WITH ORDINALITY AS k(%si)"
