@@ -2,13 +2,13 @@
 -- each exported row's due date follows is the one enforcement applies --
 -- variant= on a column of the row (text, integer, char(n), varchar, enum)
 -- or through a foreign key, no match and NULL (the category's rule, no
--- "variant" key), a column tag's variant, a row outside the tag (when=) --
--- and a row due under its variant but not under the category is deleted
+-- "variant" key), a column tag's variant, a row outside the tag (when=);
+-- period= through a foreign key -- and a row due under its variant but not under the category is deleted
 -- by CALL retention.enforce() exactly when the export's due_at says so.
 -- Then: each category's on_erasure, and its rules in words as
 -- retention.schedule says them (foreign-key, latest() and several anchors).
 BEGIN;
-SELECT plan(36);
+SELECT plan(37);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -55,6 +55,13 @@ SECURITY LABEL FOR retention ON COLUMN sev_col.phone IS 'category=sev_cat anchor
 CREATE TABLE sev_when (id int PRIMARY KEY, kind text, country text, email text, a timestamptz);
 INSERT INTO sev_when SELECT 1, 'person', 'BR', 'sev@example.com', due FROM t UNION ALL SELECT 2, 'company', 'BR', 'sev@example.com', due FROM t;
 SECURITY LABEL FOR retention ON TABLE sev_when IS 'category=sev_cat anchor=a variant=country when=''kind = ''''person''''''';
+-- period= through a foreign key: the parent's interval, NULL the category's
+CREATE TABLE sev_plan (id int PRIMARY KEY, keep_for interval);
+CREATE TABLE sev_doc (id int PRIMARY KEY, plan_id int REFERENCES sev_plan, email text, a timestamptz);
+INSERT INTO sev_plan VALUES (1, '1 month'), (2, NULL);
+INSERT INTO sev_doc SELECT 1, 1, 'sev@example.com', due FROM t UNION ALL SELECT 2, 2, 'sev@example.com', due FROM t;
+SECURITY LABEL FOR retention ON TABLE sev_doc IS 'category=sev_cat anchor=a period=plan_id->sev_plan.keep_for';
+SECURITY LABEL FOR retention ON COLUMN sev_doc.email IS 'subject=email';
 SECURITY LABEL FOR retention ON COLUMN sev_user.email IS 'subject=email';
 SECURITY LABEL FOR retention ON COLUMN sev_int.email IS 'subject=email';
 SECURITY LABEL FOR retention ON COLUMN sev_char3.email IS 'subject=email';
@@ -115,11 +122,14 @@ SELECT is(pg_temp.variants('sev_col'), '1=-,2=-', '...and the row, without a tab
 SELECT is((SELECT due_at FROM x WHERE tbl = 'sev_user' AND id = 1), (SELECT a + interval '1 month' FROM sev_user WHERE id = 1), 'FK path: due date under the variant');
 SELECT is((SELECT due_at FROM x WHERE tbl = 'sev_user' AND id = 3), (SELECT a + interval '1 year' FROM sev_user WHERE id = 3), 'FK path, no match: due date under the category');
 SELECT is((SELECT due_at FROM x WHERE tbl = 'sev_user' AND id = 5), (SELECT a + interval '1 year' FROM sev_user WHERE id = 5), 'FK path, NULL key: due date under the category');
+SELECT is(array(SELECT due_at FROM x WHERE tbl = 'sev_doc' ORDER BY id),
+          array(SELECT a + CASE id WHEN 1 THEN interval '1 month' ELSE interval '1 year' END FROM sev_doc ORDER BY id),
+          'period= through a foreign key: the parent''s period, NULL the category''s');
 SELECT is((SELECT due_at FROM x WHERE tbl = 'sev_char3' AND id = 1), (SELECT a + interval '1 month' FROM sev_char3 WHERE id = 1), 'char(3): due date under the variant');
 SELECT is((SELECT phone_due_at FROM x WHERE tbl = 'sev_col' AND id = 1), (SELECT a + interval '1 month' FROM sev_col WHERE id = 1), 'column tag: due date under the variant');
 SELECT is(array(SELECT tbl || ':' || id FROM x WHERE due_at <= now() ORDER BY 1),
-          '{sev_char2:1,sev_char3:1,sev_enum:1,sev_int:1,sev_user:1,sev_varchar:1,sev_when:1}'::text[],
-          'due now: the rows whose variant applies, anchored a month and a second ago');
+          '{sev_char2:1,sev_char3:1,sev_doc:1,sev_enum:1,sev_int:1,sev_user:1,sev_varchar:1,sev_when:1}'::text[],
+          'due now: the rows whose variant (or parent''s period) applies, anchored a month and a second ago');
 SELECT is(array(SELECT tbl || ':' || id || '@' || (due_at - now()) FROM x WHERE variant IS NOT NULL AND due_at > now() ORDER BY 1),
           '{sev_int:4@00:00:01,sev_user:2@00:00:01}'::text[], '...and due in a second: those anchored a second later');
 
