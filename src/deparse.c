@@ -627,7 +627,8 @@ retention_held_or(char *a, char *b)
  * retention_row_held_sql
  *
  * Is row alias of relid (a table carrying tags) held?  "true" for a hold
- * on its table or on the category of one of its tags, the subject-hold
+ * on its table or on the category of one of its tags (the row inside the
+ * tag's condition, where it has one: when=), the subject-hold
  * test of its identifier columns, NULL when no active hold can touch it.
  * tags: every tag (others are skipped).
  */
@@ -636,6 +637,7 @@ retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
 					   const char *alias)
 {
 	List	   *subject_columns = NIL;
+	char	   *by_category = NULL;
 	ListCell   *lc;
 
 	if (holds == NULL)
@@ -649,12 +651,21 @@ retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
 		if (tag->relid != relid || tag->problem.sqlerrcode != 0)
 			continue;
 		if (tag->category && list_member(holds->categories, makeString(tag->category->name)))
-			return "true";
+		{
+			/* a category hold covers the rows inside the tag (when=) */
+			char	   *condition = retention_condition_sql(tag, alias);
+
+			if (condition == NULL)
+				return "true";
+			by_category = retention_held_or(by_category,
+											psprintf("COALESCE(%s, false)", condition));
+		}
 		if (tag->attnum != 0 && tag->label.subject)
 			subject_columns = lappend(subject_columns, tag);
 	}
-	return retention_held_or(retention_held_sql(subject_columns, holds, alias),
-							 retention_held_through_parents_sql(relid, tags, holds, alias));
+	return retention_held_or(by_category,
+							 retention_held_or(retention_held_sql(subject_columns, holds, alias),
+											   retention_held_through_parents_sql(relid, tags, holds, alias)));
 }
 
 static bool probe_applies(Form_pg_constraint con, List *tags,

@@ -342,6 +342,7 @@ typedef struct TableTotals
 	int64		deleted;
 	int64		anonymized;
 	int64		held;
+	int64		kept;
 	char	   *note;
 } TableTotals;
 
@@ -560,7 +561,7 @@ totals_for(List **totals, Oid relid)
  * caller, so its own checks apply) and adds what it did to *totals.
  */
 static void
-erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
+erase_again(FoundIdentifier *id, List **totals, MemoryContext caller, bool with_kept)
 {
 	StringInfoData json;
 	Oid			type = JSONBOID;
@@ -573,7 +574,12 @@ erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
 	escape_json(&json, id->value);
 	appendStringInfoChar(&json, '}');
 	value = DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data));
-	if (SPI_execute_with_args("SELECT table_name::pg_catalog.oid, rows_found, rows_deleted,"
+	/* before ALTER EXTENSION UPDATE, rows_held counts kept rows too */
+	if (SPI_execute_with_args(with_kept ?
+							  "SELECT table_name::pg_catalog.oid, rows_found, rows_deleted,"
+							  "       rows_anonymized, rows_held, note, rows_kept"
+							  "  FROM retention.erase_subject($1)" :
+							  "SELECT table_name::pg_catalog.oid, rows_found, rows_deleted,"
 							  "       rows_anonymized, rows_held, note"
 							  "  FROM retention.erase_subject($1)",
 							  1, &type, &value, NULL, false, 0) != SPI_OK_SELECT)
@@ -593,6 +599,8 @@ erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
 		t->deleted += DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
 		t->anonymized += DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
 		t->held += DatumGetInt64(SPI_getbinval(tuple, desc, 5, &isnull));
+		if (with_kept)
+			t->kept += DatumGetInt64(SPI_getbinval(tuple, desc, 7, &isnull));
 		if (note != NULL && t->note == NULL)
 			t->note = pstrdup(note);
 		MemoryContextSwitchTo(old);
@@ -607,7 +615,8 @@ erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
  * skipped and false returned; any other error is raised.
  */
 static bool
-erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
+erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller,
+					bool with_kept)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -617,7 +626,7 @@ erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
-		erase_again(id, totals, caller);
+		erase_again(id, totals, caller, with_kept);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
@@ -644,7 +653,8 @@ erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
 /*
  * retention.reapply_erasures(ledger jsonb, OUT table_name regclass,
  *		OUT rows_found bigint, OUT rows_deleted bigint,
- *		OUT rows_anonymized bigint, OUT rows_held bigint, OUT note text)
+ *		OUT rows_anonymized bigint, OUT rows_held bigint,
+ *		OUT rows_kept bigint, OUT note text)
  *		RETURNS SETOF record
  *
  * Erases again, in this database (restored from an older backup), every
@@ -655,6 +665,10 @@ erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
  * transaction.
  */
 PG_FUNCTION_INFO_V1(retention_reapply_erasures);
+
+/* Result columns: 0.2.0, and before the 86_erasure_report fragment */
+#define REAPPLY_COLS		7
+#define REAPPLY_COLS_OLD	6
 
 Datum
 retention_reapply_erasures(PG_FUNCTION_ARGS)
@@ -672,6 +686,7 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 	LedgerEntry *entry;
 	long		matched = 0;
 	long		skipped = 0;
+	int			natts;
 	ListCell   *lc;
 
 	check_dsr_member();
@@ -682,6 +697,11 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 				 errmsg("extension \"pg_retention\" is not installed in this database"),
 				 errhint("Run CREATE EXTENSION pg_retention first.")));
 	InitMaterializedSRF(fcinfo, 0);
+	/* the 0.1.0--0.2.0 update defines it without rows_kept until 86 runs */
+	natts = rsinfo->setDesc->natts;
+	if (natts != REAPPLY_COLS && natts != REAPPLY_COLS_OLD)
+		elog(ERROR, "retention.reapply_erasures() has %d result columns, expected %d",
+			 natts, REAPPLY_COLS);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -705,7 +725,7 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 	}
 
 	foreach(lc, found)
-		if (!erase_again_or_skip(lfirst(lc), &totals, caller))
+		if (!erase_again_or_skip(lfirst(lc), &totals, caller, natts == REAPPLY_COLS))
 		skipped++;
 
 	/* every ledger entry back on the suppression list, found or not */
@@ -730,19 +750,22 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 	foreach(lc, totals)
 	{
 		TableTotals *t = lfirst(lc);
-		Datum		values[6];
-		bool		nulls[6] = {false, false, false, false, false, false};
+		Datum		values[REAPPLY_COLS];
+		bool		nulls[REAPPLY_COLS];
 		MemoryContext old = MemoryContextSwitchTo(caller);
 
+		memset(nulls, false, sizeof(nulls));
 		values[0] = ObjectIdGetDatum(t->relid);
 		values[1] = Int64GetDatum(t->found);
 		values[2] = Int64GetDatum(t->deleted);
 		values[3] = Int64GetDatum(t->anonymized);
-		values[4] = Int64GetDatum(t->held);
+		values[4] = Int64GetDatum(natts == REAPPLY_COLS ? t->held : t->held + t->kept);
+		if (natts == REAPPLY_COLS)
+			values[5] = Int64GetDatum(t->kept);
 		if (t->note)
-			values[5] = CStringGetTextDatum(t->note);
+			values[natts - 1] = CStringGetTextDatum(t->note);
 		else
-			nulls[5] = true;
+			nulls[natts - 1] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextSwitchTo(old);
 	}

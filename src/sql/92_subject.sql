@@ -29,7 +29,7 @@ CREATE TABLE retention.dsr_request (
     outcome           text NOT NULL
 );
 COMMENT ON TABLE retention.dsr_request IS
-    'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear; the request log''s own key, not comparable with legal_hold.subject_hash), who asked and when, rows found, per-table counts (found, deleted, anonymized, held) and the outcome.';
+    'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear; the request log''s own key, not comparable with legal_hold.subject_hash), who asked and when, rows found, per-table counts (found, deleted, anonymized, held: legal holds, kept: legal obligations) and the outcome.';
 SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request_request_id_seq', '');
 REVOKE ALL ON retention.dsr_request FROM PUBLIC;
@@ -92,12 +92,13 @@ CREATE FUNCTION retention.erase_subject(
     OUT rows_deleted    bigint,
     OUT rows_anonymized bigint,
     OUT rows_held       bigint,
+    OUT rows_kept       bigint,
     OUT note            text)
 RETURNS SETOF record
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'retention_erase_subject';
 COMMENT ON FUNCTION retention.erase_subject(jsonb, boolean) IS
-    'Erasure: deletes the person''s rows where their table deletes rows (a table tag, or no tag at all), anonymizes the tagged columns (and removes identifiers) where it keeps them, children before parents, in the caller''s transaction; data under a legal hold is reported and left alone; then the identifiers go on the suppression list. dry_run reports and changes nothing. Members of retention_dsr only.';
+    'Erasure: deletes the person''s rows where their table deletes rows (a table tag, or no tag at all), anonymizes the tagged columns (and removes identifiers) where it keeps them, children before parents, in the caller''s transaction; data under a legal hold is reported and left alone; then the identifiers go on the suppression list. rows_held counts rows a legal hold protects, rows_kept rows a category keeps for a legal obligation (on_erasure keep). A tag with when= applies to the rows inside its condition only. dry_run reports and changes nothing. Members of retention_dsr only.';
 
 CREATE FUNCTION retention._check_identifier(kind text, value text)
 RETURNS void
@@ -135,6 +136,7 @@ CREATE FUNCTION retention.reapply_erasures(
     OUT rows_deleted    bigint,
     OUT rows_anonymized bigint,
     OUT rows_held       bigint,
+    OUT rows_kept       bigint,
     OUT note            text)
 RETURNS SETOF record
 LANGUAGE C VOLATILE
