@@ -259,6 +259,21 @@ rule_per_row(RetentionTag *tag)
 }
 
 /*
+ * The variant of the row on alias r under a tag with variant=, as the FROM
+ * and WHERE of a lookup in retention.category_variant: the variant whose
+ * name equals the row's value cast to text (so a char(n) value without its
+ * padding, a number as its type prints it, case as stored).
+ */
+static char *
+variant_match_sql(RetentionTag *tag)
+{
+	return psprintf("FROM retention.category_variant v WHERE v.category OPERATOR(pg_catalog.=) %s"
+					" AND v.variant OPERATOR(pg_catalog.=) (%s)::pg_catalog.text",
+					quote_literal_cstr(tag->category->name),
+					item_value_sql(tag, tag->label.variant));
+}
+
+/*
  * The rule of a tag as SQL on alias r: period, boundary and zone.  A
  * variant= key looks the row's variant up in retention.category_variant
  * (no match: the category's rule); a period= key overrides the period where
@@ -268,16 +283,13 @@ static void
 rule_sql(RetentionTag *tag, char **period, char **starts, char **zone)
 {
 	RetentionRule *rule = &tag->category->rule;
-	char	   *category = quote_literal_cstr(tag->category->name);
 
 	*period = interval_literal(&rule->period);
 	*starts = quote_literal_cstr(tag->category->starts);
 	*zone = quote_literal_cstr(rule->time_zone);
 	if (tag->label.variant)
 	{
-		char	   *match = psprintf("FROM retention.category_variant v WHERE v.category OPERATOR(pg_catalog.=) %s"
-									 " AND v.variant OPERATOR(pg_catalog.=) (%s)::pg_catalog.text",
-									 category, item_value_sql(tag, tag->label.variant));
+		char	   *match = variant_match_sql(tag);
 
 		*period = psprintf("COALESCE((SELECT v.period %s), %s)", match, *period);
 		*starts = psprintf("COALESCE((SELECT v.starts %s), %s)", match, *starts);
@@ -403,6 +415,25 @@ retention_due_at_sql(RetentionTag *tag)
 			: psprintf("%s(%s)", tag->label.anchor_mode == '|' ? "LEAST" : "GREATEST", buf.data);
 	}
 	condition = retention_condition_sql(tag, "r");
+	if (condition)
+		result = psprintf("CASE WHEN %s THEN %s END", condition, result);
+	return result;
+}
+
+/*
+ * retention_variant_sql
+ *
+ * The name of the category variant whose rule retention_due_at_sql applies
+ * to the row on alias r, as a text expression (the same lookup); NULL when
+ * no variant matches, the value is NULL or the row is outside the tag
+ * (when=).  The tag has a variant= key.
+ */
+char *
+retention_variant_sql(RetentionTag *tag)
+{
+	char	   *result = psprintf("(SELECT v.variant %s)", variant_match_sql(tag));
+	char	   *condition = retention_condition_sql(tag, "r");
+
 	if (condition)
 		result = psprintf("CASE WHEN %s THEN %s END", condition, result);
 	return result;

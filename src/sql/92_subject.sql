@@ -55,12 +55,13 @@ CREATE FUNCTION retention.export_subject_rows(
     OUT due_at        timestamptz,
     OUT columns_due   jsonb,
     OUT found_by      text,
-    OUT depth         integer)
+    OUT depth         integer,
+    OUT variant       text)
 RETURNS SETOF record
 LANGUAGE C VOLATILE STRICT
 AS 'MODULE_PATHNAME', 'retention_export_subject_rows';
 COMMENT ON FUNCTION retention.export_subject_rows(jsonb) IS
-    'Every row of one data subject, e.g. ''{"email": "ana@example.com"}'': rows whose subject-tagged columns hold one of the identifiers (normalized), and rows reachable from them through foreign keys; per row its table, key, content, category and due date (table tag), and per anonymizable column its own due date. One snapshot; logged without identifiers in clear. Members of retention_dsr only.';
+    'Every row of one data subject, e.g. ''{"email": "ana@example.com"}'': rows whose subject-tagged columns hold one of the identifiers (normalized), and rows reachable from them through foreign keys; per row its table, key, content, category and due date (table tag) with the category variant that date follows (variant=; NULL: the category''s rule), and per anonymizable column its own due date (and variant). One snapshot; logged without identifiers in clear. Members of retention_dsr only.';
 
 CREATE FUNCTION retention.export_subject(identifiers jsonb)
 RETURNS jsonb
@@ -68,7 +69,7 @@ LANGUAGE C VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'retention_export_subject';
 COMMENT ON FUNCTION retention.export_subject(jsonb) IS
-    'Subject access and portability: one JSON document with all of a person''s tagged data across the database (and rows linked to it by foreign keys), taken in one snapshot; for every category the description, purpose, legal basis and retention rule in words; for every row the date it is due to be deleted (and the category variant that applies to it, for a tag with variant=column), and for every anonymizable column its own due date. Members of retention_dsr only.';
+    'Subject access and portability: one JSON document with all of a person''s tagged data across the database (and rows linked to it by foreign keys), taken in one snapshot; for every category the description, purpose, legal basis, retention rule in words and what an erasure request does to its data (on_erasure); for every row the date it is due to be deleted (and the category variant that date follows, for a tag with variant=, read from the row or through its foreign key), and for every anonymizable column its own due date. Members of retention_dsr only.';
 
 CREATE FUNCTION retention.export_subject_csv(
     identifiers      jsonb,
@@ -77,19 +78,21 @@ CREATE FUNCTION retention.export_subject_csv(
     OUT column_name  text,
     OUT value        text,
     OUT category     text,
-    OUT due_at       timestamptz)
+    OUT due_at       timestamptz,
+    OUT variant      text)
 RETURNS SETOF record
 LANGUAGE sql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT r.table_name::text, r.row_key::text, f.key, f.value #>> '{}',
            coalesce(r.columns_due -> f.key ->> 'category', r.category),
-           coalesce((r.columns_due -> f.key ->> 'due_at')::timestamptz, r.due_at)
+           coalesce((r.columns_due -> f.key ->> 'due_at')::timestamptz, r.due_at),
+           CASE WHEN r.columns_due ? f.key THEN r.columns_due -> f.key ->> 'variant' ELSE r.variant END
       FROM retention.export_subject_rows(identifiers) r, jsonb_each(r.row_data) f
      ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION retention.export_subject_csv(jsonb) IS
-    'Portability in a plain tabular form: one row per table, row and column, with the column''s category and due date; \copy (SELECT * FROM retention.export_subject_csv(...)) TO ''ana.csv'' CSV HEADER. Members of retention_dsr only.';
+    'Portability in a plain tabular form: one row per table, row and column, with the column''s category and due date (and the category variant that date follows, if any); \copy (SELECT * FROM retention.export_subject_csv(...)) TO ''ana.csv'' CSV HEADER. Members of retention_dsr only.';
 
 CREATE FUNCTION retention.erase_subject(
     identifiers         jsonb,
