@@ -2,10 +2,11 @@
 -- 89_hardening: fixes found by attacking the 0.2.0 policy model (issue 14).
 -- retention.policy_sql() writes every line of a label that does not resolve
 -- as a comment (a line break in a label or a name ended the comment, and
--- the rest ran in the session of the DBA applying the script).  A
--- category variant's period is bounded like a category's (1000 years).
+-- the rest ran in the session of the DBA applying the script).  A category
+-- variant's period is bounded like a category's (1000 years).  Both are
+-- defined here only (moved from 80_tools.sql and 70_model.sql).
 
-CREATE OR REPLACE FUNCTION retention.policy_sql()
+CREATE FUNCTION retention.policy_sql()
 RETURNS text
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
@@ -70,8 +71,11 @@ BEGIN
     RETURN pg_catalog.array_to_string(script, E'\n') OPERATOR(pg_catalog.||) E'\n';
 END
 $$;
+COMMENT ON FUNCTION retention.policy_sql() IS
+    'The retention policy of this database as a deterministic SQL script: an INSERT ... ON CONFLICT DO UPDATE per category (and category variant), every column but the timestamps, then a SECURITY LABEL statement per tag, sorted by schema, table and column. Applied to a schema-only copy (pg_dump --schema-only drops the categories) it reproduces retention.tags exactly. Keep it in version control. Runs as the caller.';
+GRANT EXECUTE ON FUNCTION retention.policy_sql() TO PUBLIC;
 
-CREATE OR REPLACE FUNCTION retention._category_variant_validate()
+CREATE FUNCTION retention._category_variant_validate()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -127,3 +131,9 @@ BEGIN
     RETURN NEW;
 END
 $$;
+COMMENT ON FUNCTION retention._category_variant_validate() IS
+    'Internal: validates retention.category_variant rows before they are written.';
+
+CREATE TRIGGER category_variant_validate
+    BEFORE INSERT OR UPDATE ON retention.category_variant
+    FOR EACH ROW EXECUTE FUNCTION retention._category_variant_validate();
