@@ -2,7 +2,8 @@
 -- of theirs runs when the label is set or when anyone reads the tags (the
 -- worker, a DBA reading retention.tags).  The parser converts literals
 -- while it parses, so a literal of a type whose input runs code (an array,
--- composite or range of a domain with constraints) or of an argument type
+-- composite or range of a domain whose CHECK calls other than built-in
+-- immutable functions) or of an argument type
 -- chosen through a function or operator outside pg_catalog is refused
 -- before it is converted.  Boundaries of when= are in 35_policy_model.
 \set VERBOSITY default
@@ -29,6 +30,7 @@ BEGIN
 END $$;                                                          -- ok
 CREATE DOMAIN regress_checked AS integer CHECK (regress_snitch(VALUE)); -- ok
 CREATE DOMAIN regress_plain AS integer;                          -- ok
+CREATE DOMAIN regress_year AS integer CHECK (VALUE >= 1901 AND VALUE <= 2155); -- ok: pagila's year
 CREATE DOMAIN regress_late AS integer;                           -- ok
 CREATE TYPE regress_pair AS (a integer, b regress_checked);      -- ok
 CREATE TYPE regress_kind AS ENUM ('person', 'company');          -- ok
@@ -42,6 +44,7 @@ CREATE TABLE regress_w (
     x      integer,
     arr    regress_checked[],
     plain  regress_plain,
+    year   regress_year,
     kind   regress_kind
 );                                                               -- ok
 
@@ -57,6 +60,7 @@ SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'categor
 -- what stays allowed
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''''''{1,2}''''::integer[] @> ARRAY[x]'''$$); -- ok: built-in types
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''plain = 1 AND kind = ''''person'''''''$$); -- ok: unconstrained domain, enum
+SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''year < 2000 AND ''''{1999}''''::public.regress_year[] @> ARRAY[year]'''$$); -- ok: a CHECK of built-in immutable operators
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''x OPERATOR(pg_catalog.=) 1 AND pg_catalog.lower(k) = ''''x'''''''$$); -- ok: qualified with pg_catalog
 
 -- every reader parses the condition again: its length is capped (8192 bytes)

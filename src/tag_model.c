@@ -49,6 +49,7 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
@@ -364,6 +365,53 @@ condition_walker(Node *node, ConditionCheck *check)
 	return expression_tree_walker(node, condition_walker, check);
 }
 
+static bool type_runs_code(Oid type);
+
+/* Does a domain's CHECK expression run code a condition could not? */
+static bool
+check_runs_code(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (check_functions_in_node(node, builtin_immutable, NULL) ||
+		(IsA(node, CoerceToDomain) && type_runs_code(((CoerceToDomain *) node)->resulttype)))
+		return true;
+	return expression_tree_walker(node, check_runs_code, context);
+}
+
+/*
+ * A domain's CHECK constraints run when a value of it is read from text:
+ * code, unless they use only what a condition may use (built-in immutable
+ * functions and operators), like pagila's year domain (VALUE >= 1901 AND
+ * VALUE <= 2155).
+ */
+static bool
+domain_checks_run_code(Oid type)
+{
+	Relation	conrel = table_open(ConstraintRelationId, AccessShareLock);
+	ScanKeyData key;
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	bool		result = false;
+
+	ScanKeyInit(&key, Anum_pg_constraint_contypid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(type));
+	scan = systable_beginscan(conrel, ConstraintTypidIndexId, true, NULL, 1, &key);
+	while (!result && HeapTupleIsValid(tuple = systable_getnext(scan)))
+	{
+		bool		isnull;
+		Datum		bin;
+
+		if (((Form_pg_constraint) GETSTRUCT(tuple))->contype != CONSTRAINT_CHECK)
+			continue;
+		bin = heap_getattr(tuple, Anum_pg_constraint_conbin, RelationGetDescr(conrel), &isnull);
+		result = isnull || check_runs_code(stringToNode(TextDatumGetCString(bin)), NULL);
+	}
+	systable_endscan(scan);
+	table_close(conrel, AccessShareLock);
+	return result;
+}
+
 /*
  * Could a value of this type, read from text, run code other than built-in
  * input functions?  The parser converts literals while it parses, before
@@ -384,7 +432,7 @@ type_runs_code(Oid type)
 		return true;
 	typ = (Form_pg_type) GETSTRUCT(tuple);
 	if (typ->typtype == TYPTYPE_DOMAIN)
-		result = DomainHasConstraints(type) || type_runs_code(typ->typbasetype);
+		result = domain_checks_run_code(type) || type_runs_code(typ->typbasetype);
 	else if (typ->typinput >= FirstNormalObjectId)
 		result = true;
 	else if (OidIsValid(typ->typelem))
@@ -411,9 +459,9 @@ refuse_type(Oid type, const char *column)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-			 column ? errmsg("column \"%s\" has type %s, whose values are checked by code that is not a built-in input function (a domain with constraints)",
+			 column ? errmsg("column \"%s\" has type %s, whose input runs functions a condition may not use (in a domain's CHECK or as the input function)",
 							 column, format_type_be(type))
-			 : errmsg("the condition converts to type %s, whose values are checked by code that is not a built-in input function (a domain with constraints)",
+			 : errmsg("the condition converts to type %s, whose input runs functions a condition may not use (in a domain's CHECK or as the input function)",
 					  format_type_be(type))));
 }
 
