@@ -31,6 +31,7 @@ END $$;                                                          -- ok
 CREATE DOMAIN regress_checked AS integer CHECK (regress_snitch(VALUE)); -- ok
 CREATE DOMAIN regress_plain AS integer;                          -- ok
 CREATE DOMAIN regress_year AS integer CHECK (VALUE >= 1901 AND VALUE <= 2155); -- ok: pagila's year
+CREATE DOMAIN regress_volatile AS integer CHECK (VALUE > 0 OR pg_catalog.random() > 2); -- ok: a built-in, volatile function
 CREATE DOMAIN regress_late AS integer;                           -- ok
 CREATE TYPE regress_pair AS (a integer, b regress_checked);      -- ok
 CREATE TYPE regress_kind AS ENUM ('person', 'company');          -- ok
@@ -61,6 +62,7 @@ SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'categor
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''''''{1,2}''''::integer[] @> ARRAY[x]'''$$); -- ok: built-in types
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''plain = 1 AND kind = ''''person'''''''$$); -- ok: unconstrained domain, enum
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''year < 2000 AND ''''{1999}''''::public.regress_year[] @> ARRAY[year]'''$$); -- ok: a CHECK of built-in immutable operators
+SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''''''{1}''''::public.regress_volatile[] IS NOT NULL'''$$); -- fails: its CHECK calls a volatile function
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_w IS 'category=w_rows anchor=d when=''x OPERATOR(pg_catalog.=) 1 AND pg_catalog.lower(k) = ''''x'''''''$$); -- ok: qualified with pg_catalog
 
 -- every reader parses the condition again: its length is capped (8192 bytes)
