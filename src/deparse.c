@@ -45,6 +45,7 @@
 #include "nodes/value.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
@@ -635,14 +636,18 @@ held_through_parents(Oid relid, List *tags, const RetentionHolds *holds,
 {
 	Relation	conrel;
 	SysScanDesc scan;
+	ScanKeyData key;
 	HeapTuple	tuple;
 	StringInfoData buf;
 
 	if (holds == NULL || holds->subject_kinds == NIL || depth >= HELD_PARENT_DEPTH)
 		return NULL;
 	initStringInfo(&buf);
+	/* relid's own constraints, through the index: no lock on relid */
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);
