@@ -14,6 +14,8 @@
  *	 those the cache was filled from, and any difference clears the cache;
  * - the category: every read loads the categories, and an entry is used
  *	 only while its category exists with the action it was resolved with;
+ * - the settings a condition's literals are parsed with (TimeZone,
+ *	 DateStyle, IntervalStyle, standard_conforming_strings);
  * - the catalogs: a relcache invalidation of a relation the tags involve
  *	 (the tagged tables and every table at either end of a foreign key of
  *	 theirs) or of all relations, and any change of pg_namespace, pg_proc
@@ -36,6 +38,7 @@
 #include "access/table.h"
 #include "catalog/pg_constraint.h"
 #include "nodes/nodes.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/memutils.h"
@@ -60,6 +63,7 @@ static MemoryContext TagCacheContext = NULL;
 static HTAB *TagCacheHash = NULL;
 static List *TagCacheLabels = NIL;	/* RetentionTag *: the labels read */
 static List *TagCacheRelids = NIL;	/* relations whose change clears it */
+static char *TagCacheSettings = NULL;	/* see parse_settings() */
 static bool TagCacheStale = true;
 static uint64 TagCacheGeneration = 0;
 
@@ -109,6 +113,19 @@ foreign_key_neighbours(List *relids)
 	return result;
 }
 
+/*
+ * The settings that parsing a when= condition depends on: how literals are
+ * read (a date, an interval, a time without zone, a backslash).
+ */
+static char *
+parse_settings(void)
+{
+	return psprintf("%s|%s|%s|%s", GetConfigOption("TimeZone", false, false),
+					GetConfigOption("DateStyle", false, false),
+					GetConfigOption("IntervalStyle", false, false),
+					GetConfigOption("standard_conforming_strings", false, false));
+}
+
 /* Are these the labels the cache was filled from (same order)? */
 static bool
 same_labels(List *tags)
@@ -146,6 +163,7 @@ retention_tag_cache_begin(List *tags)
 	List	   *relids = NIL;
 	ListCell   *lc;
 	uint64		generation;
+	char	   *settings;
 
 	if (!registered)
 	{
@@ -156,7 +174,8 @@ retention_tag_cache_begin(List *tags)
 		registered = true;
 	}
 	AcceptInvalidationMessages();
-	if (!TagCacheStale && same_labels(tags))
+	settings = parse_settings();
+	if (!TagCacheStale && same_labels(tags) && strcmp(settings, TagCacheSettings) == 0)
 		return TagCacheGeneration;
 
 	/* start over: the relations to watch first, then an empty table */
@@ -172,6 +191,7 @@ retention_tag_cache_begin(List *tags)
 	TagCacheHash = NULL;
 	TagCacheLabels = NIL;
 	TagCacheRelids = NIL;
+	TagCacheSettings = NULL;
 
 	old = MemoryContextSwitchTo(TagCacheContext);
 	foreach(lc, tags)
@@ -185,6 +205,7 @@ retention_tag_cache_begin(List *tags)
 		TagCacheLabels = lappend(TagCacheLabels, copy);
 	}
 	TagCacheRelids = list_copy(relids);
+	TagCacheSettings = pstrdup(settings);
 	MemoryContextSwitchTo(old);
 
 	memset(&ctl, 0, sizeof(ctl));
