@@ -90,6 +90,8 @@ SELECT pg_temp.try($$ALTER TABLE regress_customer DROP COLUMN party_kind$$); -- 
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_customer IS 'category=m_rows anchor=created_at period=keep_for variant=country'$$); -- ok
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_customer IS 'category=m_rows anchor=created_at period=left_at'$$);   -- fails: not an interval
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_customer IS 'category=m_rows anchor=created_at variant=nope'$$);     -- fails: no such column
+SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_customer IS 'category=m_rows anchor=created_at variant=left_at'$$);  -- fails: a date's text form depends on DateStyle
+SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_customer IS 'category=m_rows anchor=created_at variant=active'$$);   -- ok: an integer
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_rental IS 'category=m_rows anchor=rented_at variant=customer_id->regress_customer.country'$$); -- ok: through the key
 SELECT pg_temp.try($$SECURITY LABEL FOR retention ON TABLE regress_rental IS 'category=m_rows anchor=rented_at variant=title->regress_customer.country'$$); -- fails: no such key
 

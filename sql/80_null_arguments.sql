@@ -58,6 +58,7 @@ INSERT INTO sample VALUES
     ('_lint_subject_by_equality', 'type', NULL, 'text'::regtype::oid::text),
     ('_lint_index_leads', 'attnum', NULL, '1'),
     ('release_hold', 'hold_id', NULL, '1'),
+    ('_rehash_legacy', 'purpose', NULL, 'hold'),
     ('suppress', 'value', NULL, 'nobody@example.com'),
     ('_check_identifier', 'value', NULL, 'nobody@example.com'),
     ('place_hold', 'category', NULL, 'regress_null_cat'),

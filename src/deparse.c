@@ -253,6 +253,21 @@ item_value_sql(RetentionTag *tag, RetentionItem *item)
 }
 
 /*
+ * The variant of the row on alias r under a tag with variant=, as the FROM
+ * and WHERE of a lookup in retention.category_variant: the variant whose
+ * name equals the row's value cast to text (so a char(n) value without its
+ * padding, a number as its type prints it, case as stored).
+ */
+static char *
+variant_match_sql(RetentionTag *tag)
+{
+	return psprintf("FROM retention.category_variant v WHERE v.category OPERATOR(pg_catalog.=) %s"
+					" AND v.variant OPERATOR(pg_catalog.=) (%s)::pg_catalog.text",
+					quote_literal_cstr(tag->category->name),
+					item_value_sql(tag, tag->label.variant));
+}
+
+/*
  * The rule of a tag as SQL on alias r: period, boundary and zone.  A
  * variant= key looks the row's variant up in retention.category_variant
  * (no match: the category's rule); a period= key overrides the period where
@@ -262,16 +277,13 @@ static void
 rule_sql(RetentionTag *tag, char **period, char **starts, char **zone)
 {
 	RetentionRule *rule = &tag->category->rule;
-	char	   *category = quote_literal_cstr(tag->category->name);
 
 	*period = interval_literal(&rule->period);
 	*starts = quote_literal_cstr(tag->category->starts);
 	*zone = quote_literal_cstr(rule->time_zone);
 	if (tag->label.variant)
 	{
-		char	   *match = psprintf("FROM retention.category_variant v WHERE v.category OPERATOR(pg_catalog.=) %s"
-									 " AND v.variant OPERATOR(pg_catalog.=) (%s)::pg_catalog.text",
-									 category, item_value_sql(tag, tag->label.variant));
+		char	   *match = variant_match_sql(tag);
 
 		*period = psprintf("COALESCE((SELECT v.period %s), %s)", match, *period);
 		*starts = psprintf("COALESCE((SELECT v.starts %s), %s)", match, *starts);
@@ -518,6 +530,25 @@ retention_planned_due_at_sql(RetentionTag *tag)
 }
 
 /*
+ * retention_variant_sql
+ *
+ * The name of the category variant whose rule retention_due_at_sql applies
+ * to the row on alias r, as a text expression (the same lookup); NULL when
+ * no variant matches, the value is NULL or the row is outside the tag
+ * (when=).  The tag has a variant= key.
+ */
+char *
+retention_variant_sql(RetentionTag *tag)
+{
+	char	   *result = psprintf("(SELECT v.variant %s)", variant_match_sql(tag));
+	char	   *condition = retention_condition_sql(tag, "r");
+
+	if (condition)
+		result = psprintf("CASE WHEN %s THEN %s END", condition, result);
+	return result;
+}
+
+/*
  * retention_deparse_due
  *
  * The due predicate of a tag on alias r (see due_time.c for the band).
@@ -709,7 +740,8 @@ retention_held_or(char *a, char *b)
  * retention_row_held_sql
  *
  * Is row alias of relid (a table carrying tags) held?  "true" for a hold
- * on its table or on the category of one of its tags, the subject-hold
+ * on its table or on the category of one of its tags (the row inside the
+ * tag's condition, where it has one: when=), the subject-hold
  * test of its identifier columns, NULL when no active hold can touch it.
  * tags: every tag (others are skipped).
  */
@@ -718,6 +750,7 @@ retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
 					   const char *alias)
 {
 	List	   *subject_columns = NIL;
+	char	   *by_category = NULL;
 	ListCell   *lc;
 
 	if (holds == NULL)
@@ -731,12 +764,21 @@ retention_row_held_sql(Oid relid, List *tags, const RetentionHolds *holds,
 		if (tag->relid != relid || tag->problem.sqlerrcode != 0)
 			continue;
 		if (tag->category && list_member(holds->categories, makeString(tag->category->name)))
-			return "true";
+		{
+			/* a category hold covers the rows inside the tag (when=) */
+			char	   *condition = retention_condition_sql(tag, alias);
+
+			if (condition == NULL)
+				return "true";
+			by_category = retention_held_or(by_category,
+											psprintf("COALESCE(%s, false)", condition));
+		}
 		if (tag->attnum != 0 && tag->label.subject)
 			subject_columns = lappend(subject_columns, tag);
 	}
-	return retention_held_or(retention_held_sql(subject_columns, holds, alias),
-							 retention_held_through_parents_sql(relid, tags, holds, alias));
+	return retention_held_or(by_category,
+							 retention_held_or(retention_held_sql(subject_columns, holds, alias),
+											   retention_held_through_parents_sql(relid, tags, holds, alias)));
 }
 
 static bool probe_applies(Form_pg_constraint con, List *tags,
@@ -852,17 +894,111 @@ delete_job_of(List *jobs, Oid relid)
 	return NULL;
 }
 
+/* How deep preview follows "kept by rows that stay" down the keys. */
+#define IN_RUN_DEPTH	4
+
+static char *going_in_run_sql(EnforceJob *job, List *run_jobs,
+							  const RetentionHolds *holds, Oid reader, int depth);
+
+/*
+ * Does a row of the referencing table of conoid that stays keep row r of
+ * job's table?  "EXISTS (...)", or NULL when the key keeps nothing or its
+ * table has another owner than reader (a probe reads no other owner's
+ * table: the row then counts as not kept, as one level would).
+ */
+static char *
+kept_in_run_sql(Oid conoid, EnforceJob *job, List *run_jobs,
+				const RetentionHolds *holds, Oid reader, int depth)
+{
+	HeapTuple	tuple = SearchSysCache1(CONSTROID, ObjectIdGetDatum(conoid));
+	Form_pg_constraint con;
+	AttrNumber	conkey[INDEX_MAX_KEYS];
+	AttrNumber	confkey[INDEX_MAX_KEYS];
+	Oid			pf_eq[INDEX_MAX_KEYS];
+	int			nkeys;
+	Oid			childrel;
+	Oid			parentrel;
+	char	   *held;
+	char	   *child;
+	char	   *alias = psprintf("d%d", depth);
+	const char *stays = NULL;
+	EnforceJob *going;
+	StringInfoData cond;
+
+	if (!HeapTupleIsValid(tuple))
+		return NULL;
+	con = (Form_pg_constraint) GETSTRUCT(tuple);
+	childrel = con->conrelid;
+	parentrel = con->confrelid;
+	if (retention_relation_owner(childrel) != reader ||
+		!probe_applies(con, job->all_tags, holds, &held))
+	{
+		ReleaseSysCache(tuple);
+		return NULL;
+	}
+	DeconstructFkConstraintRow(tuple, &nkeys, conkey, confkey, pf_eq, NULL, NULL, NULL, NULL);
+	ReleaseSysCache(tuple);
+	child = retention_deparse_relation_or_null(childrel);
+	if (child == NULL)
+		return NULL;
+	initStringInfo(&cond);
+	for (int k = 0; k < nkeys; k++)
+	{
+		char	   *col = retention_live_attname(childrel, conkey[k]);
+		char	   *pcol = retention_live_attname(parentrel, confkey[k]);
+
+		if (col == NULL || pcol == NULL)
+			return NULL;
+		appendStringInfo(&cond, "%s%s.%s %s r.%s", k ? " AND " : "", alias, quote_identifier(col),
+						 operator_sql(pf_eq[k]), quote_identifier(pcol));
+	}
+	going = delete_job_of(run_jobs, childrel);
+	if (held)					/* a cascading key: held rows stay */
+		stays = psprintf("EXISTS (SELECT 1 FROM (SELECT %s.*) c WHERE %s)", alias, held);
+	else if (going)
+		stays = psprintf("NOT EXISTS (SELECT 1 FROM (SELECT %s.*) r WHERE %s)", alias,
+						 going_in_run_sql(going, run_jobs, holds, reader, depth + 1));
+	return psprintf("EXISTS (SELECT 1 FROM %s %s WHERE %s%s%s)", child, alias, cond.data,
+					stays ? " AND " : "", stays ? stays : "");
+}
+
+/*
+ * The rows of job's table (alias r) that its delete job removes in this
+ * run: due and not held (where_due_all), and not kept by referencing rows
+ * that stay (a customer kept by tax records keeps the address it
+ * references), followed IN_RUN_DEPTH levels down; below that a due row
+ * counts as going.
+ */
+static char *
+going_in_run_sql(EnforceJob *job, List *run_jobs, const RetentionHolds *holds,
+				 Oid reader, int depth)
+{
+	StringInfoData buf;
+	ListCell   *lc;
+
+	initStringInfo(&buf);
+	appendStringInfo(&buf, "(%s)", job->where_due_all);
+	if (depth >= IN_RUN_DEPTH)
+		return buf.data;
+	foreach(lc, job->probes)
+	{
+		char	   *kept = kept_in_run_sql(lfirst_oid(lc), job, run_jobs, holds, reader, depth);
+
+		if (kept)
+			appendStringInfo(&buf, " AND NOT %s", kept);
+	}
+	return buf.data;
+}
+
 /*
  * retention_deparse_probe_in_run
  *
  * retention_deparse_probe() for preview and status, which count what a
  * whole run would leave: with the run's jobs given, a referencing row that
- * a delete job of the same run removes first (it is due and not held: its
- * job's where_due_all) does not keep a row through a NO ACTION / RESTRICT
- * key, since jobs run children before parents.  One level: a referencing
- * row that is itself kept by rows of a third table still counts as going.
- * Runs, like every probe, as the referencing table's owner, which is who
- * that table's own job runs as.
+ * a delete job of the same run removes first (going_in_run_sql) does not
+ * keep a row through a NO ACTION / RESTRICT key, since jobs run children
+ * before parents.  Runs, like every probe, as the referencing table's owner,
+ * which is who that table's own job runs as.
  */
 char *
 retention_deparse_probe_in_run(Oid conoid, List *tags, const RetentionHolds *holds,
@@ -915,7 +1051,8 @@ retention_deparse_probe_in_run(Oid conoid, List *tags, const RetentionHolds *hol
 
 		if (going)
 			held = psprintf("NOT EXISTS (SELECT 1 FROM (SELECT c.*) r WHERE %s)",
-							going->where_due_all);
+							going_in_run_sql(going, run_jobs, holds,
+											 retention_relation_owner(*conrelid), 1));
 	}
 	if (held == NULL)
 		return psprintf("SELECT k.i FROM ROWS FROM (%s) WITH ORDINALITY AS k(%si)"

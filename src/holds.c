@@ -34,8 +34,22 @@ retention_load_holds(RetentionHolds *holds, TimestampTz now)
 	HASHCTL		ctl;
 
 	memset(holds, 0, sizeof(*holds));
-	/* as the extension's owner: callers (retention_dsr) cannot read holds */
-	retention_exec_as_extension_owner("SELECT scope, category, table_name::pg_catalog.oid, subject_kind, subject_hash"
+
+	/*
+	 * As the extension's owner: callers (retention_dsr) cannot read holds.
+	 * Holds restored from a 0.1.0 dump (hashed_with '0.1.0') are converted
+	 * here, under the key the dump restored; 0.1.0's own SQL objects have no
+	 * such column and all their hashes are 0.1.0's (keyed_hash.c).
+	 */
+	retention_exec_as_extension_owner(retention_legacy_hashes() ?
+									  "SELECT scope, category, table_name::pg_catalog.oid, subject_kind, subject_hash"
+									  "  FROM retention.legal_hold"
+									  " WHERE released_at IS NULL"
+									  "   AND (ends_at IS NULL OR ends_at OPERATOR(pg_catalog.>) $1)" :
+									  "SELECT scope, category, table_name::pg_catalog.oid, subject_kind,"
+									  "       CASE WHEN hashed_with OPERATOR(pg_catalog.=) '0.1.0'"
+									  "            THEN retention._rehash_legacy('hold', subject_hash)"
+									  "            ELSE subject_hash END"
 									  "  FROM retention.legal_hold"
 									  " WHERE released_at IS NULL"
 									  "   AND (ends_at IS NULL OR ends_at OPERATOR(pg_catalog.>) $1)",
@@ -64,13 +78,15 @@ retention_load_holds(RetentionHolds *holds, TimestampTz now)
 		else
 		{
 			bool		isnull;
-			bytea	   *hash = DatumGetByteaPP(SPI_getbinval(tuple, desc, 5, &isnull));
+			Datum		value = SPI_getbinval(tuple, desc, 5, &isnull);
+			bytea	   *hash = isnull ? NULL : DatumGetByteaPP(value);
 			char	   *kind = SPI_getvalue(tuple, desc, 4);
 
 			if (holds->subject_hashes == NULL)
 				holds->subject_hashes = hash_create("pg_retention subject holds", 64, &ctl,
 													HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-			if (VARSIZE_ANY_EXHDR(hash) == PG_SHA256_DIGEST_LENGTH)
+			/* NULL: a 0.1.0 hash of the wrong length, which matched nothing */
+			if (hash != NULL && VARSIZE_ANY_EXHDR(hash) == PG_SHA256_DIGEST_LENGTH)
 				hash_search(holds->subject_hashes, VARDATA_ANY(hash), HASH_ENTER, NULL);
 			if (!list_member(holds->subject_kinds, makeString(kind)))
 				holds->subject_kinds = lappend(holds->subject_kinds, makeString(kind));

@@ -852,11 +852,12 @@ retention_identifier_hash_sql(PG_FUNCTION_ARGS)
 /*
  * retention._rehash_legacy(purpose text, digest bytea) RETURNS bytea
  *
- * For the upgrade from 0.1.0 only: the hash of one purpose ('hold',
- * 'request log', 'erasure ledger', 'suppression') from a hash that 0.1.0
- * stored (the digest D of the file header), so that the upgrade converts
- * every stored hash exactly.  EXECUTE for no one; the upgrade script drops
- * the function again.
+ * The hash of one purpose ('hold', 'request log', 'erasure ledger',
+ * 'suppression') from a hash that 0.1.0 stored (the digest D of the file
+ * header): the update from 0.1.0 converts every stored hash with it, and
+ * readers of rows restored from a 0.1.0 dump (hashed_with '0.1.0') convert
+ * them with it, under the key the dump restored.  EXECUTE for no one but
+ * the extension's owner.
  */
 PG_FUNCTION_INFO_V1(retention_rehash_legacy);
 

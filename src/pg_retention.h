@@ -443,6 +443,7 @@ extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
 extern char *retention_anchor_sql(RetentionTag *tag);
 extern char *retention_due_at_sql(RetentionTag *tag);
 extern char *retention_planned_due_at_sql(RetentionTag *tag);
+extern char *retention_variant_sql(RetentionTag *tag);
 extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 								  const RetentionHolds *holds, TimestampTz now,
 								  List *all_tags);

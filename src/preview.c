@@ -129,6 +129,9 @@ blocked_as_declared(EnforceJob *job, TagStats *stats)
 	/* not overdue either: they stay by the policy's own word */
 	stats[0].due = Max(0, stats[0].due - stats[0].blocked);
 	stats[0].blocked = 0;
+	/* nor is the time they have been due an alarm when they are all there is */
+	if (stats[0].due == 0)
+		stats[0].oldest_null = true;
 }
 
 /*

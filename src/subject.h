@@ -66,6 +66,8 @@ typedef struct SubjectGroup
 	void	   *export_state;
 
 	/* erasure (subject_erase.c) */
+	bool		outside_tag;	/* rows outside the table tag's condition
+								 * (when=): as if the table had no table tag */
 	SubjectAction action;
 	List	   *column_tags;	/* the column tags it applies */
 	List	   *subject_columns;	/* identifier columns it removes */

@@ -7,6 +7,8 @@
  *
  * retention_erase_subject runs named steps over the groups of rows the
  * search found (subject_search.c), all in the caller's transaction:
+ *	 split_by_condition	rows outside their table tag's condition (when=)
+ *						apart, as rows of a table without a table tag;
  *	 classify			what each group gets: deleted, anonymized, or held as
  *						a whole; rows other people's holds protect;
  *	 anonymize_kept		tagged columns and identifiers of kept rows, and
@@ -111,20 +113,26 @@ category_held(const RetentionHolds *holds, const char *category)
 }
 
 /*
- * Does the table (a tag root) keep its rows through an erasure, whole or
- * anonymized, because its table tag's category says so (on_erasure keep or
- * anonymize)?  Then a delete must not reach them by cascade either.
+ * Does the table (a tag root) keep its row alias through an erasure, whole
+ * or anonymized, because its table tag's category says so (on_erasure keep
+ * or anonymize)?  Then a delete must not reach it by cascade either.  As
+ * SQL: "true", the tag's condition (when=: rows outside it are not kept),
+ * or NULL for none.
  */
-static bool
-kept_by_obligation(Erasure *e, Oid root)
+static char *
+kept_by_obligation_sql(Erasure *e, Oid root, const char *alias)
 {
 	RetentionTag *table_tag;
 	List	   *column_tags;
 	List	   *subject_columns;
+	char	   *condition;
 
 	subject_tags_of(e->search, root, &table_tag, &column_tags, &subject_columns);
-	return table_tag != NULL && table_tag->category != NULL &&
-		table_tag->category->on_erasure != RETENTION_ON_ERASURE_DELETE;
+	if (table_tag == NULL || table_tag->category == NULL ||
+		table_tag->category->on_erasure == RETENTION_ON_ERASURE_DELETE)
+		return NULL;
+	condition = retention_condition_sql(table_tag, alias);
+	return condition ? psprintf("COALESCE(%s, false)", condition) : "true";
 }
 
 /* Column tags whose category does not keep its data through an erasure. */
@@ -144,6 +152,18 @@ erasable_column_tags(List *column_tags, RetentionCategory **kept_by)
 			result = lappend(result, tag);
 	}
 	return result;
+}
+
+/* Does one of the tags have a condition (when=)? */
+static bool
+any_condition(List *tags)
+{
+	ListCell   *lc;
+
+	foreach(lc, tags)
+		if (((RetentionTag *) lfirst(lc))->condition != NULL)
+		return true;
+	return false;
 }
 
 /* The report's note for data kept for a legal obligation. */
@@ -374,6 +394,8 @@ classify(Erasure *e)
 
 		subject_tags_of(e->search, group->root, &table_tag, &group->column_tags, &subject_columns);
 		group->subject_columns = subject_columns;
+		if (group->outside_tag)
+			table_tag = NULL;
 		if (group->matched_attnum != 0)
 		{
 			ListCell   *tc;
@@ -383,7 +405,8 @@ classify(Erasure *e)
 				if (((RetentionTag *) lfirst(tc))->attnum == group->matched_attnum)
 				own = lappend(own, lfirst(tc));
 			group->column_tags = own;
-			group->subject_columns = NIL;
+			/* only its own value: removed where outside its tag (when=) */
+			group->subject_columns = own;
 			deleting = false;
 		}
 		else
@@ -413,7 +436,8 @@ classify(Erasure *e)
 
 			group->column_tags = erasable_column_tags(group->column_tags, &kept_by);
 			if (kept_by && !e->subject_held && had_tags && group->column_tags == NIL &&
-				(group->matched_attnum != 0 || group->subject_columns == NIL))
+				(group->matched_attnum != 0 ? !any_condition(group->subject_columns)
+				 : group->subject_columns == NIL))
 			{
 				group->action = SUBJECT_KEPT;
 				report->kept += rows;
@@ -424,8 +448,13 @@ classify(Erasure *e)
 				group->anonymize_note = kept_note(kept_by);
 		}
 
+		/*
+		 * a hold on the table tag's category keeps its rows, whatever
+		 * on_erasure
+		 */
 		whole_held = e->subject_held || list_member_oid(e->holds.tables, group->root) ||
-			(deleting && table_tag && category_held(&e->holds, table_tag->category->name));
+			(table_tag && group->matched_attnum == 0 &&
+			 category_held(&e->holds, table_tag->category->name));
 		if (!deleting && !whole_held)
 		{
 			ListCell   *tc;
@@ -473,9 +502,50 @@ references_group(Oid confrelid, SubjectGroup *g)
 }
 
 /*
+ * An identifier column of a kept row, removed: NULL, or a pseudonym where
+ * NOT NULL; NULL (nothing to set) for a NOT NULL column of another type.
+ */
+static char *
+identifier_removed_sql(Relation rel, RetentionTag *tag, const char *name)
+{
+	AttrNumber	attnum = get_attnum(RelationGetRelid(rel), name);
+	Form_pg_attribute att;
+
+	if (attnum <= 0)
+		return NULL;
+	att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
+	if (!att->attnotnull)
+		return "NULL";
+	if (TypeCategory(getBaseType(att->atttypid)) == TYPCATEGORY_STRING)
+		return psprintf("retention._pseudonym(r.%s::pg_catalog.text, %d, $1%s)::%s",
+						quote_identifier(name),
+						att->atttypmod > VARHDRSZ ? att->atttypmod - VARHDRSZ : 0,
+						retention_pseudonym_column_arg(tag->relid, tag->attnum),
+						format_type_extended(att->atttypid, att->atttypmod,
+											 FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+	return NULL;
+}
+
+/*
+ * value where the row is inside the tag's condition (when=), else
+ * otherwise (the column as if untagged), in the UPDATE that sets it.
+ */
+static char *
+inside_condition_sql(RetentionTag *tag, const char *value, const char *otherwise)
+{
+	char	   *condition = retention_condition_sql(tag, "r");
+
+	if (condition == NULL)
+		return (char *) value;
+	return psprintf("CASE WHEN COALESCE(%s, false) THEN %s ELSE %s END", condition, value, otherwise);
+}
+
+/*
  * SET list for a kept row: every column tag's method (unless its category
  * is held), and identifiers of subject-only columns removed (NULL, or a
- * pseudonym where NOT NULL).  NULL when there is nothing to set.
+ * pseudonym where NOT NULL).  A value outside its column tag's condition
+ * (when=) is an untagged value: it stays, unless it is an identifier,
+ * which is removed.  NULL when there is nothing to set.
  */
 static char *
 kept_row_set_list(SubjectGroup *group, List *column_tags, List *subject_columns,
@@ -493,11 +563,16 @@ kept_row_set_list(SubjectGroup *group, List *column_tags, List *subject_columns,
 		char	   *pending;
 		char	   *name = subject_attname(tag->relid, tag->attnum);
 		char	   *value;
+		char	   *removed = NULL;
 
 		if (category_held(holds, tag->category->name))
 			continue;
 		/* the method's expression reads the leaf's own column */
 		value = retention_anonymized_value_sql(tag, group->relid, &pending);
+		if (tag->label.subject && list_member_ptr(subject_columns, tag))
+			removed = identifier_removed_sql(rel, tag, name);
+		value = inside_condition_sql(tag, value,
+									 removed ? removed : psprintf("r.%s", quote_identifier(name)));
 		appendStringInfo(&buf, "%s%s = %s", buf.len ? ", " : "", quote_identifier(name), value);
 		done = lappend(done, makeString(name));
 	}
@@ -505,21 +580,17 @@ kept_row_set_list(SubjectGroup *group, List *column_tags, List *subject_columns,
 	{
 		RetentionTag *tag = lfirst(lc);
 		char	   *name = subject_attname(tag->relid, tag->attnum);
-		AttrNumber	attnum = get_attnum(group->relid, name);
-		Form_pg_attribute att;
+		char	   *removed;
 
-		if (list_member(done, makeString(name)) || tag->category || attnum <= 0)
+		/* a kept or held category keeps the value inside its condition */
+		if (list_member(done, makeString(name)) || (tag->category && tag->condition == NULL))
 			continue;
-		att = TupleDescAttr(RelationGetDescr(rel), attnum - 1);
-		if (!att->attnotnull)
-			appendStringInfo(&buf, "%s%s = NULL", buf.len ? ", " : "", quote_identifier(name));
-		else if (TypeCategory(getBaseType(att->atttypid)) == TYPCATEGORY_STRING)
-			appendStringInfo(&buf, "%s%s = retention._pseudonym(r.%s::pg_catalog.text, %d, $1%s)::%s",
-							 buf.len ? ", " : "", quote_identifier(name), quote_identifier(name),
-							 att->atttypmod > VARHDRSZ ? att->atttypmod - VARHDRSZ : 0,
-							 retention_pseudonym_column_arg(tag->relid, tag->attnum),
-							 format_type_extended(att->atttypid, att->atttypmod,
-												  FORMAT_TYPE_TYPEMOD_GIVEN | FORMAT_TYPE_FORCE_QUALIFY));
+		removed = identifier_removed_sql(rel, tag, name);
+		if (removed == NULL)
+			continue;
+		if (tag->category)
+			removed = inside_condition_sql(tag, psprintf("r.%s", quote_identifier(name)), removed);
+		appendStringInfo(&buf, "%s%s = %s", buf.len ? ", " : "", quote_identifier(name), removed);
 	}
 	table_close(rel, AccessShareLock);
 	return buf.len ? buf.data : NULL;
@@ -685,8 +756,10 @@ blocked_rows(Erasure *e, SubjectGroup *group)
 		referenced = con->confrelid;
 		if (con->confdeltype != FKCONSTR_ACTION_NOACTION && con->confdeltype != FKCONSTR_ACTION_RESTRICT)
 		{
-			held = kept_by_obligation(e, subject_tag_root(child)) ? "true"
-				: row_held_checked(subject_tag_root(child), e->search->tags, &e->holds, child);
+			held = kept_by_obligation_sql(e, subject_tag_root(child), "c");
+			if (held == NULL || strcmp(held, "true") != 0)
+				held = retention_held_or(held, row_held_checked(subject_tag_root(child), e->search->tags,
+																&e->holds, child));
 			if (held == NULL)
 			{
 				ReleaseSysCache(ctup);
@@ -769,6 +842,75 @@ tids_except(List *tids, List *minus)
 		result = lappend(result, lfirst(lc));
 	pfree(sorted);
 	return result;
+}
+
+/*
+ * Step: split_by_condition.  A row outside its table tag's condition
+ * (when=; NULL counts as outside) is a row of a table without a table tag:
+ * a group whose table tag has a condition keeps the rows inside it, and a
+ * new group right after it takes the rows outside (outside_tag).  Which
+ * side a row is on is read once, here, from the rows as the search found
+ * and locked them (FOR UPDATE: no other transaction changes them before
+ * commit), so that no statement of this erasure (an anonymized column, a
+ * SET NULL cascade) moves a row to the other side halfway; a dry run reads
+ * the same.
+ */
+static void
+split_by_condition(Erasure *e)
+{
+	List	   *result = NIL;
+	ListCell   *lc;
+
+	foreach(lc, e->ordered)
+	{
+		SubjectGroup *group = lfirst(lc);
+		RetentionTag *table_tag;
+		List	   *column_tags;
+		List	   *subject_columns;
+		char	   *condition;
+		Oid			type = TIDARRAYOID;
+		Datum		arg;
+		List	   *outside = NIL;
+
+		result = lappend(result, group);
+		if (group->matched_attnum != 0 || e->subject_held || group->tids == NIL)
+			continue;
+		subject_tags_of(e->search, group->root, &table_tag, &column_tags, &subject_columns);
+		if (table_tag == NULL || (condition = retention_condition_sql(table_tag, "r")) == NULL)
+			continue;
+		arg = subject_tid_array(group->tids);
+		subject_query(e->search, group->relid,
+					  psprintf("SELECT r.ctid FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($1)"
+							   " AND NOT COALESCE(%s, false)",
+							   subject_qualified_name(group->relid), condition),
+					  1, &type, &arg);
+		for (uint64 i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			ItemPointer tid = palloc(sizeof(ItemPointerData));
+
+			*tid = *(ItemPointer) DatumGetPointer(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			outside = lappend(outside, tid);
+		}
+		if (outside == NIL)
+			continue;
+		if (list_length(outside) == list_length(group->tids))
+		{
+			group->outside_tag = true;
+			continue;
+		}
+		{
+			SubjectGroup *rest = palloc(sizeof(SubjectGroup));
+
+			memcpy(rest, group, sizeof(SubjectGroup));
+			rest->tids = outside;
+			rest->keyrows = NIL;
+			rest->outside_tag = true;
+			group->tids = tids_except(group->tids, outside);
+			result = lappend(result, rest);
+		}
+	}
+	e->ordered = result;
 }
 
 /*
@@ -938,10 +1080,10 @@ suppress_and_log(Erasure *e)
 		if (tables.len > 1)
 			appendStringInfoString(&tables, ", ");
 		escape_json(&tables, subject_qualified_name(r->root));
-		/* held as the report says (legal holds and obligations), kept apart */
+		/* held: legal holds; kept (where any): legal obligations */
 		appendStringInfo(&tables, ": {\"found\": " INT64_FORMAT ", \"deleted\": " INT64_FORMAT
 						 ", \"anonymized\": " INT64_FORMAT ", \"held\": " INT64_FORMAT,
-						 r->found, r->deleted, r->anonymized, r->held + r->kept);
+						 r->found, r->deleted, r->anonymized, r->held);
 		if (r->kept > 0)
 			appendStringInfo(&tables, ", \"kept\": " INT64_FORMAT, r->kept);
 		appendStringInfoChar(&tables, '}');
@@ -966,29 +1108,43 @@ suppress_and_log(Erasure *e)
 				 errdetail("Nothing was changed. An erasure that ran before leaves nothing to find.")));
 }
 
-/* Step: report.  One result row per tagged table. */
+/* Result columns of erase_subject: 0.2.0, and 0.1.0 before its update */
+#define ERASE_REPORT_COLS		7
+#define ERASE_REPORT_COLS_0_1	6
+
+/*
+ * Step: report.  One result row per tagged table.  Under the 0.1.0 SQL
+ * definition (no rows_kept, until ALTER EXTENSION UPDATE) rows_held counts
+ * the rows kept for a legal obligation too, as the note says.
+ */
 static void
 report(Erasure *e, ReturnSetInfo *rsinfo, MemoryContext cxt)
 {
+	int			natts = rsinfo->setDesc->natts;
 	ListCell   *lc;
 
+	if (natts != ERASE_REPORT_COLS && natts != ERASE_REPORT_COLS_0_1)
+		elog(ERROR, "retention.erase_subject() has %d result columns, expected %d",
+			 natts, ERASE_REPORT_COLS);
 	foreach(lc, e->reports)
 	{
 		EraseReport *r = lfirst(lc);
-		Datum		values[6];
-		bool		nulls[6] = {false, false, false, false, false, false};
+		Datum		values[ERASE_REPORT_COLS];
+		bool		nulls[ERASE_REPORT_COLS];
 		MemoryContext spi = MemoryContextSwitchTo(cxt);
 
+		memset(nulls, false, sizeof(nulls));
 		values[0] = ObjectIdGetDatum(r->root);
 		values[1] = Int64GetDatum(r->found);
 		values[2] = Int64GetDatum(r->deleted);
 		values[3] = Int64GetDatum(r->anonymized);
-		/* rows_held: legal holds and legal obligations; the note says which */
-		values[4] = Int64GetDatum(r->held + r->kept);
+		values[4] = Int64GetDatum(natts == ERASE_REPORT_COLS ? r->held : r->held + r->kept);
+		if (natts == ERASE_REPORT_COLS)
+			values[5] = Int64GetDatum(r->kept);
 		if (r->note)
-			values[5] = CStringGetTextDatum(r->note);
+			values[natts - 1] = CStringGetTextDatum(r->note);
 		else
-			nulls[5] = true;
+			nulls[natts - 1] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextSwitchTo(spi);
 	}
@@ -1039,7 +1195,8 @@ raise_in_own_words(MemoryContext cxt)
  *
  * retention.erase_subject(identifiers jsonb, dry_run boolean DEFAULT false)
  * RETURNS TABLE(table_name regclass, rows_found bigint, rows_deleted bigint,
- *               rows_anonymized bigint, rows_held bigint, note text)
+ *               rows_anonymized bigint, rows_held bigint, rows_kept bigint,
+ *               note text)
  *
  * Deletes the person's rows where their table deletes rows (a table tag, or
  * no tag at all), anonymizes their tagged columns where it keeps them,
@@ -1096,6 +1253,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 
 	PG_TRY();
 	{
+		split_by_condition(&e);
 		classify(&e);
 		if (!e.dry_run)
 		{

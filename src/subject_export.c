@@ -46,20 +46,24 @@
  * What the rows of one relation carry, in export_data_sql's order: the
  * columns of its content (subject_json.c), the key where the content has
  * none (no primary key: the ctid) else NULL, when the row is due under the
- * table tag, then per column tag when its value is.
+ * table tag and (variant=) the variant that rule follows, then per column
+ * tag when its value is due and (variant=) the variant.
  */
 typedef struct ExportLayout
 {
 	Oid			relid;
 	Oid			root;
 	SubjectRowJson *content;
-	int			key_at;			/* the key column; then the due dates */
+	int			key_at;			/* the key column; then the due date */
+	int			variant_at;		/* the table tag's variant, or -1 */
 	int			nkeys;			/* primary key columns; 0: read the key */
 	char	  **keys;			/* their names */
 	int			ncolumns;		/* column tags */
 	char	  **columns;		/* their columns' names */
 	char	  **categories;
 	const char **actions;
+	int		   *column_at;		/* per column tag: its due date */
+	int		   *column_variant_at;	/* and its variant, or -1 */
 } ExportLayout;
 
 /* What every row of a group states besides its own values. */
@@ -70,7 +74,6 @@ typedef struct ExportGroup
 	Datum		category;		/* text of the table tag's category */
 	Datum		found_by;		/* text */
 	char	   *table_name;		/* document: the table's name */
-	List	   *variants;		/* document: the category's variants */
 } ExportGroup;
 
 /* One row, kept for the document. */
@@ -82,8 +85,10 @@ typedef struct ExportRow
 	Jsonb	   *data;
 	TimestampTz due_at;
 	bool		due_null;
+	char	   *variant;		/* the variant due_at follows, or NULL */
 	TimestampTz *columns_due;	/* per column tag */
 	bool	   *columns_null;
+	char	  **columns_variant;
 } ExportRow;
 
 /* One export request. */
@@ -96,17 +101,25 @@ typedef struct Export
 	int64		count;
 } Export;
 
+/*
+ * Columns of export_subject_rows: 0.2.0 added variant; the 0.1.0
+ * definition has one fewer until ALTER EXTENSION UPDATE.
+ */
+#define EXPORT_ROWS_COLS	10
+#define EXPORT_ROWS_COLS_0_1	9
+
 static Jsonb *empty_object(void);
 
 /*
- * When the row on alias r falls due under a tag (see deparse.c), for a
- * statement that runs as the owner of the tagged table.  Raises 42501 if it
- * would read a table with row security and another owner (a foreign-key
- * anchor's parent, a latest() child re-owned since tagging): that owner's
- * policies would run with the tagged table owner's privileges.
+ * What build says of the row on alias r under a tag (see deparse.c: when
+ * it falls due, the variant of its rule), for a statement that runs as the
+ * owner of the tagged table.  Raises 42501 if it would read a table with
+ * row security and another owner (a foreign-key anchor's or variant's
+ * parent, a latest() child re-owned since tagging): that owner's policies
+ * would run with the tagged table owner's privileges.
  */
 static char *
-due_sql(RetentionTag *tag)
+tag_sql(RetentionTag *tag, char *(*build) (RetentionTag *tag))
 {
 	List	   *reads = NIL;
 	List	  **save = retention_collect_reads(&reads);
@@ -114,7 +127,7 @@ due_sql(RetentionTag *tag)
 
 	PG_TRY();
 	{
-		sql = retention_due_at_sql(tag);
+		sql = build(tag);
 	}
 	PG_FINALLY();
 	{
@@ -172,6 +185,8 @@ export_layout(Export *ex, SubjectSearch *search, Oid relid, Oid root)
 	layout->columns = palloc(sizeof(char *) * Max(layout->ncolumns, 1));
 	layout->categories = palloc(sizeof(char *) * Max(layout->ncolumns, 1));
 	layout->actions = palloc(sizeof(char *) * Max(layout->ncolumns, 1));
+	layout->column_at = palloc(sizeof(int) * Max(layout->ncolumns, 1));
+	layout->column_variant_at = palloc(sizeof(int) * Max(layout->ncolumns, 1));
 	foreach(lc, column_tags)
 	{
 		RetentionTag *tag = lfirst(lc);
@@ -188,9 +203,11 @@ export_layout(Export *ex, SubjectSearch *search, Oid relid, Oid root)
 /*
  * What the export reads with each row of relid (alias r; tags on root), in
  * one pass: its content, its key where the content has none, when it is
- * due under the table tag and when each tagged column's value is.  The
- * key (the primary key's columns of the content) and the columns' due
- * dates as JSON are assembled from those here, once.
+ * due under the table tag and when each tagged column's value is, and for
+ * a tag with variant= the variant its due date follows (the lookup
+ * enforcement makes, in the same statement and snapshot).  The key (the
+ * primary key's columns of the content) and the columns' due dates as JSON
+ * are assembled from those here, once.
  */
 static char *
 export_data_sql(SubjectSearch *search, Oid relid, Oid root)
@@ -201,6 +218,7 @@ export_data_sql(SubjectSearch *search, Oid relid, Oid root)
 	List	   *subject_columns;
 	StringInfoData buf;
 	ListCell   *tc;
+	int			at;
 
 	subject_tags_of(search, root, &table_tag, &column_tags, &subject_columns);
 	initStringInfo(&buf);
@@ -209,9 +227,28 @@ export_data_sql(SubjectSearch *search, Oid relid, Oid root)
 	appendStringInfo(&buf, ", %s, %s",
 					 layout->nkeys ? "NULL::pg_catalog.jsonb"
 					 : "pg_catalog.jsonb_build_object('ctid', r.ctid::pg_catalog.text)",
-					 table_tag ? due_sql(table_tag) : "NULL::pg_catalog.timestamptz");
+					 table_tag ? tag_sql(table_tag, retention_due_at_sql) : "NULL::pg_catalog.timestamptz");
+	at = layout->key_at + 2;
+	layout->variant_at = -1;
+	if (table_tag && table_tag->label.variant)
+	{
+		appendStringInfo(&buf, ", %s", tag_sql(table_tag, retention_variant_sql));
+		layout->variant_at = at++;
+	}
 	foreach(tc, column_tags)
-		appendStringInfo(&buf, ", %s", due_sql(lfirst(tc)));
+	{
+		RetentionTag *tag = lfirst(tc);
+		int			i = foreach_current_index(tc);
+
+		appendStringInfo(&buf, ", %s", tag_sql(tag, retention_due_at_sql));
+		layout->column_at[i] = at++;
+		layout->column_variant_at[i] = -1;
+		if (tag->label.variant)
+		{
+			appendStringInfo(&buf, ", %s", tag_sql(tag, retention_variant_sql));
+			layout->column_variant_at[i] = at++;
+		}
+	}
 	return buf.data + 2;		/* without the first ", " */
 }
 
@@ -299,10 +336,12 @@ row_key(ExportLayout *layout, Jsonb *data)
 
 /*
  * Pushes the row's columns_due: per tagged column its category, action and
- * due time ({"col": {"category": ..., "action": ..., "due_at": ...}}).
+ * due time, and the variant that time follows if one does ({"col":
+ * {"category": ..., "action": ..., "due_at": ..., "variant": ...}}).
  */
 static JsonbValue *
-push_columns_due(JsonbParseState **state, ExportLayout *layout, TimestampTz *due, bool *isnull)
+push_columns_due(JsonbParseState **state, ExportLayout *layout, TimestampTz *due, bool *isnull,
+				 char **variants)
 {
 	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
 	for (int i = 0; i < layout->ncolumns; i++)
@@ -312,6 +351,8 @@ push_columns_due(JsonbParseState **state, ExportLayout *layout, TimestampTz *due
 		push_string(state, "category", layout->categories[i]);
 		push_string(state, "action", layout->actions[i]);
 		push_string(state, "due_at", timestamp_json(due[i], isnull[i]));
+		if (variants[i])
+			push_string(state, "variant", variants[i]);
 		(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
 	}
 	return pushJsonbValue(state, WJB_END_OBJECT, NULL);
@@ -337,6 +378,31 @@ export_group(SubjectSearch *search, SubjectGroup *group)
 	return eg;
 }
 
+/* The variant read at position at (-1: none asked for), or NULL. */
+static char *
+read_variant(Datum *values, bool *nulls, int at)
+{
+	return at < 0 || nulls[at] ? NULL : TextDatumGetCString(values[at]);
+}
+
+/*
+ * The due dates and variants of the row's column tags, read with the row
+ * (see export_data_sql).
+ */
+static void
+read_columns_due(ExportLayout *layout, Datum *values, bool *nulls,
+				 TimestampTz *due, bool *isnull, char **variants)
+{
+	for (int i = 0; i < layout->ncolumns; i++)
+	{
+		int			at = layout->column_at[i];
+
+		isnull[i] = nulls[at];
+		due[i] = isnull[i] ? 0 : DatumGetTimestampTz(values[at]);
+		variants[i] = read_variant(values, nulls, layout->column_variant_at[i]);
+	}
+}
+
 /*
  * The reader's row(): a row of the result set (export_subject_rows), or a
  * row kept for the document (export_subject).  Runs inside the statement
@@ -349,15 +415,16 @@ export_row(SubjectSearch *search, SubjectGroup *group, Datum *values, bool *null
 	ExportGroup *eg = export_group(search, group);
 	ExportLayout *layout = eg->layout;
 	MemoryContext old = MemoryContextSwitchTo(ex->rsinfo ? ex->row_cxt : search->cxt);
-	int			at = layout->key_at;	/* the key, the due dates */
+	int			at = layout->key_at;	/* the key, the due date */
 	Jsonb	   *data = subject_row_json(layout->content, values, nulls);
 	Jsonb	   *key = layout->nkeys ? row_key(layout, data) : (Jsonb *) PG_DETOAST_DATUM_COPY(values[at]);
 
 	ex->count++;
 	if (ex->rsinfo)
 	{
-		Datum		out[9];
-		bool		outnull[9];
+		Datum		out[EXPORT_ROWS_COLS];
+		bool		outnull[EXPORT_ROWS_COLS];
+		char	   *variant = read_variant(values, nulls, layout->variant_at);
 
 		memset(outnull, false, sizeof(outnull));
 		out[0] = ObjectIdGetDatum(group->root);
@@ -373,13 +440,17 @@ export_row(SubjectSearch *search, SubjectGroup *group, Datum *values, bool *null
 		{
 			JsonbParseState *state = NULL;
 			TimestampTz *due = palloc(sizeof(TimestampTz) * layout->ncolumns);
+			bool	   *isnull = palloc(sizeof(bool) * layout->ncolumns);
+			char	  **variants = palloc(sizeof(char *) * layout->ncolumns);
 
-			for (int i = 0; i < layout->ncolumns; i++)
-				due[i] = nulls[at + 2 + i] ? 0 : DatumGetTimestampTz(values[at + 2 + i]);
-			out[6] = JsonbPGetDatum(JsonbValueToJsonb(push_columns_due(&state, layout, due, nulls + at + 2)));
+			read_columns_due(layout, values, nulls, due, isnull, variants);
+			out[6] = JsonbPGetDatum(JsonbValueToJsonb(push_columns_due(&state, layout, due, isnull, variants)));
 		}
 		out[7] = eg->found_by;
 		out[8] = Int32GetDatum(group->depth);
+		/* the 0.1.0 definition (before UPDATE) has no column 9 */
+		out[9] = variant ? CStringGetTextDatum(variant) : (Datum) 0;
+		outnull[9] = variant == NULL;
 		tuplestore_putvalues(ex->rsinfo->setResult, ex->rsinfo->setDesc, out, outnull);
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(ex->row_cxt);
@@ -394,13 +465,12 @@ export_row(SubjectSearch *search, SubjectGroup *group, Datum *values, bool *null
 		row->key_text = key ? JsonbToCString(NULL, &key->root, VARSIZE(key)) : "";
 		row->due_null = nulls[at + 1];
 		row->due_at = row->due_null ? 0 : DatumGetTimestampTz(values[at + 1]);
+		row->variant = read_variant(values, nulls, layout->variant_at);
 		row->columns_due = palloc(sizeof(TimestampTz) * Max(layout->ncolumns, 1));
 		row->columns_null = palloc(sizeof(bool) * Max(layout->ncolumns, 1));
-		for (int i = 0; i < layout->ncolumns; i++)
-		{
-			row->columns_null[i] = nulls[at + 2 + i];
-			row->columns_due[i] = row->columns_null[i] ? 0 : DatumGetTimestampTz(values[at + 2 + i]);
-		}
+		row->columns_variant = palloc(sizeof(char *) * Max(layout->ncolumns, 1));
+		read_columns_due(layout, values, nulls, row->columns_due, row->columns_null,
+						 row->columns_variant);
 		ex->rows = lappend(ex->rows, row);
 		MemoryContextSwitchTo(old);
 	}
@@ -510,6 +580,10 @@ retention_export_subject_rows(PG_FUNCTION_ARGS)
 	InitMaterializedSRF(fcinfo, 0);
 	memset(&ex, 0, sizeof(ex));
 	ex.rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	if (ex.rsinfo->setDesc->natts != EXPORT_ROWS_COLS &&
+		ex.rsinfo->setDesc->natts != EXPORT_ROWS_COLS_0_1)
+		elog(ERROR, "retention.export_subject_rows() has %d result columns, expected %d",
+			 ex.rsinfo->setDesc->natts, EXPORT_ROWS_COLS);
 	result_in_file(ex.rsinfo);
 	/* a block that holds one row's JSON, kept across resets */
 	ex.row_cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_retention export row",
@@ -587,8 +661,9 @@ anchor_words(SubjectSearch *search, const char *category)
 
 /*
  * "categories": for every category of the rows and columns exported, its
- * description, purpose, legal basis and retention rule in words (and its
- * variants' rules), as retention.schedule states them.
+ * description, purpose, legal basis, retention rule in words (and its
+ * variants' rules) and what an erasure request does to its data
+ * (on_erasure), as retention.schedule states them.
  */
 static void
 push_categories(JsonbParseState **state, SubjectSearch *search, List *used)
@@ -608,6 +683,7 @@ push_categories(JsonbParseState **state, SubjectSearch *search, List *used)
 	args[1] = PointerGetDatum(construct_array(words, list_length(used), TEXTOID, -1, false, TYPALIGN_INT));
 	if (SPI_execute_snapshot(subject_plan("SELECT c.name, pg_catalog.jsonb_build_object("
 										  "'description', c.description, 'purpose', c.purpose, 'legal_basis', c.legal_basis,"
+										  " 'on_erasure', c.on_erasure,"
 										  " 'retention', retention.rule_in_words(c.period, c.starts, c.time_zone, w.words))"
 										  " OPERATOR(pg_catalog.||) COALESCE((SELECT pg_catalog.jsonb_build_object('variants',"
 										  " pg_catalog.jsonb_object_agg(v.variant, retention.rule_in_words("
@@ -631,45 +707,13 @@ push_categories(JsonbParseState **state, SubjectSearch *search, List *used)
 }
 
 /*
- * The row's variant where its table tag has variant=col and a variant of
- * the category matches the row's value of col (as its content shows it),
- * or NULL.
+ * One row of "tables": key, data, category, due dates, found_by, and the
+ * variant its due date follows where one does.
  */
-static char *
-row_variant(ExportRow *row)
-{
-	ExportGroup *eg = row->group->export_state;
-	JsonbValue *v;
-	char	   *from;
-	char	   *value;
-	ListCell   *lc;
-
-	if (eg->variants == NIL || row->data == NULL || !JB_ROOT_IS_OBJECT(row->data))
-		return NULL;
-	from = retention_item_to_text(eg->table_tag->label.variant);
-	v = getKeyJsonValueFromContainer(&row->data->root, from, strlen(from), NULL);
-	if (v == NULL || v->type == jbvNull)
-		return NULL;
-	if (v->type == jbvString)
-		value = pnstrdup(v->val.string.val, v->val.string.len);
-	else if (v->type == jbvNumeric)
-		value = DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(v->val.numeric)));
-	else if (v->type == jbvBool)
-		value = v->val.boolean ? "true" : "false";
-	else
-		value = JsonbToCString(NULL, v->val.binary.data, v->val.binary.len);
-	foreach(lc, eg->variants)
-		if (strcmp(strVal(lfirst(lc)), value) == 0)
-		return value;
-	return NULL;
-}
-
-/* One row of "tables": key, data, category, due dates, found_by (variant). */
 static void
 push_row(JsonbParseState **state, ExportRow *row)
 {
 	ExportGroup *eg = row->group->export_state;
-	char	   *variant = row_variant(row);
 
 	(void) pushJsonbValue(state, WJB_BEGIN_OBJECT, NULL);
 	push_jsonb(state, "key", row->key);
@@ -685,28 +729,12 @@ push_row(JsonbParseState **state, ExportRow *row)
 		(void) pushJsonbValue(state, WJB_VALUE, &null);
 	}
 	else
-		(void) push_columns_due(state, eg->layout, row->columns_due, row->columns_null);
+		(void) push_columns_due(state, eg->layout, row->columns_due, row->columns_null,
+								row->columns_variant);
 	push_string(state, "found_by", row->group->found_by);
-	if (variant)
-		push_string(state, "variant", variant);
+	if (row->variant)
+		push_string(state, "variant", row->variant);
 	(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
-}
-
-/* The variants of a category, read in the export's snapshot. */
-static List *
-category_variants(SubjectSearch *search, const char *category)
-{
-	Oid			type = TEXTOID;
-	Datum		arg = CStringGetTextDatum(category);
-	List	   *result = NIL;
-
-	if (SPI_execute_snapshot(subject_plan("SELECT v.variant FROM retention.category_variant v"
-										  " WHERE v.category OPERATOR(pg_catalog.=) $1", 1, &type),
-							 &arg, NULL, search->snapshot, InvalidSnapshot, true, false, 0) != SPI_OK_SELECT)
-		elog(ERROR, "could not read the category's variants");
-	for (uint64 i = 0; i < SPI_processed; i++)
-		result = lappend(result, makeString(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1)));
-	return result;
 }
 
 /*
@@ -732,8 +760,6 @@ prepare_groups(SubjectSearch *search)
 		if (eg == NULL)
 			continue;			/* no row left of it */
 		eg->table_name = DatumGetCString(DirectFunctionCall1(regclassout, ObjectIdGetDatum(group->root)));
-		if (eg->table_tag && eg->table_tag->label.variant)
-			eg->variants = category_variants(search, eg->table_tag->category->name);
 		if (list_member_oid(roots, group->root))
 			continue;
 		roots = lappend_oid(roots, group->root);

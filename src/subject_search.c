@@ -1427,8 +1427,12 @@ subject_log_request(const char *kind, SubjectSearch *search, bool dry_run, Jsonb
 	values[3] = JsonbPGetDatum(tables);
 	values[4] = Int64GetDatum(rows);
 	values[5] = CStringGetTextDatum(outcome);
-	retention_exec_as_extension_owner("INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
-									  " VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.session_user())",
+	/* hashed_with: 0.1.0's SQL objects have no such column (keyed_hash.c) */
+	retention_exec_as_extension_owner(retention_legacy_hashes() ?
+									  "INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by)"
+									  " VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.session_user())" :
+									  "INSERT INTO retention.dsr_request (kind, identifier_hashes, dry_run, tables, rows_found, outcome, requested_by, hashed_with)"
+									  " VALUES ($1, $2, $3, $4, $5, $6, pg_catalog.session_user(), '0.2.0')",
 									  6, types, values, NULL, SPI_OK_INSERT);
 }
 

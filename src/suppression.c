@@ -96,8 +96,8 @@ add_erasure(const uint8 *key, const char *kind, const uint8 *ledger,
 	values[1] = PointerGetDatum(hash_to_bytea(suppression));
 	values[2] = PointerGetDatum(hash_to_bytea(ledger));
 	values[3] = TimestampTzGetDatum(when);
-	retention_exec_as_extension_owner("INSERT INTO retention.suppression AS s (kind, identifier_hash, reason, added_at, ledger_hash)"
-									  " VALUES ($1, $2, 'erasure', $4, $3)"
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression AS s (kind, identifier_hash, reason, added_at, ledger_hash, hashed_with)"
+									  " VALUES ($1, $2, 'erasure', $4, $3, '0.2.0')"
 									  " ON CONFLICT (kind, identifier_hash, reason) DO UPDATE"
 									  " SET added_at = GREATEST(s.added_at, excluded.added_at)",
 									  4, types, values, NULL, SPI_OK_INSERT);
@@ -223,7 +223,8 @@ retention_suppress_identifier(const char *kind, const char *value, const char *r
 	values[0] = CStringGetTextDatum(kind);
 	values[1] = PointerGetDatum(identifier_hash_datum(kind, value));
 	values[2] = CStringGetTextDatum(reason);
-	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason) VALUES ($1, $2, $3)"
+	retention_exec_as_extension_owner("INSERT INTO retention.suppression (kind, identifier_hash, reason, hashed_with)"
+									  " VALUES ($1, $2, $3, '0.2.0')"
 									  " ON CONFLICT (kind, identifier_hash, reason) DO NOTHING",
 									  3, types, values, NULL, SPI_OK_INSERT);
 }
@@ -233,27 +234,73 @@ PG_FUNCTION_INFO_V1(retention_is_suppressed);
 Datum
 retention_is_suppressed(PG_FUNCTION_ARGS)
 {
-	Oid			types[2] = {TEXTOID, BYTEAOID};
-	Datum		values[2];
+	Oid			types[3] = {TEXTOID, BYTEAOID, BYTEAOID};
+	Datum		values[3];
 	bool		found;
 	char	   *kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	char	   *value = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	uint8		key[RETENTION_KEY_BYTES];
+	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	uint8		hash[PG_SHA256_DIGEST_LENGTH];
 
 	/* an identifier that names nobody is on no list */
-	if (!retention_identifier_is_meaningful(kind,
-											retention_normalize_identifier(kind, text_to_cstring(PG_GETARG_TEXT_PP(1)))))
+	if (!retention_identifier_is_meaningful(kind, retention_normalize_identifier(kind, value)))
 		PG_RETURN_BOOL(false);
-	values[0] = PG_GETARG_DATUM(0);
-	values[1] = PointerGetDatum(identifier_hash_datum(text_to_cstring(PG_GETARG_TEXT_PP(0)),
-													  text_to_cstring(PG_GETARG_TEXT_PP(1))));
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
-									  " AND identifier_hash OPERATOR(pg_catalog.=) $2 LIMIT 1",
-									  2, types, values, NULL, SPI_OK_SELECT);
+	values[0] = PG_GETARG_DATUM(0);
+	if (retention_legacy_hashes())
+	{
+		values[1] = PointerGetDatum(identifier_hash_datum(kind, value));
+		retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
+										  " AND identifier_hash OPERATOR(pg_catalog.=) $2 LIMIT 1",
+										  2, types, values, NULL, SPI_OK_SELECT);
+	}
+	else
+	{
+		/* rows restored from a 0.1.0 dump store the digest D itself */
+		retention_load_key(key);
+		retention_identifier_digest(key, kind, value, digest);
+		retention_hash_from_digest(key, RETENTION_HASH_SUPPRESSION, digest, hash);
+		values[1] = PointerGetDatum(hash_to_bytea(hash));
+		values[2] = PointerGetDatum(hash_to_bytea(digest));
+		explicit_bzero(digest, sizeof(digest));
+		explicit_bzero(key, sizeof(key));
+		retention_exec_as_extension_owner("SELECT 1 FROM retention.suppression WHERE kind OPERATOR(pg_catalog.=) $1"
+										  " AND identifier_hash OPERATOR(pg_catalog.=) ANY (ARRAY[$2, $3])"
+										  " AND hashed_with OPERATOR(pg_catalog.=) CASE WHEN identifier_hash OPERATOR(pg_catalog.=) $2"
+										  "     THEN '0.2.0' ELSE '0.1.0' END LIMIT 1",
+										  3, types, values, NULL, SPI_OK_SELECT);
+	}
 	found = SPI_processed > 0;
 	SPI_finish();
 	PG_RETURN_BOOL(found);
 }
+
+/*
+ * The erasures as (kind, ledger_hash, added_at), one row per erasure
+ * recorded.  Rows restored from a 0.1.0 dump (hashed_with '0.1.0') hold
+ * 0.1.0's digests and no ledger hash: converted here as the update from
+ * 0.1.0 converts them, erasures 0.1.0 logged only in its request log (an
+ * erasure after an opt-out) included.
+ */
+#define LEDGER_ROWS \
+	"SELECT s.kind, s.ledger_hash, s.added_at FROM retention.suppression s" \
+	" WHERE s.reason OPERATOR(pg_catalog.=) 'erasure' AND s.hashed_with OPERATOR(pg_catalog.=) '0.2.0'" \
+	" UNION ALL" \
+	" SELECT s.kind, retention._rehash_legacy('erasure ledger', s.identifier_hash), s.added_at" \
+	"  FROM retention.suppression s" \
+	" WHERE s.reason OPERATOR(pg_catalog.=) 'erasure' AND s.hashed_with OPERATOR(pg_catalog.=) '0.1.0'" \
+	" UNION ALL" \
+	" SELECT pg_catalog.split_part(h.value, ':', 1)," \
+	"        retention._rehash_legacy('erasure ledger'," \
+	"            pg_catalog.decode(pg_catalog.split_part(h.value, ':', 2), 'hex'))," \
+	"        r.requested_at" \
+	"  FROM retention.dsr_request r, pg_catalog.unnest(r.identifier_hashes) AS h(value)" \
+	" WHERE r.hashed_with OPERATOR(pg_catalog.=) '0.1.0'" \
+	"   AND r.kind OPERATOR(pg_catalog.=) 'erase'" \
+	"   AND r.outcome OPERATOR(pg_catalog.=) ANY (ARRAY['done', 'nothing found'])" \
+	"   AND h.value OPERATOR(pg_catalog.~) '^[a-z][a-z0-9_]*:[0-9a-f]{64}$'"
 
 /*
  * retention.erasure_ledger(since timestamptz DEFAULT NULL) RETURNS jsonb
@@ -308,9 +355,10 @@ retention_erasure_ledger(PG_FUNCTION_ARGS)
 									  "      'hash', pg_catalog.encode(s.ledger_hash, 'hex'),"
 									  "      'erased_at', s.added_at)"
 									  "    ORDER BY s.added_at, s.kind, s.ledger_hash), '[]'::pg_catalog.jsonb))"
-									  "  FROM retention.suppression s"
-									  " WHERE s.reason OPERATOR(pg_catalog.=) 'erasure'"
-									  "   AND ($1 IS NULL OR s.added_at OPERATOR(pg_catalog.>=) $1)",
+									  "  FROM (SELECT e.kind, e.ledger_hash, pg_catalog.max(e.added_at) AS added_at"
+									  "          FROM (" LEDGER_ROWS ") e"
+									  "         GROUP BY e.kind, e.ledger_hash) s"
+									  " WHERE $1 IS NULL OR s.added_at OPERATOR(pg_catalog.>=) $1",
 									  2, types, values, nulls, SPI_OK_SELECT);
 	result = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 	result = SPI_datumTransfer(result, false, -1);
@@ -342,6 +390,7 @@ typedef struct TableTotals
 	int64		deleted;
 	int64		anonymized;
 	int64		held;
+	int64		kept;
 	char	   *note;
 } TableTotals;
 
@@ -560,7 +609,7 @@ totals_for(List **totals, Oid relid)
  * caller, so its own checks apply) and adds what it did to *totals.
  */
 static void
-erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
+erase_again(FoundIdentifier *id, List **totals, MemoryContext caller, bool with_kept)
 {
 	StringInfoData json;
 	Oid			type = JSONBOID;
@@ -573,7 +622,12 @@ erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
 	escape_json(&json, id->value);
 	appendStringInfoChar(&json, '}');
 	value = DirectFunctionCall1(jsonb_in, CStringGetDatum(json.data));
-	if (SPI_execute_with_args("SELECT table_name::pg_catalog.oid, rows_found, rows_deleted,"
+	/* before ALTER EXTENSION UPDATE, rows_held counts kept rows too */
+	if (SPI_execute_with_args(with_kept ?
+							  "SELECT table_name::pg_catalog.oid, rows_found, rows_deleted,"
+							  "       rows_anonymized, rows_held, note, rows_kept"
+							  "  FROM retention.erase_subject($1)" :
+							  "SELECT table_name::pg_catalog.oid, rows_found, rows_deleted,"
 							  "       rows_anonymized, rows_held, note"
 							  "  FROM retention.erase_subject($1)",
 							  1, &type, &value, NULL, false, 0) != SPI_OK_SELECT)
@@ -593,6 +647,8 @@ erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
 		t->deleted += DatumGetInt64(SPI_getbinval(tuple, desc, 3, &isnull));
 		t->anonymized += DatumGetInt64(SPI_getbinval(tuple, desc, 4, &isnull));
 		t->held += DatumGetInt64(SPI_getbinval(tuple, desc, 5, &isnull));
+		if (with_kept)
+			t->kept += DatumGetInt64(SPI_getbinval(tuple, desc, 7, &isnull));
 		if (note != NULL && t->note == NULL)
 			t->note = pstrdup(note);
 		MemoryContextSwitchTo(old);
@@ -607,7 +663,8 @@ erase_again(FoundIdentifier *id, List **totals, MemoryContext caller)
  * skipped and false returned; any other error is raised.
  */
 static bool
-erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
+erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller,
+					bool with_kept)
 {
 	MemoryContext oldcontext = CurrentMemoryContext;
 	ResourceOwner oldowner = CurrentResourceOwner;
@@ -617,7 +674,7 @@ erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
 	MemoryContextSwitchTo(oldcontext);
 	PG_TRY();
 	{
-		erase_again(id, totals, caller);
+		erase_again(id, totals, caller, with_kept);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(oldcontext);
 		CurrentResourceOwner = oldowner;
@@ -644,7 +701,8 @@ erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
 /*
  * retention.reapply_erasures(ledger jsonb, OUT table_name regclass,
  *		OUT rows_found bigint, OUT rows_deleted bigint,
- *		OUT rows_anonymized bigint, OUT rows_held bigint, OUT note text)
+ *		OUT rows_anonymized bigint, OUT rows_held bigint,
+ *		OUT rows_kept bigint, OUT note text)
  *		RETURNS SETOF record
  *
  * Erases again, in this database (restored from an older backup), every
@@ -655,6 +713,10 @@ erase_again_or_skip(FoundIdentifier *id, List **totals, MemoryContext caller)
  * transaction.
  */
 PG_FUNCTION_INFO_V1(retention_reapply_erasures);
+
+/* Result columns: 0.2.0, and before the 86_erasure_report fragment */
+#define REAPPLY_COLS		7
+#define REAPPLY_COLS_OLD	6
 
 Datum
 retention_reapply_erasures(PG_FUNCTION_ARGS)
@@ -672,6 +734,7 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 	LedgerEntry *entry;
 	long		matched = 0;
 	long		skipped = 0;
+	int			natts;
 	ListCell   *lc;
 
 	check_dsr_member();
@@ -682,6 +745,11 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 				 errmsg("extension \"pg_retention\" is not installed in this database"),
 				 errhint("Run CREATE EXTENSION pg_retention first.")));
 	InitMaterializedSRF(fcinfo, 0);
+	/* the 0.1.0--0.2.0 update defines it without rows_kept until 86 runs */
+	natts = rsinfo->setDesc->natts;
+	if (natts != REAPPLY_COLS && natts != REAPPLY_COLS_OLD)
+		elog(ERROR, "retention.reapply_erasures() has %d result columns, expected %d",
+			 natts, REAPPLY_COLS);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -705,7 +773,7 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 	}
 
 	foreach(lc, found)
-		if (!erase_again_or_skip(lfirst(lc), &totals, caller))
+		if (!erase_again_or_skip(lfirst(lc), &totals, caller, natts == REAPPLY_COLS))
 		skipped++;
 
 	/* every ledger entry back on the suppression list, found or not */
@@ -730,19 +798,22 @@ retention_reapply_erasures(PG_FUNCTION_ARGS)
 	foreach(lc, totals)
 	{
 		TableTotals *t = lfirst(lc);
-		Datum		values[6];
-		bool		nulls[6] = {false, false, false, false, false, false};
+		Datum		values[REAPPLY_COLS];
+		bool		nulls[REAPPLY_COLS];
 		MemoryContext old = MemoryContextSwitchTo(caller);
 
+		memset(nulls, false, sizeof(nulls));
 		values[0] = ObjectIdGetDatum(t->relid);
 		values[1] = Int64GetDatum(t->found);
 		values[2] = Int64GetDatum(t->deleted);
 		values[3] = Int64GetDatum(t->anonymized);
-		values[4] = Int64GetDatum(t->held);
+		values[4] = Int64GetDatum(natts == REAPPLY_COLS ? t->held : t->held + t->kept);
+		if (natts == REAPPLY_COLS)
+			values[5] = Int64GetDatum(t->kept);
 		if (t->note)
-			values[5] = CStringGetTextDatum(t->note);
+			values[natts - 1] = CStringGetTextDatum(t->note);
 		else
-			nulls[5] = true;
+			nulls[natts - 1] = true;
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 		MemoryContextSwitchTo(old);
 	}

@@ -82,6 +82,31 @@ is_time_type(Oid type)
 	return type == DATEOID || type == TIMESTAMPOID || type == TIMESTAMPTZOID;
 }
 
+/*
+ * A variant= column's value selects a variant by its text form: only types
+ * whose text form is built in and does not depend on session settings
+ * (DateStyle, extra_float_digits), so the worker and an export agree.
+ */
+static bool
+is_variant_type(Oid type)
+{
+	Oid			base = getBaseType(type);
+
+	switch (base)
+	{
+		case TEXTOID:
+		case VARCHAROID:
+		case BPCHAROID:
+		case INT2OID:
+		case INT4OID:
+		case INT8OID:
+		case BOOLOID:
+			return true;
+		default:
+			return type_is_enum(base);
+	}
+}
+
 static bool
 name_matches(Oid relid, const char *schema, const char *table)
 {
@@ -259,6 +284,13 @@ check_type:
 									   format_type_be(item->type)),
 							  "period=column reads the retention period from the data: an interval column.",
 							  "Name an interval column, or leave period out to use the category's period.");
+	else if (strcmp(what, "variant") == 0 && !is_variant_type(item->type))
+		retention_set_problem(p, ERRCODE_DATATYPE_MISMATCH,
+							  psprintf("variant column \"%s\" has type %s",
+									   item->kind == RETENTION_ITEM_COLUMN ? item->column : item->other_column,
+									   format_type_be(item->type)),
+							  "variant=column selects the variant whose name equals the value as text: a text, varchar, char, integer, boolean or enum column (or a domain over one), whose text form does not depend on session settings.",
+							  "Name such a column (e.g. a country code), or leave variant out.");
 	return p->sqlerrcode == 0;
 }
 

@@ -62,3 +62,15 @@ AS 'MODULE_PATHNAME', 'retention_identifier_hash_sql';
 COMMENT ON FUNCTION retention._identifier_hash(text, text) IS
     'Internal: keyed hash of a normalized identifier, as legal holds store it (the request log, the suppression list and the erasure ledger use other keys).';
 REVOKE ALL ON FUNCTION retention._identifier_hash(text, text) FROM PUBLIC;
+
+-- A dump of a 0.1.0 database restored into 0.2.0 brings back rows whose
+-- hashes are 0.1.0's (their hashed_with column says so: its default is
+-- '0.1.0', and 0.2.0 writes '0.2.0' explicitly); holds, the suppression list
+-- and the erasure ledger convert them with this when they read them.
+CREATE FUNCTION retention._rehash_legacy(purpose text, digest bytea)
+RETURNS bytea
+LANGUAGE C STABLE STRICT
+AS 'MODULE_PATHNAME', 'retention_rehash_legacy';
+COMMENT ON FUNCTION retention._rehash_legacy(text, bytea) IS
+    'Internal: the hash of one purpose (hold, request log, erasure ledger, suppression) from a hash 0.1.0 stored, with this database''s key; how rows marked hashed_with ''0.1.0'' (restored from a 0.1.0 dump) are read. No privileges for anyone.';
+REVOKE ALL ON FUNCTION retention._rehash_legacy(text, bytea) FROM PUBLIC;

@@ -16,6 +16,8 @@ CREATE TABLE retention.legal_hold (
     released_by    name,
     released_at    timestamptz,
     release_reason text,
+    hashed_with    text NOT NULL DEFAULT '0.1.0'
+                   CONSTRAINT legal_hold_hashed_with CHECK (hashed_with OPERATOR(pg_catalog.=) ANY (ARRAY['0.1.0', '0.2.0'])),
     CONSTRAINT legal_hold_one_scope CHECK (
         (scope OPERATOR(pg_catalog.=) 'category' AND category IS NOT NULL AND table_name IS NULL AND subject_hash IS NULL) OR
         (scope OPERATOR(pg_catalog.=) 'table' AND table_name IS NOT NULL AND category IS NULL AND subject_hash IS NULL) OR
@@ -24,6 +26,8 @@ CREATE TABLE retention.legal_hold (
 );
 COMMENT ON TABLE retention.legal_hold IS
     'Legal holds: while a hold is active (not released, not past ends_at) enforcement and erasure leave its data alone and count it. Subject holds store the identifier only as a keyed hash.';
+COMMENT ON COLUMN retention.legal_hold.hashed_with IS
+    'The version whose hash scheme made subject_hash: ''0.2.0'' for every hold placed now; the default ''0.1.0'' marks the rows of a 0.1.0 dump restored into this version (read by converting them, see retention._rehash_legacy).';
 SELECT pg_catalog.pg_extension_config_dump('retention.legal_hold', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.legal_hold_hold_id_seq', '');
 REVOKE ALL ON retention.legal_hold FROM PUBLIC;
@@ -87,13 +91,13 @@ BEGIN
     IF place_hold.subject_kind IS NOT NULL THEN
         PERFORM retention._check_identifier(place_hold.subject_kind, place_hold.subject_value);
     END IF;
-    INSERT INTO retention.legal_hold AS h (scope, category, table_name, subject_kind, subject_hash, reason, ends_at, placed_by)
+    INSERT INTO retention.legal_hold AS h (scope, category, table_name, subject_kind, subject_hash, reason, ends_at, placed_by, hashed_with)
     VALUES (CASE WHEN place_hold.category IS NOT NULL THEN 'category'
                  WHEN place_hold.table_name IS NOT NULL THEN 'table' ELSE 'subject' END,
             place_hold.category, place_hold.table_name, place_hold.subject_kind,
             CASE WHEN place_hold.subject_kind IS NOT NULL
                  THEN retention._identifier_hash(place_hold.subject_kind, place_hold.subject_value) END,
-            place_hold.reason, place_hold.ends_at, session_user)
+            place_hold.reason, place_hold.ends_at, session_user, '0.2.0')
     RETURNING h.hold_id INTO id;
     RETURN id;
 END

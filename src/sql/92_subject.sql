@@ -8,12 +8,18 @@ CREATE TABLE retention.suppression (
     reason          text NOT NULL,
     added_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
     ledger_hash     bytea,
+    hashed_with     text NOT NULL DEFAULT '0.1.0'
+                    CONSTRAINT suppression_hashed_with CHECK (hashed_with OPERATOR(pg_catalog.=) ANY (ARRAY['0.1.0', '0.2.0'])),
     PRIMARY KEY (kind, identifier_hash, reason),
+    -- 0.1.0's erasure rows (restored from its dump) have no ledger hash
     CONSTRAINT suppression_ledger_hash CHECK
-        ((reason OPERATOR(pg_catalog.=) 'erasure') OPERATOR(pg_catalog.=) (ledger_hash IS NOT NULL))
+        (hashed_with OPERATOR(pg_catalog.=) '0.1.0' OR
+         (reason OPERATOR(pg_catalog.=) 'erasure') OPERATOR(pg_catalog.=) (ledger_hash IS NOT NULL))
 );
 COMMENT ON TABLE retention.suppression IS
     'The suppression list: keyed hashes of normalized identifiers that must not be imported or contacted again, one row per identifier and reason (erasure, opt-out, ...); erasure rows carry the identifier''s erasure ledger hash and the time of its last erasure. Never identifiers in clear; no role but the extension''s owner reads it. Check with retention.is_suppressed(kind, value).';
+COMMENT ON COLUMN retention.suppression.hashed_with IS
+    'The version whose hash scheme made identifier_hash: ''0.2.0'' for every row added now; the default ''0.1.0'' marks the rows of a 0.1.0 dump restored into this version (their hash is 0.1.0''s, erasures without a ledger hash; read by converting them, see retention._rehash_legacy).';
 SELECT pg_catalog.pg_extension_config_dump('retention.suppression', '');
 REVOKE ALL ON retention.suppression FROM PUBLIC;
 
@@ -26,10 +32,14 @@ CREATE TABLE retention.dsr_request (
     requested_at      timestamptz NOT NULL DEFAULT pg_catalog.clock_timestamp(),
     rows_found        bigint NOT NULL DEFAULT 0,
     tables            jsonb NOT NULL DEFAULT '{}',
-    outcome           text NOT NULL
+    outcome           text NOT NULL,
+    hashed_with       text NOT NULL DEFAULT '0.1.0'
+                      CONSTRAINT dsr_request_hashed_with CHECK (hashed_with OPERATOR(pg_catalog.=) ANY (ARRAY['0.1.0', '0.2.0']))
 );
 COMMENT ON TABLE retention.dsr_request IS
-    'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear; the request log''s own key, not comparable with legal_hold.subject_hash), who asked and when, rows found, per-table counts (found, deleted, anonymized, held) and the outcome.';
+    'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear; the request log''s own key, not comparable with legal_hold.subject_hash), who asked and when, rows found, per-table counts (found, deleted, anonymized, held: legal holds, kept: legal obligations) and the outcome.';
+COMMENT ON COLUMN retention.dsr_request.hashed_with IS
+    'The version whose hash scheme made identifier_hashes: ''0.2.0'' for every request logged now; the default ''0.1.0'' marks the rows of a 0.1.0 dump restored into this version (their erasures count in the erasure ledger).';
 SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request', '');
 SELECT pg_catalog.pg_extension_config_dump('retention.dsr_request_request_id_seq', '');
 REVOKE ALL ON retention.dsr_request FROM PUBLIC;
@@ -45,12 +55,13 @@ CREATE FUNCTION retention.export_subject_rows(
     OUT due_at        timestamptz,
     OUT columns_due   jsonb,
     OUT found_by      text,
-    OUT depth         integer)
+    OUT depth         integer,
+    OUT variant       text)
 RETURNS SETOF record
 LANGUAGE C VOLATILE STRICT
 AS 'MODULE_PATHNAME', 'retention_export_subject_rows';
 COMMENT ON FUNCTION retention.export_subject_rows(jsonb) IS
-    'Every row of one data subject, e.g. ''{"email": "ana@example.com"}'': rows whose subject-tagged columns hold one of the identifiers (normalized), and rows reachable from them through foreign keys; per row its table, key, content, category and due date (table tag), and per anonymizable column its own due date. One snapshot; logged without identifiers in clear. Members of retention_dsr only.';
+    'Every row of one data subject, e.g. ''{"email": "ana@example.com"}'': rows whose subject-tagged columns hold one of the identifiers (normalized), and rows reachable from them through foreign keys; per row its table, key, content, category and due date (table tag) with the category variant that date follows (variant=; NULL: the category''s rule), and per anonymizable column its own due date (and variant). One snapshot; logged without identifiers in clear. Members of retention_dsr only.';
 
 CREATE FUNCTION retention.export_subject(identifiers jsonb)
 RETURNS jsonb
@@ -58,7 +69,7 @@ LANGUAGE C VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS 'MODULE_PATHNAME', 'retention_export_subject';
 COMMENT ON FUNCTION retention.export_subject(jsonb) IS
-    'Subject access and portability: one JSON document with all of a person''s tagged data across the database (and rows linked to it by foreign keys), taken in one snapshot; for every category the description, purpose, legal basis and retention rule in words; for every row the date it is due to be deleted (and the category variant that applies to it, for a tag with variant=column), and for every anonymizable column its own due date. Members of retention_dsr only.';
+    'Subject access and portability: one JSON document with all of a person''s tagged data across the database (and rows linked to it by foreign keys), taken in one snapshot; for every category the description, purpose, legal basis, retention rule in words and what an erasure request does to its data (on_erasure); for every row the date it is due to be deleted (and the category variant that date follows, for a tag with variant=, read from the row or through its foreign key), and for every anonymizable column its own due date. Members of retention_dsr only.';
 
 CREATE FUNCTION retention.export_subject_csv(
     identifiers      jsonb,
@@ -67,19 +78,21 @@ CREATE FUNCTION retention.export_subject_csv(
     OUT column_name  text,
     OUT value        text,
     OUT category     text,
-    OUT due_at       timestamptz)
+    OUT due_at       timestamptz,
+    OUT variant      text)
 RETURNS SETOF record
 LANGUAGE sql VOLATILE STRICT
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT r.table_name::text, r.row_key::text, f.key, f.value #>> '{}',
            coalesce(r.columns_due -> f.key ->> 'category', r.category),
-           coalesce((r.columns_due -> f.key ->> 'due_at')::timestamptz, r.due_at)
+           coalesce((r.columns_due -> f.key ->> 'due_at')::timestamptz, r.due_at),
+           CASE WHEN r.columns_due ? f.key THEN r.columns_due -> f.key ->> 'variant' ELSE r.variant END
       FROM retention.export_subject_rows(identifiers) r, jsonb_each(r.row_data) f
      ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION retention.export_subject_csv(jsonb) IS
-    'Portability in a plain tabular form: one row per table, row and column, with the column''s category and due date; \copy (SELECT * FROM retention.export_subject_csv(...)) TO ''ana.csv'' CSV HEADER. Members of retention_dsr only.';
+    'Portability in a plain tabular form: one row per table, row and column, with the column''s category and due date (and the category variant that date follows, if any); \copy (SELECT * FROM retention.export_subject_csv(...)) TO ''ana.csv'' CSV HEADER. Members of retention_dsr only.';
 
 CREATE FUNCTION retention.erase_subject(
     identifiers         jsonb,
@@ -89,12 +102,13 @@ CREATE FUNCTION retention.erase_subject(
     OUT rows_deleted    bigint,
     OUT rows_anonymized bigint,
     OUT rows_held       bigint,
+    OUT rows_kept       bigint,
     OUT note            text)
 RETURNS SETOF record
 LANGUAGE C VOLATILE
 AS 'MODULE_PATHNAME', 'retention_erase_subject';
 COMMENT ON FUNCTION retention.erase_subject(jsonb, boolean) IS
-    'Erasure: deletes the person''s rows where their table deletes rows (a table tag, or no tag at all), anonymizes the tagged columns (and removes identifiers) where it keeps them, children before parents, in the caller''s transaction; data under a legal hold is reported and left alone; then the identifiers go on the suppression list. dry_run reports and changes nothing. Members of retention_dsr only.';
+    'Erasure: deletes the person''s rows where their table deletes rows (a table tag, or no tag at all), anonymizes the tagged columns (and removes identifiers) where it keeps them, children before parents, in the caller''s transaction; data under a legal hold is reported and left alone; then the identifiers go on the suppression list. rows_held counts rows a legal hold protects, rows_kept rows a category keeps for a legal obligation (on_erasure keep). A tag with when= applies to the rows inside its condition only. dry_run reports and changes nothing. Members of retention_dsr only.';
 
 CREATE FUNCTION retention._check_identifier(kind text, value text)
 RETURNS void
@@ -132,6 +146,7 @@ CREATE FUNCTION retention.reapply_erasures(
     OUT rows_deleted    bigint,
     OUT rows_anonymized bigint,
     OUT rows_held       bigint,
+    OUT rows_kept       bigint,
     OUT note            text)
 RETURNS SETOF record
 LANGUAGE C VOLATILE

@@ -37,6 +37,7 @@ DECLARE
         "retention.lint_exception": {"PUBLIC": ["SELECT"], "retention_admin": ["INSERT", "UPDATE", "DELETE"]},
         "retention._new_key": {},
         "retention._identifier_hash": {},
+        "retention._rehash_legacy": {},
         "retention._worker_wake": {},
         "retention._reset_privileges": {},
         "retention._check_identifier": {},

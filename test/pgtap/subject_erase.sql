@@ -133,7 +133,7 @@ $$;
 
 -- an erasure report as sorted 'table found/deleted/anonymized/held' strings
 CREATE TEMP TABLE e_report (label text, table_name regclass, rows_found bigint, rows_deleted bigint,
-                            rows_anonymized bigint, rows_held bigint, note text);
+                            rows_anonymized bigint, rows_held bigint, rows_kept bigint, note text);
 CREATE FUNCTION pg_temp.erase(label text, ids jsonb, dry boolean DEFAULT false) RETURNS void LANGUAGE sql AS $$
     INSERT INTO e_report SELECT label, r.* FROM retention.erase_subject(ids, dry) r;
 $$;

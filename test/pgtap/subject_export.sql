@@ -432,15 +432,16 @@ SELECT is((SELECT array_agg(k ORDER BY k) FROM x_doc, jsonb_object_keys(d -> 'ca
           'export_subject: exactly the categories of the rows and columns exported');
 SELECT is((SELECT d #> '{categories,dsx_order}' FROM x_doc),
           (SELECT jsonb_build_object('description', description, 'purpose', purpose, 'legal_basis', legal_basis,
+                                     'on_erasure', on_erasure,
                                      'retention', (SELECT kept FROM retention.schedule
                                                     WHERE schedule.category = 'dsx_order' AND variant IS NULL))
              FROM retention.category WHERE name = 'dsx_order'),
-          'export_subject: a category''s description, purpose, legal basis and retention in words');
+          'export_subject: a category''s description, purpose, legal basis, retention in words and on_erasure');
 SELECT is((SELECT count(*)::int FROM x_doc, jsonb_each(d -> 'categories') c(k, v)
             WHERE (SELECT array_agg(x ORDER BY x) FROM jsonb_object_keys(v) x)
-                  IS DISTINCT FROM ARRAY['description', 'legal_basis', 'purpose', 'retention']
-               OR v ->> 'retention' IS NULL OR v ->> 'description' IS NULL), 0,
-          'export_subject: every category has description, purpose, legal_basis and retention');
+                  IS DISTINCT FROM ARRAY['description', 'legal_basis', 'on_erasure', 'purpose', 'retention']
+               OR v ->> 'retention' IS NULL OR v ->> 'description' IS NULL OR v ->> 'on_erasure' IS NULL), 0,
+          'export_subject: every category has description, purpose, legal_basis, retention and on_erasure');
 SELECT is((SELECT array_agg(t ->> 'table' ORDER BY t ->> 'table') FROM x_doc, jsonb_array_elements(d -> 'tables') t),
           (SELECT array_agg(DISTINCT table_name::text ORDER BY table_name::text) FROM x_doc_rows),
           'export_subject: one entry per table');

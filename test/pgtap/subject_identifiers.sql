@@ -114,8 +114,8 @@ SELECT is(left(pg_temp.error_of(format('SELECT retention.place_hold(%L, subject_
 SELECT is((SELECT count(*)::int FROM retention.legal_hold), 0, 'no hold was placed');
 -- a hold that 0.1.0 stored on a value that names nobody ("withheld": "+")
 -- protects nobody: not person 2, whose stored phone has no digits either
-INSERT INTO retention.legal_hold (scope, subject_kind, subject_hash, reason)
-VALUES ('subject', 'phone', retention._identifier_hash('phone', 'withheld'), 'stored by 0.1.0');
+INSERT INTO retention.legal_hold (scope, subject_kind, subject_hash, reason, hashed_with)
+VALUES ('subject', 'phone', retention._identifier_hash('phone', 'withheld'), 'stored by 0.1.0', '0.2.0');
 SELECT is((SELECT sum(rows_held) FROM retention.erase_subject('{"customer_id": 2}', dry_run => true))::int, 0,
           'a stored digit-less phone matches no hold');
 DELETE FROM retention.legal_hold;

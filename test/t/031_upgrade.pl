@@ -154,7 +154,7 @@ foreach my $old (@released)
 		'tags' => q{SELECT string_agg(object || ' ' || valid, ', ' ORDER BY object) FROM retention.tags},
 		'export_subject' => q{SELECT jsonb_typeof(retention.export_subject('{"email": "held@example.com"}'))},
 		'export_subject_csv' => q{SELECT count(*) > 0 FROM retention.export_subject_csv('{"email": "held@example.com"}')},
-		'erase_subject (dry run)' => q{SELECT string_agg(table_name::text || ' ' || rows_found || ' ' || rows_held, ', ')
+		'erase_subject (dry run)' => q{SELECT string_agg(table_name::text || ' ' || rows_found || ' ' || rows_held || ' ' || note, ', ')
 		                                 FROM retention.erase_subject('{"email": "held@example.com"}', dry_run => true)});
 	my %old_results;
 	foreach my $f (sort keys %old_calls)
@@ -166,7 +166,8 @@ foreach my $old (@released)
 	}
 	is($old_results{'status'}, '2', "$old: status lists the two retention tags before the update");
 	is($old_results{'export_subject'}, 'object', "$old: export_subject returns a document before the update");
-	is($old_results{'erase_subject (dry run)'}, 'customer 1 1', "$old: an erasure dry run finds the held row before the update");
+	is($old_results{'erase_subject (dry run)'}, 'customer 1 1 the subject is under a legal hold: nothing was changed',
+		"$old: an erasure dry run finds the held row before the update (6 result columns, the note last)");
 
 	my $key_before = $node->safe_psql($db, q{SELECT encode(key, 'hex') FROM retention._secret});
 	my $counts_sql = q{SELECT (SELECT count(*) FROM retention.category) || ' categories, '
@@ -195,6 +196,8 @@ foreach my $old (@released)
 	{
 		is($node->safe_psql($db, $old_calls{$f}), $old_results{$f}, "$old: $f says the same after the update");
 	}
+	is($node->safe_psql($db, q{SELECT rows_held || ' ' || rows_kept FROM retention.erase_subject('{"email": "held@example.com"}', dry_run => true)}),
+		'1 0', "$old: after the update erase_subject reports rows_kept apart");
 
 	$node->safe_psql($db, 'CALL retention.enforce()');
 	is($node->safe_psql($db, 'SELECT id FROM customer ORDER BY id'), "1\n3",

@@ -246,20 +246,6 @@ $$;
 COMMENT ON FUNCTION retention._lint_suggested_anchor(oid) IS
     'Internal: the anchor retention.lint() suggests for a table (its first date or timestamp column).';
 
--- Every anchor item of every valid tag and the index that would serve it.
-CREATE OR REPLACE FUNCTION retention._tag_anchor_items(
-    OUT table_name    pg_catalog.regclass,
-    OUT column_name   name,
-    OUT item          text,
-    OUT index_relid   oid,
-    OUT index_attnum  smallint,
-    OUT index_columns text)
-RETURNS SETOF record
-LANGUAGE C STABLE STRICT
-AS 'MODULE_PATHNAME', 'retention_tag_anchor_items';
-COMMENT ON FUNCTION retention._tag_anchor_items() IS
-    'Internal: per anchor item of every valid retention tag, the relation and column an index must lead with to serve it, and the index columns to suggest (for latest(): the child''s foreign-key column, then the column).';
-
 CREATE OR REPLACE FUNCTION retention.lint(schema_name name DEFAULT NULL)
 RETURNS TABLE (severity   text,
                check_name text,
