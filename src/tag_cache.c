@@ -323,6 +323,7 @@ retention_tag_cache_store(const RetentionTag *tag, uint64 generation)
 {
 	TagCacheKey key;
 	TagCacheEntry *entry;
+	RetentionTag *copy;
 	MemoryContext old;
 	bool		found;
 
@@ -332,12 +333,14 @@ retention_tag_cache_store(const RetentionTag *tag, uint64 generation)
 	memset(&key, 0, sizeof(key));
 	key.relid = tag->relid;
 	key.attnum = tag->attnum;
+	/* the copy first: an entry never points at a half-made tag */
 	old = MemoryContextSwitchTo(TagCacheContext);
+	copy = palloc(sizeof(RetentionTag));
+	copy_tag(copy, tag);
 	entry = hash_search(TagCacheHash, &key, HASH_ENTER, &found);
 	if (!found)
 	{
-		entry->tag = palloc(sizeof(RetentionTag));
-		copy_tag(entry->tag, tag);
+		entry->tag = copy;
 		entry->category_action = tag->category ? tag->category->action : RETENTION_ACTION_NONE;
 	}
 	MemoryContextSwitchTo(old);
