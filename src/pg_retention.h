@@ -458,6 +458,7 @@ extern struct _SPI_plan *retention_kept_plan(const char *sql, int nargs,
 /* as_owner.c */
 extern const uint8 *retention_executor_key(int64 token);
 extern const RetentionHolds *retention_executor_holds(void);
+extern void retention_forget_held_answers(void);
 extern void retention_set_executor_active(bool active, const RetentionHolds *holds);
 
 /* batch_order.c */
