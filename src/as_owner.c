@@ -48,6 +48,7 @@ static void
 executor_reset(void)
 {
 	explicit_bzero(executor_key, sizeof(executor_key));
+	retention_forget_held_answers();
 	executor_token = 0;
 	executor_holds = NULL;
 	executor_active = false;
@@ -124,6 +125,7 @@ retention_set_executor_active(bool active, const RetentionHolds *holds)
 		executor_reset();
 		return;
 	}
+	retention_forget_held_answers();	/* answers were for other holds */
 	retention_load_key(executor_key);
 	if (!pg_strong_random(&executor_token, sizeof(executor_token)))
 		elog(ERROR, "could not generate a random token");

@@ -45,6 +45,7 @@
 #include "nodes/value.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/ruleutils.h"
 #include "utils/syscache.h"
@@ -251,13 +252,6 @@ item_value_sql(RetentionTag *tag, RetentionItem *item)
 	return NULL;				/* keep compiler quiet */
 }
 
-/* Does the rule of a tag depend on the row (period=, variant=)? */
-static bool
-rule_per_row(RetentionTag *tag)
-{
-	return tag->label.period != NULL || tag->label.variant != NULL;
-}
-
 /*
  * The variant of the row on alias r under a tag with variant=, as the FROM
  * and WHERE of a lookup in retention.category_variant: the variant whose
@@ -300,10 +294,99 @@ rule_sql(RetentionTag *tag, char **period, char **starts, char **zone)
 						   item_value_sql(tag, tag->label.period), *period);
 }
 
+/* due_time() of value under one rule, with period= over its period. */
+static char *
+one_rule_due_sql(RetentionTag *tag, const char *value, const RetentionRule *rule,
+				 const char *starts)
+{
+	char	   *period = interval_literal(&rule->period);
+
+	if (tag->label.period)
+		period = psprintf("GREATEST(COALESCE(%s, %s), '0'::pg_catalog.interval)",
+						  item_value_sql(tag, tag->label.period), period);
+	return psprintf("retention.due_time(%s, %s, %s, %s)", value, period,
+					quote_literal_cstr(starts), quote_literal_cstr(rule->time_zone));
+}
+
+/*
+ * When value falls due under the tag's rule on alias r, with the variants
+ * read when the statement is built (variant=: the variant whose name equals
+ * the row's value as text, else the category's rule), so that no row looks
+ * them up.  The same rule as rule_sql's, which reads them as the statement
+ * runs.
+ */
+static char *
+planned_due_sql(RetentionTag *tag, const char *value, List *variants)
+{
+	StringInfoData buf;
+	char	   *selector;
+	ListCell   *lc;
+
+	if (variants == NIL)
+		return one_rule_due_sql(tag, value, &tag->category->rule, tag->category->starts);
+	selector = item_value_sql(tag, tag->label.variant);
+	initStringInfo(&buf);
+	appendStringInfoString(&buf, "CASE");
+	foreach(lc, variants)
+	{
+		RetentionVariant *v = lfirst(lc);
+
+		appendStringInfo(&buf, " WHEN (%s)::pg_catalog.text OPERATOR(pg_catalog.=) %s::pg_catalog.text THEN %s",
+						 selector, quote_literal_cstr(v->name),
+						 one_rule_due_sql(tag, value, &v->rule, v->starts));
+	}
+	appendStringInfo(&buf, " ELSE %s END",
+					 one_rule_due_sql(tag, value, &tag->category->rule, tag->category->starts));
+	return buf.data;
+}
+
+static List *
+tag_variants(RetentionTag *tag)
+{
+	return tag->label.variant ? retention_load_variants(tag->category) : NIL;
+}
+
+/* Is a before b, as values of an anchor type? */
+static bool
+anchor_before(Datum a, Datum b, Oid type)
+{
+	if (type == DATEOID)
+		return DatumGetDateADT(a) < DatumGetDateADT(b);
+	return DatumGetInt64(a) < DatumGetInt64(b);
+}
+
+/*
+ * The band of a tag with variant= (and no period=): every value up to *safe
+ * is due under each of the rules, no value after *upper under any of them
+ * (see retention_cutoff), so only the values between need due_time().
+ */
+static void
+variant_band(RetentionTag *tag, List *variants, Oid type, TimestampTz now,
+			 Datum *safe, Datum *upper)
+{
+	Datum		exact;
+	ListCell   *lc;
+
+	retention_cutoff(type, &tag->category->rule, now, &exact, safe, upper);
+	foreach(lc, variants)
+	{
+		RetentionVariant *v = lfirst(lc);
+		Datum		s,
+					u;
+
+		retention_cutoff(type, &v->rule, now, &exact, &s, &u);
+		if (anchor_before(s, *safe, type))
+			*safe = s;
+		if (anchor_before(*upper, u, type))
+			*upper = u;
+	}
+}
+
 /*
  * The due predicate of one item (NULL when the item's value is NULL).  With
- * the category's rule the value is compared with the run's cutoffs, as for a
- * 0.1.0 anchor; with a rule read from the row only anchors up to a day from
+ * the category's rule, or variants of it, the value is compared with the
+ * run's cutoffs, as for a 0.1.0 anchor (with variants: the widest band of
+ * them all); with a period read from the row only anchors up to a day from
  * now can be due (no period is negative), and those are checked with
  * due_time() one by one.
  */
@@ -311,22 +394,17 @@ static char *
 item_due_sql(RetentionTag *tag, RetentionItem *item, TimestampTz now)
 {
 	char	   *value = item_value_sql(tag, item);
-	char	   *period,
-			   *starts,
-			   *zone;
+	List	   *variants = tag_variants(tag);
 	char	   *check;
 
-	rule_sql(tag, &period, &starts, &zone);
-	check = psprintf("retention.due_time(%s, %s, %s, %s) OPERATOR(pg_catalog.<=) %s",
-					 value, period, starts, zone,
+	check = psprintf("%s OPERATOR(pg_catalog.<=) %s", planned_due_sql(tag, value, variants),
 					 deparse_literal(TimestampTzGetDatum(now), TIMESTAMPTZOID));
-	if (!rule_per_row(tag))
+	if (tag->label.period == NULL)
 	{
-		Datum		exact,
-					safe,
+		Datum		safe,
 					upper;
 
-		retention_cutoff(item->type, &tag->category->rule, now, &exact, &safe, &upper);
+		variant_band(tag, variants, item->type, now, &safe, &upper);
 		return psprintf("(%s OPERATOR(pg_catalog.<=) %s AND (%s OPERATOR(pg_catalog.<=) %s OR %s))",
 						value, deparse_literal(upper, item->type),
 						value, deparse_literal(safe, item->type), check);
@@ -382,42 +460,73 @@ complex_due_sql(RetentionTag *tag, TimestampTz now)
 }
 
 /*
- * retention_due_at_sql
+ * due_at_sql
  *
  * When the row on alias r falls due under a tag, as a timestamptz
  * expression; NULL for a row that is never due or outside the tag (when=).
- * The export shows it; preview's next due time is its smallest future value.
+ * planned: the variants as read now (planned_due_sql), else as the
+ * statement reads them (rule_sql).
  */
-char *
-retention_due_at_sql(RetentionTag *tag)
+static char *
+due_at_sql(RetentionTag *tag, bool planned)
 {
+	List	   *variants = planned ? tag_variants(tag) : NIL;
 	char	   *period,
 			   *starts,
 			   *zone;
 	char	   *result;
 	char	   *condition;
+	StringInfoData buf;
+	ListCell   *lc;
 
 	rule_sql(tag, &period, &starts, &zone);
+	initStringInfo(&buf);
 	if (!tag->complex)
-		result = psprintf("retention.due_time(%s, %s, %s, %s)", retention_anchor_sql(tag),
-						  period, starts, zone);
-	else
+		appendStringInfoString(&buf, retention_anchor_sql(tag));
+	foreach(lc, tag->complex ? tag->label.anchor_items : NIL)
 	{
-		StringInfoData buf;
-		ListCell   *lc;
+		char	   *value = item_value_sql(tag, lfirst(lc));
 
-		initStringInfo(&buf);
-		foreach(lc, tag->label.anchor_items)
-			appendStringInfo(&buf, "%sretention.due_time(%s, %s, %s, %s)",
-							 foreach_current_index(lc) ? ", " : "",
-							 item_value_sql(tag, lfirst(lc)), period, starts, zone);
+		if (foreach_current_index(lc) > 0)
+			appendStringInfoString(&buf, ", ");
+		if (planned)
+			appendStringInfoString(&buf, planned_due_sql(tag, value, variants));
+		else
+			appendStringInfo(&buf, "retention.due_time(%s, %s, %s, %s)", value, period, starts, zone);
+	}
+	if (!tag->complex)
+		result = psprintf("retention.due_time(%s, %s, %s, %s)", buf.data, period, starts, zone);
+	else
 		result = list_length(tag->label.anchor_items) == 1 ? buf.data
 			: psprintf("%s(%s)", tag->label.anchor_mode == '|' ? "LEAST" : "GREATEST", buf.data);
-	}
 	condition = retention_condition_sql(tag, "r");
 	if (condition)
 		result = psprintf("CASE WHEN %s THEN %s END", condition, result);
 	return result;
+}
+
+/*
+ * retention_due_at_sql
+ *
+ * When the row on alias r falls due under a tag (see due_at_sql), reading
+ * the variants in the statement's own snapshot: the export shows it.
+ */
+char *
+retention_due_at_sql(RetentionTag *tag)
+{
+	return due_at_sql(tag, false);
+}
+
+/*
+ * retention_planned_due_at_sql
+ *
+ * The same with the variants read now, for statements built and run at
+ * once (preview's oldest and next due times).
+ */
+char *
+retention_planned_due_at_sql(RetentionTag *tag)
+{
+	return due_at_sql(tag, true);
 }
 
 /*
@@ -558,14 +667,18 @@ held_through_parents(Oid relid, List *tags, const RetentionHolds *holds,
 {
 	Relation	conrel;
 	SysScanDesc scan;
+	ScanKeyData key;
 	HeapTuple	tuple;
 	StringInfoData buf;
 
 	if (holds == NULL || holds->subject_kinds == NIL || depth >= HELD_PARENT_DEPTH)
 		return NULL;
 	initStringInfo(&buf);
+	/* relid's own constraints, through the index: no lock on relid */
 	conrel = table_open(ConstraintRelationId, AccessShareLock);
-	scan = systable_beginscan(conrel, InvalidOid, false, NULL, 0, NULL);
+	ScanKeyInit(&key, Anum_pg_constraint_conrelid, BTEqualStrategyNumber, F_OIDEQ,
+				ObjectIdGetDatum(relid));
+	scan = systable_beginscan(conrel, ConstraintRelidTypidNameIndexId, true, NULL, 1, &key);
 	while (HeapTupleIsValid(tuple = systable_getnext(scan)))
 	{
 		Form_pg_constraint con = (Form_pg_constraint) GETSTRUCT(tuple);

@@ -14,7 +14,9 @@
 #include "fmgr.h"
 #include "nodes/value.h"
 #include "utils/builtins.h"
+#include "common/hashfn.h"
 #include "utils/hsearch.h"
+#include "utils/memutils.h"
 #include "utils/timestamp.h"
 
 #include "pg_retention.h"
@@ -96,6 +98,57 @@ retention_load_holds(RetentionHolds *holds, TimestampTz now)
 }
 
 /*
+ * The answers of _subject_held() while one executor is active, by identifier:
+ * preview and the hold-through-parents test ask for the same parent's
+ * identifiers once per child row, and each answer costs two keyed hashes.
+ * Wiped with the executor's state (retention_forget_held_answers), so no
+ * identifier outlives the statement's executor.
+ */
+#define HELD_ANSWERS_MAX	65536
+
+typedef struct HeldAnswer
+{
+	uint64		hash;			/* of kind and value: the key */
+	char	   *kind_value;		/* kind, '\0', value: told apart on collision */
+	Size		len;
+	bool		held;
+} HeldAnswer;
+
+static MemoryContext held_answers_cxt = NULL;
+static HTAB *held_answers = NULL;
+
+void
+retention_forget_held_answers(void)
+{
+	HASH_SEQ_STATUS seq;
+	HeldAnswer *answer;
+
+	if (held_answers == NULL)
+		return;
+	/* identifiers in clear: wiped before their memory is given back */
+	hash_seq_init(&seq, held_answers);
+	while ((answer = hash_seq_search(&seq)) != NULL)
+		explicit_bzero(answer->kind_value, answer->len);
+	MemoryContextReset(held_answers_cxt);
+	held_answers = NULL;
+}
+
+static bool
+subject_held_uncached(const uint8 *key, const RetentionHolds *holds,
+					  const char *kind, const char *value)
+{
+	uint8		hash[PG_SHA256_DIGEST_LENGTH];
+	bool		found = false;
+
+	/* a stored value that names nobody ("withheld") matches no hold */
+	if (!retention_identifier_is_meaningful(kind, retention_normalize_identifier(kind, value)))
+		return false;
+	retention_identifier_hash(key, kind, value, hash);
+	hash_search(holds->subject_hashes, hash, HASH_FIND, &found);
+	return found;
+}
+
+/*
  * retention._subject_held(kind text, value text, token bigint) RETURNS boolean
  *
  * Whether an active legal hold protects this identifier; only inside
@@ -110,19 +163,57 @@ retention_subject_held(PG_FUNCTION_ARGS)
 {
 	const uint8 *key = retention_executor_key(PG_GETARG_INT64(2));
 	const RetentionHolds *holds = retention_executor_holds();
-	uint8		hash[PG_SHA256_DIGEST_LENGTH];
-	bool		found = false;
-	char	   *kind;
-	char	   *value;
+	text	   *kind = PG_GETARG_TEXT_PP(0);
+	text	   *value = PG_GETARG_TEXT_PP(1);
+	Size		klen = VARSIZE_ANY_EXHDR(kind);
+	Size		len = klen + 1 + VARSIZE_ANY_EXHDR(value);
+	char	   *kind_value;
+	uint64		h;
+	HeldAnswer *answer;
+	bool		found;
+	bool		held;
 
 	if (holds == NULL || holds->subject_hashes == NULL)
 		PG_RETURN_BOOL(false);
-	kind = text_to_cstring(PG_GETARG_TEXT_PP(0));
-	value = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	/* a stored value that names nobody ("withheld") matches no hold */
-	if (!retention_identifier_is_meaningful(kind, retention_normalize_identifier(kind, value)))
-		PG_RETURN_BOOL(false);
-	retention_identifier_hash(key, kind, value, hash);
-	hash_search(holds->subject_hashes, hash, HASH_FIND, &found);
-	PG_RETURN_BOOL(found);
+	if (held_answers_cxt == NULL)
+		held_answers_cxt = AllocSetContextCreate(TopMemoryContext, "pg_retention held answers",
+												 ALLOCSET_DEFAULT_SIZES);
+	if (held_answers == NULL)
+	{
+		HASHCTL		ctl;
+
+		ctl.keysize = sizeof(uint64);
+		ctl.entrysize = sizeof(HeldAnswer);
+		ctl.hcxt = held_answers_cxt;
+		held_answers = hash_create("pg_retention held answers", 1024, &ctl,
+								   HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	kind_value = MemoryContextAlloc(held_answers_cxt, len);
+	memcpy(kind_value, VARDATA_ANY(kind), klen);
+	kind_value[klen] = '\0';
+	memcpy(kind_value + klen + 1, VARDATA_ANY(value), len - klen - 1);
+	h = DatumGetUInt64(hash_any_extended((unsigned char *) kind_value, len, 0));
+	answer = hash_search(held_answers, &h, HASH_FIND, &found);
+	if (found && answer->len == len && memcmp(answer->kind_value, kind_value, len) == 0)
+	{
+		explicit_bzero(kind_value, len);
+		pfree(kind_value);
+		PG_RETURN_BOOL(answer->held);
+	}
+	held = subject_held_uncached(key, holds, text_to_cstring(kind), text_to_cstring(value));
+	/* kept unless the table is full or the hash is another value's */
+	if (!found && hash_get_num_entries(held_answers) < HELD_ANSWERS_MAX)
+	{
+		/* nothing can fail between the entry and its fields */
+		answer = hash_search(held_answers, &h, HASH_ENTER, NULL);
+		answer->kind_value = kind_value;
+		answer->len = len;
+		answer->held = held;
+	}
+	else
+	{
+		explicit_bzero(kind_value, len);
+		pfree(kind_value);
+	}
+	PG_RETURN_BOOL(held);
 }

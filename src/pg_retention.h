@@ -170,6 +170,14 @@ typedef struct RetentionCategory
 	char	   *legal_basis;	/* NULL: none stated */
 } RetentionCategory;
 
+/* A variant of a category's rule (variant=), complete. */
+typedef struct RetentionVariant
+{
+	char	   *name;
+	RetentionRule rule;
+	char	   *starts;			/* as stored (or the category's), for SQL */
+} RetentionVariant;
+
 #define RETENTION_KEY_BYTES		32
 
 /* What a keyed identifier hash is stored for: each has its own key. */
@@ -181,7 +189,10 @@ typedef enum RetentionHashPurpose
 	RETENTION_HASH_SUPPRESSION	/* suppression.identifier_hash */
 } RetentionHashPurpose;
 
-/* A tag: a label on a table or a column, resolved against the catalogs. */
+/*
+ * A tag: a label on a table or a column, resolved against the catalogs.
+ * tag_cache.c copies it with every pointer it holds: keep it in step.
+ */
 typedef struct RetentionTag
 {
 	Oid			relid;
@@ -437,6 +448,7 @@ extern char *retention_anonymized_value_sql(RetentionTag *tag, Oid relid,
 											char **pending);
 extern char *retention_anchor_sql(RetentionTag *tag);
 extern char *retention_due_at_sql(RetentionTag *tag);
+extern char *retention_planned_due_at_sql(RetentionTag *tag);
 extern char *retention_variant_sql(RetentionTag *tag);
 extern void retention_deparse_job(EnforceJob *job, List *subject_columns,
 								  const RetentionHolds *holds, TimestampTz now,
@@ -452,6 +464,7 @@ extern struct _SPI_plan *retention_kept_plan(const char *sql, int nargs,
 /* as_owner.c */
 extern const uint8 *retention_executor_key(int64 token);
 extern const RetentionHolds *retention_executor_holds(void);
+extern void retention_forget_held_answers(void);
 extern void retention_set_executor_active(bool active, const RetentionHolds *holds);
 
 /* batch_order.c */
@@ -527,6 +540,7 @@ extern bool retention_anchor_indexed(RetentionTag *tag, Oid relid);
 
 /* category.c */
 extern List *retention_load_categories(void);
+extern List *retention_load_variants(const RetentionCategory *category);
 extern RetentionOnErasure retention_on_erasure_from_name(const char *name);
 extern RetentionCategory *retention_find_category(List *categories,
 												  const char *name);
@@ -546,6 +560,11 @@ extern void retention_raise_problem(const RetentionProblem *problem);
 extern void retention_set_problem(RetentionProblem *problem, int sqlerrcode,
 								  const char *message, const char *detail,
 								  const char *hint);
+
+/* tag_cache.c */
+extern uint64 retention_tag_cache_begin(List *tags);
+extern bool retention_tag_cache_lookup(RetentionTag *tag, List *categories);
+extern void retention_tag_cache_store(const RetentionTag *tag, uint64 generation);
 
 /* tag_catalog.c */
 extern List *retention_read_tags(bool resolve, bool check_references);

@@ -143,7 +143,7 @@ static char *
 retention_anchor_sql_or_due_at(RetentionTag *tag)
 {
 	if (tag->complex ||tag->condition)
-		return retention_due_at_sql(tag);
+		return retention_planned_due_at_sql(tag);
 	return retention_anchor_sql(tag);
 }
 

@@ -45,6 +45,8 @@ compare_tags(const ListCell *a, const ListCell *b)
  * List of RetentionTag ordered by (relid, attnum).  With resolve, each tag
  * is also checked and resolved (see retention_resolve_tag); a label that
  * does not parse or resolve is returned with its problem set, never raised.
+ * Full resolutions (resolve and check_references) come from the backend's
+ * cache where nothing they depend on changed (see tag_cache.c).
  */
 List *
 retention_read_tags(bool resolve, bool check_references)
@@ -56,6 +58,8 @@ retention_read_tags(bool resolve, bool check_references)
 	List	   *tags = NIL;
 	List	   *categories = NIL;
 	ListCell   *lc;
+	bool		cached;
+	uint64		generation = 0;
 
 	ScanKeyInit(&key[0], Anum_pg_seclabel_provider, BTEqualStrategyNumber,
 				F_TEXTEQ, CStringGetTextDatum(RETENTION_PROVIDER));
@@ -82,15 +86,26 @@ retention_read_tags(bool resolve, bool check_references)
 	table_close(seclabel, AccessShareLock);
 	list_sort(tags, compare_tags);
 
-	if (resolve && check_references && tags != NIL)
-		categories = retention_load_categories();
+	cached = resolve && check_references;
+	if (cached)
+	{
+		if (tags != NIL)
+			categories = retention_load_categories();
+		generation = retention_tag_cache_begin(tags);
+	}
 	foreach(lc, tags)
 	{
 		RetentionTag *tag = lfirst(lc);
 
+		if (cached && retention_tag_cache_lookup(tag, categories))
+			continue;
 		if (retention_parse_label(tag->label_text, &tag->label, &tag->problem) &&
 			resolve)
+		{
 			retention_resolve_tag(tag, categories, check_references);
+			if (cached)
+				retention_tag_cache_store(tag, generation);
+		}
 	}
 	return tags;
 }

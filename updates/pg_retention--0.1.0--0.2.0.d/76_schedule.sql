@@ -3,30 +3,33 @@
 -- each category's data (on_erasure, added by 75_actions), next to what
 -- happens at expiry (issue 14).
 CREATE OR REPLACE VIEW retention.schedule AS
+-- the tags are read once: every subquery below scans this
+WITH t AS MATERIALIZED (
+    SELECT t.category, t.anchor, t.action, t.object, t.anchor_words FROM retention.tags t)
 SELECT c.name AS category,
        c.description AS data,
        retention.rule_in_words(coalesce(v.period, c.period), coalesce(v.starts, c.starts),
                                coalesce(v.time_zone, c.time_zone),
                                coalesce(w.words, 'the anchor date')) AS kept,
        (SELECT pg_catalog.string_agg(DISTINCT t.anchor, ', ')
-          FROM retention.tags t
+          FROM t
          WHERE t.category OPERATOR(pg_catalog.=) c.name) AS anchors,
        coalesce((SELECT pg_catalog.string_agg(DISTINCT t.action, ', ')
-                   FROM retention.tags t
+                   FROM t
                   WHERE t.category OPERATOR(pg_catalog.=) c.name), c.action) AS at_expiry,
        c.purpose,
        coalesce(v.legal_basis, c.legal_basis) AS legal_basis,
        CASE WHEN c.name OPERATOR(pg_catalog.=) 'retention_evidence'
             THEN 'retention.run, retention.action_log'
             ELSE (SELECT pg_catalog.string_agg(t.object, ', ' ORDER BY t.object)
-                    FROM retention.tags t
+                    FROM t
                    WHERE t.category OPERATOR(pg_catalog.=) c.name) END AS applies_to,
        v.variant,
        v.note AS variant_note,
        c.on_erasure
   FROM retention.category c
   LEFT JOIN LATERAL (SELECT pg_catalog.string_agg(DISTINCT t.anchor_words, ' or ') AS words
-                       FROM retention.tags t
+                       FROM t
                       WHERE t.category OPERATOR(pg_catalog.=) c.name) w ON true
   LEFT JOIN LATERAL (SELECT NULL::text AS variant, NULL::text AS note, NULL::interval AS period,
                             NULL::text AS starts, NULL::text AS time_zone, NULL::text AS legal_basis
