@@ -97,6 +97,14 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		job->table_name = retention_deparse_relation_or_oid(tagged_relid);
 	if (job->relation_name == NULL)
 		job->relation_name = retention_deparse_relation_or_oid(relid);
+	/* before the statements read them: a change in between is seen */
+	foreach(lc, tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+
+		job->variant_rules = lappend(job->variant_rules,
+									 tag->label.variant ? retention_load_variants(tag->category) : NIL);
+	}
 	if (!job->changed)
 	{
 		List	  **save = retention_collect_reads(&job->reads);
@@ -179,6 +187,30 @@ static bool
 name_is(const char *now, const char *planned)
 {
 	return now != NULL && planned != NULL && strcmp(now, planned) == 0;
+}
+
+/* The same variants (RetentionVariant *, by name) with the same rules? */
+static bool
+variants_equal(List *now, List *planned)
+{
+	ListCell   *a,
+			   *b;
+
+	if (list_length(now) != list_length(planned))
+		return false;
+	forboth(a, now, b, planned)
+	{
+		RetentionVariant *x = lfirst(a);
+		RetentionVariant *y = lfirst(b);
+
+		if (!name_is(x->name, y->name) || !name_is(x->starts, y->starts) ||
+			!name_is(x->rule.time_zone, y->rule.time_zone) ||
+			x->rule.period.month != y->rule.period.month ||
+			x->rule.period.day != y->rule.period.day ||
+			x->rule.period.time != y->rule.period.time)
+			return false;
+	}
+	return true;
 }
 
 /*
@@ -294,6 +326,10 @@ retention_job_still_valid(EnforceJob *job, bool *dropped)
 			return false;
 		/* the same rule: the statements carry the category's period */
 		if (!category_unchanged(tag->category))
+			return false;
+		/* and variants: the statements carry their rules too */
+		if (tag->label.variant &&
+			!variants_equal(retention_load_variants(tag->category), list_nth(job->variant_rules, i)))
 			return false;
 
 		/*

@@ -254,6 +254,8 @@ typedef struct EnforceJob
 	bool		is_delete;		/* table tag: delete rows; else anonymize */
 	bool		held;			/* a category or table hold keeps it all */
 	List	   *tags;			/* RetentionTag *: one, or every column tag */
+	List	   *variant_rules;	/* per tag: its category's variants as the
+								 * statements were built (variant=), or NIL */
 	Datum	   *cutoffs;		/* per tag: every anchor up to it is due */
 	Datum	   *exact_cutoffs;	/* per tag: the largest due anchor */
 	char	   *table_name;		/* qualified, for evidence */
