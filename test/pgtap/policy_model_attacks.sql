@@ -17,6 +17,8 @@ CREATE ROLE regress_pma_other NOLOGIN;
 CREATE SCHEMA regress_pma;
 GRANT USAGE, CREATE ON SCHEMA regress_pma TO regress_pma_owner, regress_pma_other;
 SELECT FROM retention.define_category('regress_pma', '1 day');
+-- a variant: the variant column is read (without one, the category's rule applies to every row)
+SELECT FROM retention.define_category_variant('regress_pma', 'fr', '1 year');
 
 SET LOCAL ROLE regress_pma_other;
 CREATE TABLE regress_pma.country (id int PRIMARY KEY, code text);
