@@ -638,22 +638,37 @@ check_action_keys(RetentionTag *tag, Form_pg_attribute column, bool check_refere
 	}
 	if (check_references && l->blocked == RETENTION_BLOCKED_ANONYMIZE)
 	{
-		Relation	rel = table_open(tag->relid, AccessShareLock);
-		TupleDesc	desc = RelationGetDescr(rel);
+		/*
+		 * the columns from the catalog, not the relation: opening it would
+		 * wait for its owner's lock, and every reader of the tags with it
+		 */
+		HeapTuple	reltup = SearchSysCache1(RELOID, ObjectIdGetDatum(tag->relid));
+		int			natts;
 
-		for (int i = 0; i < desc->natts; i++)
+		if (!HeapTupleIsValid(reltup))
+			return false;
+		natts = ((Form_pg_class) GETSTRUCT(reltup))->relnatts;
+		ReleaseSysCache(reltup);
+		for (AttrNumber attnum = 1; attnum <= natts; attnum++)
 		{
-			Form_pg_attribute att = TupleDescAttr(desc, i);
+			HeapTuple	atttup = SearchSysCache2(ATTNUM, ObjectIdGetDatum(tag->relid),
+												 Int16GetDatum(attnum));
+			Form_pg_attribute att;
 			RetentionLabel column_label;
+			bool		found;
 
-			if (att->attisdropped || retention_identifier_removable(att) ||
-				!read_label(tag->relid, att->attnum, &column_label) ||
-				column_label.subject == NULL || column_label.category != NULL)
+			if (!HeapTupleIsValid(atttup))
 				continue;
-			set_not_removable(tag, att);
-			break;
+			att = (Form_pg_attribute) GETSTRUCT(atttup);
+			found = !att->attisdropped && !retention_identifier_removable(att) &&
+				read_label(tag->relid, attnum, &column_label) &&
+				column_label.subject != NULL && column_label.category == NULL;
+			if (found)
+				set_not_removable(tag, att);
+			ReleaseSysCache(atttup);
+			if (found)
+				break;
 		}
-		table_close(rel, AccessShareLock);
 	}
 	return tag->problem.sqlerrcode == 0;
 }
