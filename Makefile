@@ -4,10 +4,10 @@
 # script pg_retention--$(EXTVERSION).sql is concatenated from src/sql/*.sql in
 # name order.  updates/ holds what older versions need: the install scripts of
 # released versions (pg_retention--0.1.0.sql, kept so that the upgrade test can
-# install them) and released upgrade scripts, never edited.  The upgrade to the
-# version in development is concatenated, like the install script, from the
-# fragments in updates/<script>.d/ (one per topic); at release it is frozen
-# into updates/<script>.sql.
+# install them) and released upgrade scripts (pg_retention--0.1.0--0.2.0.sql),
+# never edited.  An upgrade to a version in development may be written as
+# fragments in updates/<script>.d/ (one per topic), concatenated like the
+# install script; at release they are frozen into updates/<script>.sql.
 
 EXTENSION  = pg_retention pg_retention_tap
 EXTVERSION := $(shell sed -n "s/^default_version[[:space:]]*=[[:space:]]*'\([^']*\)'.*/\1/p" pg_retention.control)

@@ -1,1 +1,0 @@
-../../src/sql/99_privileges.sql
