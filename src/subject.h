@@ -94,6 +94,7 @@ typedef struct SubjectReader
 	void		(*row) (struct SubjectSearch *search, SubjectGroup *group,
 						Datum *values, bool *nulls);
 	void	   *arg;
+	Oid			running;		/* the relation of the statement running */
 } SubjectReader;
 
 /* A foreign key, as read once per request. */

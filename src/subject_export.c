@@ -20,6 +20,7 @@
 
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_index.h"
 #include "catalog/pg_type.h"
@@ -64,6 +65,8 @@ typedef struct ExportLayout
 	const char **actions;
 	int		   *column_at;		/* per column tag: its due date */
 	int		   *column_variant_at;	/* and its variant, or -1 */
+	char	   *undated;		/* SQLSTATE of the when= that failed: the
+								 * conditioned tags' due dates not read */
 } ExportLayout;
 
 /* What every row of a group states besides its own values. */
@@ -99,6 +102,8 @@ typedef struct Export
 	MemoryContext row_cxt;		/* rows: reset after each row */
 	List	   *rows;			/* document: ExportRow * */
 	int64		count;
+	List	   *undated;		/* relations whose when= fails: no due dates */
+	char	   *undated_code;	/* its SQLSTATE, for the rows' note */
 } Export;
 
 /*
@@ -209,10 +214,25 @@ export_layout(Export *ex, SubjectSearch *search, Oid relid, Oid root)
  * primary key's columns of the content) and the columns' due dates as JSON
  * are assembled from those here, once.
  */
+/*
+ * tag_sql() for the export, or the NULL of its type where the relation's
+ * rows make the tag's when= fail (export_search): the rest of the export
+ * goes on without those due dates.
+ */
+static char *
+dated_sql(ExportLayout *layout, RetentionTag *tag, char *(*build) (RetentionTag *tag),
+		  const char *null_sql)
+{
+	if (layout->undated && tag->condition)
+		return pstrdup(null_sql);
+	return tag_sql(tag, build);
+}
+
 static char *
 export_data_sql(SubjectSearch *search, Oid relid, Oid root)
 {
-	ExportLayout *layout = export_layout(search->reader->arg, search, relid, root);
+	Export	   *ex = search->reader->arg;
+	ExportLayout *layout = export_layout(ex, search, relid, root);
 	RetentionTag *table_tag;
 	List	   *column_tags;
 	List	   *subject_columns;
@@ -221,18 +241,20 @@ export_data_sql(SubjectSearch *search, Oid relid, Oid root)
 	int			at;
 
 	subject_tags_of(search, root, &table_tag, &column_tags, &subject_columns);
+	layout->undated = list_member_oid(ex->undated, relid) ? ex->undated_code : NULL;
 	initStringInfo(&buf);
 	layout->content = subject_row_json_prepare(relid, &buf);
 	layout->key_at = subject_row_json_columns(layout->content);
 	appendStringInfo(&buf, ", %s, %s",
 					 layout->nkeys ? "NULL::pg_catalog.jsonb"
 					 : "pg_catalog.jsonb_build_object('ctid', r.ctid::pg_catalog.text)",
-					 table_tag ? tag_sql(table_tag, retention_due_at_sql) : "NULL::pg_catalog.timestamptz");
+					 table_tag ? dated_sql(layout, table_tag, retention_due_at_sql, "NULL::pg_catalog.timestamptz")
+					 : "NULL::pg_catalog.timestamptz");
 	at = layout->key_at + 2;
 	layout->variant_at = -1;
 	if (table_tag && table_tag->label.variant)
 	{
-		appendStringInfo(&buf, ", %s", tag_sql(table_tag, retention_variant_sql));
+		appendStringInfo(&buf, ", %s", dated_sql(layout, table_tag, retention_variant_sql, "NULL::pg_catalog.text"));
 		layout->variant_at = at++;
 	}
 	foreach(tc, column_tags)
@@ -240,12 +262,12 @@ export_data_sql(SubjectSearch *search, Oid relid, Oid root)
 		RetentionTag *tag = lfirst(tc);
 		int			i = foreach_current_index(tc);
 
-		appendStringInfo(&buf, ", %s", tag_sql(tag, retention_due_at_sql));
+		appendStringInfo(&buf, ", %s", dated_sql(layout, tag, retention_due_at_sql, "NULL::pg_catalog.timestamptz"));
 		layout->column_at[i] = at++;
 		layout->column_variant_at[i] = -1;
 		if (tag->label.variant)
 		{
-			appendStringInfo(&buf, ", %s", tag_sql(tag, retention_variant_sql));
+			appendStringInfo(&buf, ", %s", dated_sql(layout, tag, retention_variant_sql, "NULL::pg_catalog.text"));
 			layout->column_variant_at[i] = at++;
 		}
 	}
@@ -516,22 +538,90 @@ read_unread(SubjectSearch *search)
  * snapshot (registered: the caller unregisters it); the request logged.
  */
 static SubjectSearch *
-export_search(Jsonb *identifiers, Export *ex, uint8 *key)
+export_search_once(Jsonb *identifiers, Export *ex, uint8 *key, SubjectReader *reader,
+				   Snapshot snapshot)
 {
 	SubjectSearch *search = subject_begin_search(identifiers, false, key);
-	SubjectReader *reader = palloc0(sizeof(SubjectReader));
 
-	reader->data_sql = export_data_sql;
-	reader->row = export_row;
-	reader->arg = ex;
 	search->reader = reader;
-	search->snapshot = RegisterSnapshot(GetTransactionSnapshot());
+	search->snapshot = snapshot;
 	subject_search_identifiers(search);
 	subject_search_children(search);
 	subject_search_parents(search);
 	read_unread(search);
 	subject_log_request("export", search, false, empty_object(), ex->count, "done");
 	return search;
+}
+
+/*
+ * A data exception while reading a relation whose tags have a when=
+ * condition: the condition fails for some of its rows (a division by zero
+ * in its table owner's expression).  That must not cost the person the
+ * rest of their export: the relation is read again without the due dates
+ * of its conditioned tags, its rows saying so.
+ */
+static bool
+undate_failed_relation(Export *ex, Oid relid, ErrorData *edata)
+{
+	if (ERRCODE_TO_CATEGORY(edata->sqlerrcode) != ERRCODE_DATA_EXCEPTION ||
+		!OidIsValid(relid) || list_member_oid(ex->undated, relid))
+		return false;
+	ex->undated = lappend_oid(ex->undated, relid);
+	ex->undated_code = pstrdup(unpack_sql_state(edata->sqlerrcode));
+	return true;
+}
+
+/*
+ * The search of an export: every row of the person with its data, in one
+ * snapshot (registered: the caller unregisters it); the request logged.
+ * Runs in a subtransaction, again without a relation's conditioned due
+ * dates when their when= fails (undate_failed_relation).
+ */
+static SubjectSearch *
+export_search(Jsonb *identifiers, Export *ex, uint8 *key)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	ResourceOwner owner = CurrentResourceOwner;
+	SubjectReader *reader = palloc0(sizeof(SubjectReader));
+	Snapshot	snapshot = RegisterSnapshot(GetTransactionSnapshot());
+
+	reader->data_sql = export_data_sql;
+	reader->row = export_row;
+	reader->arg = ex;
+	for (;;)
+	{
+		SubjectSearch *search = NULL;
+		ErrorData  *edata = NULL;
+
+		reader->running = InvalidOid;
+		BeginInternalSubTransaction(NULL);
+		MemoryContextSwitchTo(cxt);
+		PG_TRY();
+		{
+			search = export_search_once(identifiers, ex, key, reader, snapshot);
+			ReleaseCurrentSubTransaction();
+		}
+		PG_CATCH();
+		{
+			MemoryContextSwitchTo(cxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			RollbackAndReleaseCurrentSubTransaction();
+		}
+		PG_END_TRY();
+		MemoryContextSwitchTo(cxt);
+		CurrentResourceOwner = owner;
+		if (edata == NULL)
+			return search;
+		if (!undate_failed_relation(ex, reader->running, edata))
+			ReThrowError(edata);
+		/* again from the start: what the failed attempt gathered is gone */
+		ex->layouts = NIL;
+		ex->rows = NIL;
+		ex->count = 0;
+		if (ex->rsinfo)
+			tuplestore_clear(ex->rsinfo->setResult);
+	}
 }
 
 static Jsonb *
@@ -734,6 +824,9 @@ push_row(JsonbParseState **state, ExportRow *row)
 	push_string(state, "found_by", row->group->found_by);
 	if (row->variant)
 		push_string(state, "variant", row->variant);
+	if (eg->layout->undated)
+		push_string(state, "note", psprintf("due dates not computed: the when= condition of this table's tag fails (SQLSTATE %s)",
+											eg->layout->undated));
 	(void) pushJsonbValue(state, WJB_END_OBJECT, NULL);
 }
 

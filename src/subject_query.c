@@ -74,6 +74,8 @@ subject_query(SubjectSearch *search, Oid relid, const char *sql, int nargs,
 	int			save_sec;
 	int			rc;
 
+	if (search && search->reader)
+		search->reader->running = relid;
 	subject_begin_as_owner(relid, &nestlevel, &save_userid, &save_sec);
 	if (search && search->snapshot)
 		rc = SPI_execute_snapshot(subject_plan(sql, nargs, types), values, NULL,
@@ -163,6 +165,8 @@ subject_run(SubjectSearch *search, Oid relid, const char *sql, int nargs,
 	/* read-only: the active snapshot, the search's, serves every statement */
 	options.read_only = search->snapshot != NULL;
 
+	if (search->reader)
+		search->reader->running = relid;
 	subject_begin_as_owner(relid, &nestlevel, &save_userid, &save_sec);
 	if (search->snapshot)
 		PushActiveSnapshot(search->snapshot);
