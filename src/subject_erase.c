@@ -855,6 +855,9 @@ tids_except(List *tids, List *minus)
  * SET NULL cascade) moves a row to the other side halfway; a dry run reads
  * the same.
  */
+/* The table whose when= is being read, for the error (raise_in_own_words). */
+static const char *reading_condition_of = NULL;
+
 static void
 split_by_condition(Erasure *e)
 {
@@ -879,11 +882,18 @@ split_by_condition(Erasure *e)
 		if (table_tag == NULL || (condition = retention_condition_sql(table_tag, "r")) == NULL)
 			continue;
 		arg = subject_tid_array(group->tids);
+
+		/*
+		 * a condition that fails for a row (its owner's expression) says
+		 * where
+		 */
+		reading_condition_of = subject_qualified_name(group->root);
 		subject_query(e->search, group->relid,
 					  psprintf("SELECT r.ctid FROM ONLY %s r WHERE r.ctid OPERATOR(pg_catalog.=) ANY ($1)"
 							   " AND NOT COALESCE(%s, false)",
 							   subject_qualified_name(group->relid), condition),
 					  1, &type, &arg);
+		reading_condition_of = NULL;
 		for (uint64 i = 0; i < SPI_processed; i++)
 		{
 			bool		isnull;
@@ -1181,6 +1191,18 @@ raise_in_own_words(MemoryContext cxt)
 				(errcode(edata->sqlerrcode),
 				 errmsg("erasure failed: a table or column changed while it ran"),
 				 errhint("Nothing was changed. Repeat the request.")));
+	if (reading_condition_of)
+	{
+		const char *table = reading_condition_of;
+
+		reading_condition_of = NULL;
+		ereport(ERROR,
+				(errcode(edata->sqlerrcode),
+				 errmsg("erasure failed: the when= condition of the tag of %s fails for the person's rows", table),
+				 errdetail("Whether a row is inside the tag decides what the erasure does to it (%s).",
+						   retention_error_in_words(edata->sqlerrcode)),
+				 errhint("Nothing was changed. Fix the condition of the tag, then repeat the request.")));
+	}
 	ereport(ERROR,
 			(errcode(edata->sqlerrcode),
 			 errmsg("erasure failed: %s", retention_error_in_words(edata->sqlerrcode)),
@@ -1251,6 +1273,7 @@ retention_erase_subject(PG_FUNCTION_ARGS)
 	list_sort(e.ordered, compare_depth_desc);
 	children_first(&e);
 
+	reading_condition_of = NULL;	/* left set by an earlier cancel */
 	PG_TRY();
 	{
 		split_by_condition(&e);

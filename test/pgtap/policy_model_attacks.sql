@@ -9,7 +9,7 @@
 -- test/isolation/specs/when_locked.spec, enforce_category_changed.spec and
 -- enforce_hold_placed.spec.)
 BEGIN;
-SELECT plan(15);
+SELECT plan(16);
 
 SET LOCAL client_min_messages = warning;
 
@@ -72,6 +72,9 @@ SELECT is((SELECT count(*) FROM retention.export_subject_csv('{"email": "ana@exa
           4::bigint, 'export_subject_csv: that table''s values are there');
 SELECT throws_ok($$SELECT retention.erase_subject('{"email": "ana@example.com"}')$$, '22012', NULL,
                  'erasure: refused as a whole (whether the rows are inside the tag decides what erasure does to them)');
+SELECT throws_ok($$SELECT retention.erase_subject('{"email": "ana@example.com"}')$$, '22012',
+                 'erasure failed: the when= condition of the tag of regress_pma.divides fails for the person''s rows',
+               'erasure: the error names the table whose condition fails');
 
 SELECT lives_ok($$ CALL retention.enforce() $$, 'the run completes');
 SELECT is((SELECT outcome || ' ' || error_sqlstate FROM job WHERE rel = 'divides'), 'error 22012',
