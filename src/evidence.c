@@ -36,7 +36,11 @@ extension_owner(void)
 	Oid			owner;
 
 	if (!HeapTupleIsValid(tuple))
-		elog(ERROR, "retention.run is missing");
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_TABLE),
+				 errmsg("table retention.run of extension pg_retention does not exist"),
+				 errdetail("Enforcement records its runs there; it was dropped or renamed."),
+				 errhint("Rename it back, or reinstall the extension (DROP EXTENSION pg_retention; CREATE EXTENSION pg_retention).")));
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	return owner;

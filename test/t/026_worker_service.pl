@@ -177,8 +177,14 @@ like(
 	$node->safe_psql('db2', q{SELECT message FROM retention.worker_status() WHERE database = 'db2'}),
 	qr/^last cycle failed: SQLSTATE [0-9A-Z]{5}; retrying after retention.naptime$/,
 	'... worker_status() says why, with the SQLSTATE');
-my @warnings = (slurp_file($node->logfile, $offset) =~ /WARNING:  pg_retention worker: enforcement in database "db2" is failing/g);
-is(scalar(@warnings), 1, '... one WARNING in the log, not one per cycle');
+# one WARNING per SQLSTATE, not one per cycle (a cycle already running when
+# the table was renamed may fail with another SQLSTATE than the next ones)
+my @warnings = (slurp_file($node->logfile, $offset) =~
+	  /WARNING:  pg_retention worker: enforcement in database "db2" is failing \(SQLSTATE (\w+)\)/g);
+my %distinct = map { $_ => 1 } @warnings;
+cmp_ok(scalar(@warnings), '>=', 1, '... a WARNING in the log');
+is(scalar(@warnings), scalar(keys %distinct),
+	'... one WARNING per SQLSTATE, not one per cycle (' . join(', ', @warnings) . ')');
 $node->safe_psql('db2', 'ALTER TABLE retention.run_away RENAME TO run');
 ok( poll_until(
 		$node, 'db2', q{
