@@ -40,7 +40,7 @@ extension_owner(void)
 				(errcode(ERRCODE_UNDEFINED_TABLE),
 				 errmsg("table retention.run of extension pg_retention does not exist"),
 				 errdetail("Enforcement records its runs there; it was dropped or renamed."),
-				 errhint("Rename it back, or reinstall the extension (DROP EXTENSION pg_retention; CREATE EXTENSION pg_retention).")));
+				 errhint("Rename it back to retention.run (dropping and creating the extension again would lose its holds, suppression list and evidence).")));
 	owner = ((Form_pg_class) GETSTRUCT(tuple))->relowner;
 	ReleaseSysCache(tuple);
 	return owner;
