@@ -93,6 +93,21 @@ make_job(Oid tagged_relid, Oid relid, List *tags, bool is_delete,
 		}
 		i++;
 	}
+
+	/*
+	 * the subject columns its statements name (hold tests, blocked=,
+	 * suppress=)
+	 */
+	job->subject_tags = subject_columns;
+	job->subject_names = palloc0(sizeof(char *) * Max(list_length(subject_columns), 1));
+	foreach(lc, subject_columns)
+	{
+		RetentionTag *tag = lfirst(lc);
+
+		job->subject_names[foreach_current_index(lc)] = retention_live_attname(tag->relid, tag->attnum);
+		if (job->subject_names[foreach_current_index(lc)] == NULL)
+			job->changed = true;
+	}
 	if (job->table_name == NULL)
 		job->table_name = retention_deparse_relation_or_oid(tagged_relid);
 	if (job->relation_name == NULL)
@@ -352,6 +367,24 @@ retention_job_still_valid(EnforceJob *job, bool *dropped)
 			 retention_live_attname(tag->parent_relid, tag->parent_key_attnum) == NULL))
 			return false;
 		i++;
+	}
+
+	/*
+	 * the subject columns under their planned names and tags: names swapped
+	 * between batches would test one kind's values as another's (a hold) or
+	 * file them under it (suppress=)
+	 */
+	foreach(lc, job->subject_tags)
+	{
+		RetentionTag *tag = lfirst(lc);
+		char	   *planned = job->subject_names[foreach_current_index(lc)];
+		ObjectAddress object;
+
+		ObjectAddressSubSet(object, RelationRelationId, tag->relid, tag->attnum);
+		if (!name_is(retention_live_attname(tag->relid, tag->attnum), planned) ||
+			get_attnum(job->relid, planned) == InvalidAttrNumber ||
+			!name_is(GetSecurityLabel(&object, RETENTION_PROVIDER), tag->label_text))
+			return false;
 	}
 
 	/*
