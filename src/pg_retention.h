@@ -309,9 +309,9 @@ typedef struct EnforceJob
 	/* what happens to due rows beyond deleting them (blocked=, suppress=) */
 	char	   *blocked_apply_sql;	/* blocked=anonymize: $2 = tid[] of the
 									 * batch's referenced rows; else NULL */
-	List	   *subject_tags;	/* RetentionTag *: the table's subject= columns,
-								 * named in its statements (holds, blocked=,
-								 * suppress=) */
+	List	   *subject_tags;	/* RetentionTag *: the table's subject=
+								 * columns, named in its statements (holds,
+								 * blocked=, suppress=) */
 	char	  **subject_names;	/* their names when the statements were built */
 	List	   *suppress_kinds; /* String: subject kind of each RETURNING
 								 * column of apply_sql (suppress=true) */
