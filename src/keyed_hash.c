@@ -47,14 +47,14 @@
 
 static const char hexdigits[] = "0123456789abcdef";
 
+static void check_key(const uint8 *key);
+
 /*
- * retention_load_key
- *
  * Reads the 32-byte key of this database into key[].  Bypasses privileges on
  * purpose (the table is readable by no ordinary role).
  */
-void
-retention_load_key(uint8 *key)
+static void
+load_key_unchecked(uint8 *key)
 {
 	Oid			nsp = get_namespace_oid(RETENTION_SCHEMA, false);
 	Oid			relid = get_relname_relid("_secret", nsp);
@@ -92,6 +92,96 @@ retention_load_key(uint8 *key)
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("pg_retention's secret key is missing"),
 				 errhint("Reinstall the extension, or restore retention._secret from a dump of this database.")));
+}
+
+/*
+ * retention_load_key
+ *
+ * The key of this database, once it is known to be the one the stored
+ * hashes were made with (check_key).
+ */
+void
+retention_load_key(uint8 *key)
+{
+	load_key_unchecked(key);
+	check_key(key);
+}
+
+/*
+ * The id of the key the stored hashes were made with (retention._key_check,
+ * absent before the 0.2.0 update), or NULL.
+ */
+static char *
+stored_key_id(void)
+{
+	Oid			relid = get_relname_relid("_key_check", get_namespace_oid(RETENTION_SCHEMA, false));
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+	Snapshot	snapshot;
+	char	   *id = NULL;
+
+	if (!OidIsValid(relid))
+		return NULL;
+	rel = table_open(relid, AccessShareLock);
+	snapshot = RegisterSnapshot(GetLatestSnapshot());
+	scan = table_beginscan(rel, snapshot, 0, NULL);
+	if ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		bool		isnull;
+		Datum		value = heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull);
+
+		if (!isnull)
+			id = TextDatumGetCString(value);
+	}
+	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
+	table_close(rel, AccessShareLock);
+	return id;
+}
+
+/*
+ * A restore that loaded the holds, the suppression list and the ledger of a
+ * dump but not its key (retention._secret left out) would leave them made
+ * with another key than the one in use: every hold and suppression would
+ * then match no one, silently.  Refused instead, everywhere the key is used.
+ */
+static void
+check_key(const uint8 *key)
+{
+	char	   *stored = stored_key_id();
+	char	   *current;
+
+	if (stored == NULL)
+		return;
+	current = retention_ledger_key_id(key);
+	if (strcmp(stored, current) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("pg_retention's key is not the one its holds and suppression list were made with"),
+				 errdetail("They were made with key %s; retention._secret holds key %s. A restore loaded them without their key.",
+						   stored, current),
+				 errhint("Restore retention._secret from the same dump, as a superuser (pg_restore --data-only --table=_secret). Until then enforcement, erasure, export and the suppression list stop: held data would not be held.")));
+}
+
+/*
+ * retention._key_id() RETURNS text
+ *
+ * The id of this database's key (as erasure ledgers name it), for
+ * retention._key_check.
+ */
+PG_FUNCTION_INFO_V1(retention_key_id);
+
+Datum
+retention_key_id(PG_FUNCTION_ARGS)
+{
+	uint8		key[RETENTION_KEY_BYTES];
+	char	   *id;
+
+	load_key_unchecked(key);
+	id = retention_ledger_key_id(key);
+	explicit_bzero(key, sizeof(key));
+	PG_RETURN_TEXT_P(cstring_to_text(id));
 }
 
 /* HMAC-SHA-256 of (prefix, data) under key; out has 32 bytes. */

@@ -2257,6 +2257,70 @@ CREATE TRIGGER category_variant_validate
     BEFORE INSERT OR UPDATE ON retention.category_variant
     FOR EACH ROW EXECUTE FUNCTION retention._category_variant_validate();
 
+-- ==== 90_key_check ==============================================
+-- The id of the key the stored hashes (holds, suppression list, request
+-- log, ledger) were made with.  A restore that loads them but leaves the
+-- key out (a dump without retention._secret's data) keeps the key that
+-- CREATE EXTENSION made, and the library then refuses to work with a key
+-- that does not match (keyed_hash.c): held data would otherwise not be
+-- held, and suppressed identifiers could come back.
+CREATE FUNCTION retention._key_id()
+RETURNS text
+LANGUAGE C VOLATILE STRICT
+AS 'MODULE_PATHNAME', 'retention_key_id';
+COMMENT ON FUNCTION retention._key_id() IS
+    'Internal: the id of this database''s key (16 hex digits, as erasure ledgers name it; no key material).';
+REVOKE ALL ON FUNCTION retention._key_id() FROM PUBLIC;
+
+CREATE TABLE retention._key_check (
+    id     integer PRIMARY KEY CHECK (id OPERATOR(pg_catalog.=) 1),
+    key_id text NOT NULL
+);
+COMMENT ON TABLE retention._key_check IS
+    'Internal: the id of the key the stored hashes were made with (no key material). A restore loads it with the data; when it differs from the key in retention._secret, pg_retention refuses to work until the dump''s key is restored.';
+REVOKE ALL ON retention._key_check FROM PUBLIC;
+INSERT INTO retention._key_check VALUES (1, retention._key_id());
+SELECT pg_catalog.pg_extension_config_dump('retention._key_check', '');
+
+-- The restored row replaces the one CREATE EXTENSION made.
+CREATE FUNCTION retention._key_check_restore()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM retention._key_check k WHERE k.id OPERATOR(pg_catalog.=) NEW.id) THEN
+        UPDATE retention._key_check k SET key_id = NEW.key_id WHERE k.id OPERATOR(pg_catalog.=) NEW.id;
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION retention._key_check_restore() IS
+    'Internal: a restored key id replaces the one CREATE EXTENSION recorded.';
+CREATE TRIGGER key_check_restore BEFORE INSERT ON retention._key_check
+    FOR EACH ROW EXECUTE FUNCTION retention._key_check_restore();
+
+-- A restore first runs CREATE EXTENSION (a new key), then loads the dumped
+-- row: the dumped key must win, and the stored hashes are then its own (a
+-- dump of 0.1.0 has no retention._key_check to say so).
+CREATE OR REPLACE FUNCTION retention._secret_restore()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM retention._secret s WHERE s.id OPERATOR(pg_catalog.=) NEW.id) THEN
+        UPDATE retention._secret s SET key = NEW.key WHERE s.id OPERATOR(pg_catalog.=) NEW.id;
+        UPDATE retention._key_check k SET key_id = retention._key_id();
+        RETURN NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION retention._secret_restore() IS
+    'Internal: a restored key replaces the one CREATE EXTENSION made, and is recorded as the key of the stored hashes.';
+
 -- ==== 99_privileges =================================================
 -- Privileges on every object of the extension, set explicitly at the end
 -- of the install (and of every upgrade), whatever default privileges
@@ -2283,6 +2347,7 @@ DECLARE
     -- object name (functions: every overload) -> grantee -> privileges
     declared jsonb := $json${
         "retention._secret": {},
+        "retention._key_check": {},
         "retention.suppression": {},
         "retention.category": {"PUBLIC": ["SELECT"], "retention_admin": ["INSERT", "UPDATE", "DELETE"]},
         "retention.tags": {"PUBLIC": ["SELECT"]},
@@ -2295,6 +2360,7 @@ DECLARE
         "retention.dsr_request": {"retention_admin": ["SELECT"], "retention_dsr": ["SELECT"]},
         "retention.lint_exception": {"PUBLIC": ["SELECT"], "retention_admin": ["INSERT", "UPDATE", "DELETE"]},
         "retention._new_key": {},
+        "retention._key_id": {},
         "retention._identifier_hash": {},
         "retention._rehash_legacy": {},
         "retention._worker_wake": {},

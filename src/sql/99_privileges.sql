@@ -24,6 +24,7 @@ DECLARE
     -- object name (functions: every overload) -> grantee -> privileges
     declared jsonb := $json${
         "retention._secret": {},
+        "retention._key_check": {},
         "retention.suppression": {},
         "retention.category": {"PUBLIC": ["SELECT"], "retention_admin": ["INSERT", "UPDATE", "DELETE"]},
         "retention.tags": {"PUBLIC": ["SELECT"]},
@@ -36,6 +37,7 @@ DECLARE
         "retention.dsr_request": {"retention_admin": ["SELECT"], "retention_dsr": ["SELECT"]},
         "retention.lint_exception": {"PUBLIC": ["SELECT"], "retention_admin": ["INSERT", "UPDATE", "DELETE"]},
         "retention._new_key": {},
+        "retention._key_id": {},
         "retention._identifier_hash": {},
         "retention._rehash_legacy": {},
         "retention._worker_wake": {},

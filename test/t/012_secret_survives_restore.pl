@@ -8,7 +8,8 @@
 #   - a subject hold placed before the dump still protects its rows after
 #     the restore, including rows inserted after it, in another spelling.
 # Both a plain dump restored with psql and a custom-format dump restored
-# with pg_restore, each into a fresh database.
+# with pg_restore, each into a fresh database; a dump that left the key out
+# is refused until its key is restored.
 
 use strict;
 use warnings;
@@ -203,6 +204,47 @@ $node->command_ok(
 	],
 	'custom dump restores with pg_restore');
 check_restored('restored_custom', 'pg_restore');
+
+# (c) a dump that left the key out (--exclude-table-data): the restored
+# holds were made with a key the database does not have.  Nothing keyed
+# works until the key is restored -- enforcement would otherwise delete
+# the held customer -- and restoring it from the full dump repairs it.
+my $nokey = "$tempdir/source-nokey.dump";
+$node->command_ok(
+	[
+		'pg_dump', '-h', $node->host, '-p', $node->port, '-Fc',
+		'--exclude-table-data=retention._secret', '-f', $nokey, 'source'
+	],
+	'pg_dump without the key\'s data');
+$node->safe_psql('postgres', 'CREATE DATABASE restored_nokey');
+$node->command_ok(
+	[ 'pg_restore', '-h', $node->host, '-p', $node->port, '--exit-on-error', '-d', 'restored_nokey', $nokey ],
+	'that dump restores');
+isnt($node->safe_psql('restored_nokey', $key_sql), $source_key, 'without the key: CREATE EXTENSION\'s own key');
+$node->safe_psql('restored_nokey', 'CALL retention.enforce()');
+is( $node->safe_psql(
+		'restored_nokey', q{SELECT a.outcome || ' ' || a.error_sqlstate FROM retention.action_log a
+		 WHERE a.run_id = (SELECT max(run_id) FROM retention.run) AND a.relation_name = 'public.customer'}),
+	'error 55000', 'without the key: the customer job refuses (55000)');
+is($node->safe_psql('restored_nokey', 'SELECT id FROM customer ORDER BY id'),
+	'1', '... and the held customer is still there');
+my ($rc, $out, $err) = $node->psql('restored_nokey',
+	q{SELECT * FROM retention.erase_subject('{"email": "held@example.com"}')});
+like($err, qr/pg_retention's key is not the one its holds and suppression list were made with/,
+	'... erasure refuses too, naming the problem');
+($rc, $out, $err) = $node->psql('restored_nokey', q{SELECT retention.is_suppressed('email', 'x@example.com')});
+like($err, qr/is not the one its holds/, '... and the suppression list');
+$node->command_ok(
+	[
+		'pg_restore', '-h', $node->host, '-p', $node->port, '--exit-on-error', '--data-only',
+		'-n', 'retention', '-t', '_secret', '-d', 'restored_nokey', $custom
+	],
+	'the key restored from the full dump');
+is($node->safe_psql('restored_nokey', $key_sql), $source_key, '... is the source\'s key');
+$node->safe_psql('restored_nokey',
+	q{INSERT INTO customer VALUES (4, now() - interval '10 days', 'gone@example.com'); CALL retention.enforce();});
+is($node->safe_psql('restored_nokey', 'SELECT id FROM customer ORDER BY id'),
+	'1', '... then enforcement works again and the hold protects its customer');
 
 # The source itself behaves the same with the same new rows.
 $node->safe_psql(
