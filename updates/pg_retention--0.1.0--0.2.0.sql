@@ -222,75 +222,6 @@ COMMENT ON FUNCTION retention._check_identifier(text, text) IS
     'Internal: raises the error export and erasure raise for this identifier (a kind no tag declares, 22023 with the declared kinds; a value that names nobody once normalized, 22023), never quoting the value. Used by place_hold().';
 REVOKE ALL ON FUNCTION retention._check_identifier(text, text) FROM PUBLIC;
 
-CREATE OR REPLACE FUNCTION retention.place_hold(
-    reason        text,
-    category      text DEFAULT NULL,
-    table_name    regclass DEFAULT NULL,
-    subject_kind  text DEFAULT NULL,
-    subject_value text DEFAULT NULL,
-    ends_at       timestamptz DEFAULT NULL)
-RETURNS bigint
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    scopes integer := (place_hold.category IS NOT NULL)::integer
-                    + (place_hold.table_name IS NOT NULL)::integer
-                    + (place_hold.subject_kind IS NOT NULL OR place_hold.subject_value IS NOT NULL)::integer;
-    id bigint;
-BEGIN
-    IF NOT pg_has_role(session_user, 'retention_admin', 'MEMBER') THEN
-        RAISE EXCEPTION 'permission denied to place a legal hold'
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Legal holds are placed by members of retention_admin.';
-    END IF;
-    IF place_hold.reason IS NULL OR btrim(place_hold.reason) = '' THEN
-        RAISE EXCEPTION 'a legal hold needs a reason'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Say why the data must be kept, e.g. the case or request it is kept for (no personal data).';
-    END IF;
-    IF scopes <> 1 THEN
-        RAISE EXCEPTION 'a legal hold has exactly one scope'
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('%s scopes were given.', scopes),
-                  HINT = 'Pass category, or table_name, or subject_kind with subject_value.';
-    END IF;
-    IF place_hold.ends_at IS NOT NULL AND place_hold.ends_at <= now() THEN
-        RAISE EXCEPTION 'ends_at of a legal hold must be in the future'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Pass NULL for a hold without an end, or release it with retention.release_hold().';
-    END IF;
-    IF place_hold.category IS NOT NULL AND NOT EXISTS (SELECT 1 FROM retention.category c WHERE c.name = place_hold.category) THEN
-        RAISE EXCEPTION 'retention category "%" does not exist', place_hold.category
-            USING ERRCODE = 'undefined_object',
-                  HINT = 'SELECT name FROM retention.category lists the categories.';
-    END IF;
-    IF (place_hold.subject_kind IS NULL) <> (place_hold.subject_value IS NULL) THEN
-        RAISE EXCEPTION 'a subject hold needs both subject_kind and subject_value'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'For example subject_kind => ''email'', subject_value => ''ana@example.com''.';
-    END IF;
-    IF place_hold.subject_kind IS NOT NULL AND place_hold.subject_kind !~ '^[a-z][a-z0-9_]*$' THEN
-        RAISE EXCEPTION 'invalid subject kind'
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A subject kind is a lower-case word such as email, phone or customer_id.';
-    END IF;
-    -- a kind some tag declares, a value that names somebody: as export and erasure
-    IF place_hold.subject_kind IS NOT NULL THEN
-        PERFORM retention._check_identifier(place_hold.subject_kind, place_hold.subject_value);
-    END IF;
-    INSERT INTO retention.legal_hold AS h (scope, category, table_name, subject_kind, subject_hash, reason, ends_at, placed_by)
-    VALUES (CASE WHEN place_hold.category IS NOT NULL THEN 'category'
-                 WHEN place_hold.table_name IS NOT NULL THEN 'table' ELSE 'subject' END,
-            place_hold.category, place_hold.table_name, place_hold.subject_kind,
-            CASE WHEN place_hold.subject_kind IS NOT NULL
-                 THEN retention._identifier_hash(place_hold.subject_kind, place_hold.subject_value) END,
-            place_hold.reason, place_hold.ends_at, session_user)
-    RETURNING h.hold_id INTO id;
-    RETURN id;
-END
-$$;
 COMMENT ON FUNCTION retention.place_hold(text, text, regclass, text, text, timestamptz) IS
     'Places a legal hold on one category, one table, or one data subject (identifier kind and value, stored as a keyed hash; the kind must be one a tag declares and the value must name somebody, as for export and erasure), with a reason and an optional end. Returns the hold id. Members of retention_admin only.';
 
@@ -326,7 +257,8 @@ $$;
 --    hold and no suppression is lost;
 --  - the suppression list keeps one row per reason; erasures recorded by
 --    0.1.0 (its request log) come back as "erasure" rows in the ledger;
---  - retention.erasure_ledger() and retention.reapply_erasures().
+--  - retention.erasure_ledger() (retention.reapply_erasures() is created by
+--    86_erasure_report, with its final result columns).
 -- Privileges of every object are set by 99_privileges.sql, last.
 
 ALTER TABLE retention._secret ENABLE ROW LEVEL SECURITY;
@@ -414,23 +346,8 @@ AS 'MODULE_PATHNAME', 'retention_erasure_ledger';
 COMMENT ON FUNCTION retention.erasure_ledger(timestamptz) IS
     'The erasure ledger: every erasure since since (all with NULL) as the keyed hash of the normalized identifier (the ledger''s own key) and its time, never identifiers in clear, with the id of the key it was made with. Keep it outside the database; after restoring an older backup pass it to retention.reapply_erasures(). Members of retention_admin or retention_dsr.';
 
-CREATE FUNCTION retention.reapply_erasures(
-    ledger              jsonb,
-    OUT table_name      regclass,
-    OUT rows_found      bigint,
-    OUT rows_deleted    bigint,
-    OUT rows_anonymized bigint,
-    OUT rows_held       bigint,
-    OUT note            text)
-RETURNS SETOF record
-LANGUAGE C VOLATILE
-AS 'MODULE_PATHNAME', 'retention_reapply_erasures';
-COMMENT ON FUNCTION retention.reapply_erasures(jsonb) IS
-    'After a restore of an older backup: erases again every person of the ledger (from retention.erasure_ledger() of the database the erasures happened in, same key) whose data is back, with erase_subject and so the same holds and rules, one request per identifier found; puts every identifier of the ledger back on the suppression list; returns what the erasures did per table. In the caller''s transaction. Members of retention_dsr only.';
-
-REVOKE ALL ON FUNCTION retention.erasure_ledger(timestamptz), retention.reapply_erasures(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION retention.erasure_ledger(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION retention.erasure_ledger(timestamptz) TO retention_admin, retention_dsr;
-GRANT EXECUTE ON FUNCTION retention.reapply_erasures(jsonb) TO retention_dsr;
 
 -- ==== 50_worker =====================================================
 -- 50_worker.sql (issue 11): the workers serve every database in turn.
@@ -1909,7 +1826,6 @@ COMMENT ON TABLE retention.dsr_request IS
     'The request log of data subject requests: kind (export, erase, erase (dry run)), the identifiers as "kind:keyed hash" (never in clear; the request log''s own key, not comparable with legal_hold.subject_hash), who asked and when, rows found, per-table counts (found, deleted, anonymized, held: legal holds, kept: legal obligations) and the outcome.';
 
 DROP FUNCTION retention.erase_subject(jsonb, boolean);
-DROP FUNCTION retention.reapply_erasures(jsonb);
 
 CREATE FUNCTION retention.erase_subject(
     identifiers         jsonb,
