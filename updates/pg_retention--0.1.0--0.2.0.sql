@@ -1426,27 +1426,36 @@ findings AS (
     -- deleted row of the referenced table looks up (and with ON DELETE
     -- CASCADE deletes) the referencing rows, a scan of the referencing
     -- table when no index leads with the key's columns
-    SELECT 'warning', 'foreign_key_without_index', fk.conrelid, fk.cols[1], NULL,
+    -- (keys declared on each partition: one finding for the partitioned
+    -- table, whose index covers every partition)
+    SELECT 'warning', 'foreign_key_without_index', g.target, g.cols[1], NULL,
            pg_catalog.format('%I.%I', fn.nspname, fc.relname)
-               OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(fk.cols[1])
-               OPERATOR(pg_catalog.||) CASE WHEN pg_catalog.cardinality(fk.cols) OPERATOR(pg_catalog.>) 1
-                                            THEN pg_catalog.format(' (%s)', fk.collist) ELSE '' END,
-           pg_catalog.format('foreign key %I references %s, whose rows %s deletes, and no index leads with (%s): every deleted row scans this table',
-                             fk.conname, fk.confrelid::pg_catalog.regclass, fk.why, fk.collist),
-           pg_catalog.format('CREATE INDEX ON %I.%I (%s);', fn.nspname, fc.relname, fk.collist)
-      FROM (SELECT co.conname, co.conrelid, co.confrelid, d.why,
-                   ARRAY(SELECT a.attname FROM pg_catalog.unnest(co.conkey) WITH ORDINALITY k(attnum, ord)
-                           JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum
-                          ORDER BY k.ord) AS cols,
-                   (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.ord)
-                      FROM pg_catalog.unnest(co.conkey) WITH ORDINALITY k(attnum, ord)
-                      JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum) AS collist
-              FROM pg_catalog.pg_constraint co
-              JOIN deleted d ON d.relid = co.confrelid
-             WHERE co.contype = 'f' AND co.conparentid = 0) fk
-      JOIN pg_catalog.pg_class fc ON fc.oid = fk.conrelid
+               OPERATOR(pg_catalog.||) '.' OPERATOR(pg_catalog.||) pg_catalog.quote_ident(g.cols[1])
+               OPERATOR(pg_catalog.||) CASE WHEN pg_catalog.cardinality(g.cols) OPERATOR(pg_catalog.>) 1
+                                            THEN pg_catalog.format(' (%s)', g.collist) ELSE '' END,
+           CASE WHEN g.target OPERATOR(pg_catalog.=) g.conrelid
+                THEN pg_catalog.format('foreign key %I references %s, whose rows %s deletes, and no index leads with (%s): every deleted row scans this table',
+                                       g.conname, g.confrelid::pg_catalog.regclass, g.why, g.collist)
+                ELSE pg_catalog.format('foreign keys of %s partition(s) of %s reference %s, whose rows %s deletes, and no index leads with (%s) on them: every deleted row scans each',
+                                       g.n, g.target::pg_catalog.regclass, g.confrelid::pg_catalog.regclass, g.why, g.collist) END,
+           pg_catalog.format('CREATE INDEX ON %I.%I (%s);', fn.nspname, fc.relname, g.collist)
+      FROM (SELECT coalesce(pg_catalog.pg_partition_root(fk.conrelid), fk.conrelid) AS target,
+                   fk.cols, fk.collist, fk.confrelid, fk.why,
+                   pg_catalog.count(*) AS n, pg_catalog.min(fk.conrelid) AS conrelid, pg_catalog.min(fk.conname) AS conname
+              FROM (SELECT co.conname, co.conrelid, co.confrelid, d.why,
+                           ARRAY(SELECT a.attname FROM pg_catalog.unnest(co.conkey) WITH ORDINALITY k(attnum, ord)
+                                   JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum
+                                  ORDER BY k.ord) AS cols,
+                           (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY k.ord)
+                              FROM pg_catalog.unnest(co.conkey) WITH ORDINALITY k(attnum, ord)
+                              JOIN pg_catalog.pg_attribute a ON a.attrelid = co.conrelid AND a.attnum = k.attnum) AS collist
+                      FROM pg_catalog.pg_constraint co
+                      JOIN deleted d ON d.relid = co.confrelid
+                     WHERE co.contype = 'f' AND co.conparentid = 0) fk
+             WHERE NOT retention._lint_indexed(fk.conrelid, fk.cols, 'columns')
+             GROUP BY 1, 2, 3, 4, 5) g
+      JOIN pg_catalog.pg_class fc ON fc.oid = g.target
       JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace
-     WHERE NOT retention._lint_indexed(fk.conrelid, fk.cols, 'columns')
     UNION ALL
     -- (1b) tables with subject identifiers but no retention rule at all
     SELECT 'warning', 'subject_without_retention', u.relid, NULL, NULL, u.qualified,

@@ -7,7 +7,7 @@
 -- constraints and foreign keys (payment partitioned by month, its keys
 -- declared on the partitions, NO ACTION / RESTRICT everywhere).
 BEGIN;
-SELECT plan(27);
+SELECT plan(28);
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
 
@@ -104,6 +104,10 @@ SELECT FROM retention.tag_column('pagila.staff', 'email', subject => 'email');
 
 SELECT is((SELECT count(*) FROM retention.tags WHERE object::text LIKE 'pagila.%' AND NOT valid), 0::bigint,
           'every tag of the policy is valid');
+SELECT is((SELECT array_agg(object ORDER BY object) FROM retention.lint()
+            WHERE check_name = 'foreign_key_without_index' AND object LIKE 'pagila.payment%'),
+          '{pagila.payment.customer_id,pagila.payment.rental_id,pagila.payment.staff_id}'::text[],
+          'lint: keys declared on each payment partition without an index: one finding per key column, for the partitioned table');
 
 -- The data, relative to now: old (due) and recent (not due).
 CREATE TEMP TABLE ago AS SELECT now() - interval '5 years' AS old, now() - interval '1 year' AS recent;
