@@ -2246,6 +2246,12 @@ $$;
 COMMENT ON FUNCTION retention._secret_restore() IS
     'Internal: a restored key replaces the one CREATE EXTENSION made, and is recorded as the key of the stored hashes.';
 
+-- ==== 91_hold_test ================================================
+-- _subject_held is STABLE (the holds are loaded once per run): the planner
+-- can join a hold test through a parent instead of probing it per row.  It
+-- stays PARALLEL UNSAFE: the holds live in the backend that loaded them.
+ALTER FUNCTION retention._subject_held(text, text, bigint) STABLE;
+
 -- ==== 99_privileges =================================================
 -- Privileges on every object of the extension, set explicitly at the end
 -- of the install (and of every upgrade), whatever default privileges

@@ -55,8 +55,11 @@ CREATE FUNCTION retention._pseudonym_uuid(value uuid, token bigint, "column" tex
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_pseudonym_uuid';
 CREATE FUNCTION retention._is_pseudonym_uuid(value uuid, token bigint) RETURNS boolean
 LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_is_pseudonym_uuid';
+-- STABLE (the holds are loaded once per run), so that the planner can join
+-- a hold test through a parent instead of probing it per row; PARALLEL
+-- UNSAFE (the default) on purpose: the holds live in this backend only.
 CREATE FUNCTION retention._subject_held(kind text, value text, token bigint) RETURNS boolean
-LANGUAGE C VOLATILE STRICT AS 'MODULE_PATHNAME', 'retention_subject_held';
+LANGUAGE C STABLE STRICT AS 'MODULE_PATHNAME', 'retention_subject_held';
 COMMENT ON FUNCTION retention._pseudonym(text, integer, bigint, text) IS
     'Internal, enforcement only (token: the batch''s secret, a bound parameter): keyed HMAC-SHA-256 pseudonym in hex, maxlen characters (64 if 0), the last 8 a keyed check; keyed per column ("schema"."table"."column" of the tagged table).';
 COMMENT ON FUNCTION retention._is_pseudonym(text, integer, bigint) IS 'Internal, enforcement only: whether a value is a pseudonym (checks the keyed check digits).';
