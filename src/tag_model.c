@@ -773,7 +773,7 @@ column_words(Oid relid, AttrNumber attnum)
  *
  * What the period of a tag counts from, in words for a data subject: each
  * anchor item's column COMMENT (or its name), "the later of" / "the earlier
- * of" for lists.
+ * of" for lists; with period=, that the row's own period comes first.
  */
 char *
 retention_anchor_words(RetentionTag *tag)
@@ -798,6 +798,12 @@ retention_anchor_words(RetentionTag *tag)
 		else
 			appendStringInfoString(&buf, column_words(item->other_relid, item->other_attnum));
 	}
+	/* period=: the rule in words is the fallback; say so */
+	if (l->period)
+		appendStringInfo(&buf, " (or, where %s is set, that period after it)",
+						 l->period->kind == RETENTION_ITEM_COLUMN
+						 ? column_words(tag->relid, l->period->attnum)
+						 : column_words(l->period->other_relid, l->period->other_attnum));
 	return buf.data;
 }
 

@@ -26,6 +26,7 @@ CREATE TABLE customer (
     relationship_ended_at timestamptz
 );
 COMMENT ON COLUMN customer.relationship_ended_at IS 'the end of your business relationship with us';
+COMMENT ON COLUMN customer.content_retention IS 'the retention period you set for your messages';
 CREATE INDEX ON customer (relationship_ended_at);
 CREATE INDEX ON customer (retention.normalize_identifier('email', email));
 CREATE INDEX ON customer (retention.normalize_identifier('phone', phone));

@@ -15,7 +15,7 @@ CREATE EXTENSION pg_retention_tap;
 \i examples/cpaas/policy.sql
 \o
 
-SELECT plan(52);
+SELECT plan(53);
 
 -- ---------------------------------------------------------------------
 -- The privacy notice's promises
@@ -123,6 +123,11 @@ SELECT retention_would_process('cpaas.usage_log', '2027-01-10 08:00Z', 1);
 
 -- subject access finds Ana's data across tables (counts only)
 SELECT export_contains('{"email": "ana@example.com"}', 'cpaas.customer', 1);
+
+-- the notice's "as the customer instructs", in the schedule's words
+SELECT is((SELECT kept FROM retention.schedule WHERE category = 'communication_content'),
+          '90 days after the time of the communication (or, where the retention period you set for your messages is set, that period after it)',
+          'schedule: content is kept as the customer instructs, 90 days otherwise');
 
 SELECT * FROM finish();
 ROLLBACK;

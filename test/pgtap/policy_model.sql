@@ -89,7 +89,7 @@ COMMENT ON COLUMN pm_rental.rented_at IS 'the date of your last rental';
 SECURITY LABEL FOR retention ON TABLE pm_customer IS 'category=pm_rentals anchor=latest(pm_rental.rented_at)';
 SELECT is((SELECT kept FROM retention.schedule WHERE category = 'pm_rentals'), '3 years after the date of your last rental', 'schedule: the period in words');
 SELECT is((SELECT kept FROM retention.schedule WHERE category = 'pm_year' AND variant = 'BR'),
-          '2 years after a or the earliest of a and b or the latest of a and b or the latest of the date you signed up and the date of your last rental', 'schedule: a variant row with its own period');
+          '2 years after a or a (or, where keep_for is set, that period after it) or the earliest of a and b or the latest of a and b or the latest of the date you signed up and the date of your last rental', 'schedule: a variant row with its own period');
 
 -- 8. latest() with no children and a NULL own date: never due
 INSERT INTO pm_customer VALUES (1), (2);
