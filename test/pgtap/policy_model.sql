@@ -141,7 +141,7 @@ SELECT is((SELECT array_agg(r ->> 'variant' ORDER BY r -> 'key' ->> 'id') FROM a
           '{BR,BR}'::text[], 'export: each row with the variant that applies');
 SELECT is((SELECT array_agg((r ->> 'due_at')::timestamptz ORDER BY r -> 'key' ->> 'id') FROM ana, jsonb_array_elements(d -> 'tables') t, jsonb_array_elements(t -> 'rows') r),
           (SELECT array_agg(a + interval '2 years' ORDER BY id) FROM pm_variant), 'export: due dates follow the variant');
-SELECT ok((SELECT d #>> '{categories,pm_year,variants,BR}' FROM ana) LIKE '2 years after %', 'export: the category''s variants in words');
+SELECT ok((SELECT d #>> '{categories,pm_year,variants,BR,retention}' FROM ana) LIKE '2 years after %', 'export: the category''s variants in words');
 
 SELECT * FROM finish();
 ROLLBACK;

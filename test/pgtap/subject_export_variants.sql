@@ -8,7 +8,7 @@
 -- Then: each category's on_erasure, and its rules in words as
 -- retention.schedule says them (foreign-key, latest() and several anchors).
 BEGIN;
-SELECT plan(37);
+SELECT plan(38);
 
 SET LOCAL client_min_messages = warning;
 SET LOCAL TimeZone = 'UTC';
@@ -17,7 +17,7 @@ SET LOCAL TimeZone = 'UTC';
 -- month and a second ago is due only if its variant applies
 SELECT FROM retention.define_category('sev_cat', '1 year', legal_basis => 'Contract');
 SELECT FROM retention.define_category('sev_keep', '1 year', legal_basis => 'Tax law', on_erasure => 'keep');
-SELECT FROM retention.define_category_variant('sev_cat', 'BR', '1 month');
+SELECT FROM retention.define_category_variant('sev_cat', 'BR', '1 month', legal_basis => 'LGPD Art. 16', note => 'Brazil');
 SELECT FROM retention.define_category_variant('sev_cat', '42', '1 month');
 SELECT FROM retention.define_category_variant('sev_keep', 'V1', '1 month');
 CREATE TEMP TABLE t AS SELECT now() - interval '1 month 1 second' AS due, now() - interval '1 month' + interval '1 second' AS not_due;
@@ -175,8 +175,11 @@ SELECT is(array(SELECT coalesce(phone, '-') FROM sev_col ORDER BY id), '{-,456}'
 SELECT is((SELECT d #>> '{categories,sev_keep,on_erasure}' FROM doc), 'keep', 'on_erasure: keep');
 SELECT is((SELECT d #>> '{categories,sev_cat,on_erasure}' FROM doc), 'delete', 'on_erasure: delete (the default)');
 SELECT is((SELECT d #>> '{categories,sev_keep,legal_basis}' FROM doc), 'Tax law', '...with the legal basis that keeps the data');
-SELECT is((SELECT d #>> '{categories,sev_cat,variants,BR}' FROM doc),
+SELECT is((SELECT d #>> '{categories,sev_cat,variants,BR,retention}' FROM doc),
           (SELECT kept FROM retention.schedule WHERE category = 'sev_cat' AND variant = 'BR'), 'variants in words as the schedule says them');
+SELECT is((SELECT row(d #>> '{categories,sev_cat,variants,BR,legal_basis}', d #>> '{categories,sev_cat,variants,BR,note}')::text FROM doc),
+          (SELECT row(legal_basis, variant_note)::text FROM retention.schedule WHERE category = 'sev_cat' AND variant = 'BR'),
+          'each variant with its legal basis and note, as the schedule states them');
 SELECT is((SELECT d #>> '{categories,sev_cat,retention}' FROM doc),
           (SELECT kept FROM retention.schedule WHERE category = 'sev_cat' AND variant IS NULL), 'the category''s rule in words as the schedule says it');
 SELECT is((SELECT d #>> '{categories,sev_rent,retention}' FROM doc), '3 years after the date of your last rental', 'words: latest()');
