@@ -50,48 +50,54 @@ static const char hexdigits[] = "0123456789abcdef";
 static void check_key(const uint8 *key);
 
 /*
- * Reads the 32-byte key of this database into key[].  Bypasses privileges on
- * purpose (the table is readable by no ordinary role).
+ * The value of the one row of retention.relname (_secret, _key_check: an
+ * id and a varlena column), copied, or NULL when the table or its row is
+ * absent.  Read with the latest snapshot, bypassing privileges on purpose
+ * (neither table is readable by an ordinary role).
  */
-static void
-load_key_unchecked(uint8 *key)
+static struct varlena *
+one_row_value(const char *relname)
 {
-	Oid			nsp = get_namespace_oid(RETENTION_SCHEMA, false);
-	Oid			relid = get_relname_relid("_secret", nsp);
+	Oid			relid = get_relname_relid(relname, get_namespace_oid(RETENTION_SCHEMA, false));
 	Relation	rel;
 	TableScanDesc scan;
 	HeapTuple	tuple;
 	Snapshot	snapshot;
-	bool		found = false;
+	struct varlena *result = NULL;
 
 	if (!OidIsValid(relid))
-		elog(ERROR, "retention._secret is missing");
+		return NULL;
 	rel = table_open(relid, AccessShareLock);
 	snapshot = RegisterSnapshot(GetLatestSnapshot());
 	scan = table_beginscan(rel, snapshot, 0, NULL);
-	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	if ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
 	{
 		bool		isnull;
 		Datum		value = heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull);
-		bytea	   *bytes;
 
-		if (isnull)
-			continue;
-		bytes = DatumGetByteaPP(value);
-		if (VARSIZE_ANY_EXHDR(bytes) != RETENTION_KEY_BYTES)
-			continue;
-		memcpy(key, VARDATA_ANY(bytes), RETENTION_KEY_BYTES);
-		found = true;
-		break;
+		if (!isnull)
+			result = PG_DETOAST_DATUM_COPY(value);
 	}
 	table_endscan(scan);
 	UnregisterSnapshot(snapshot);
 	table_close(rel, AccessShareLock);
-	if (!found)
+	return result;
+}
+
+/* Reads the 32-byte key of this database into key[]. */
+static void
+load_key_unchecked(uint8 *key)
+{
+	struct varlena *bytes = one_row_value("_secret");
+
+	if (bytes == NULL || VARSIZE_ANY_EXHDR(bytes) != RETENTION_KEY_BYTES)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 				 errmsg("pg_retention's secret key is missing"),
 				 errhint("Reinstall the extension, or restore retention._secret from a dump of this database.")));
+	memcpy(key, VARDATA_ANY(bytes), RETENTION_KEY_BYTES);
+	explicit_bzero(bytes, VARSIZE_ANY(bytes));
+	pfree(bytes);
 }
 
 /*
@@ -114,30 +120,9 @@ retention_load_key(uint8 *key)
 static char *
 stored_key_id(void)
 {
-	Oid			relid = get_relname_relid("_key_check", get_namespace_oid(RETENTION_SCHEMA, false));
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tuple;
-	Snapshot	snapshot;
-	char	   *id = NULL;
+	struct varlena *id = one_row_value("_key_check");
 
-	if (!OidIsValid(relid))
-		return NULL;
-	rel = table_open(relid, AccessShareLock);
-	snapshot = RegisterSnapshot(GetLatestSnapshot());
-	scan = table_beginscan(rel, snapshot, 0, NULL);
-	if ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
-	{
-		bool		isnull;
-		Datum		value = heap_getattr(tuple, 2, RelationGetDescr(rel), &isnull);
-
-		if (!isnull)
-			id = TextDatumGetCString(value);
-	}
-	table_endscan(scan);
-	UnregisterSnapshot(snapshot);
-	table_close(rel, AccessShareLock);
-	return id;
+	return id ? text_to_cstring((text *) id) : NULL;
 }
 
 /*
@@ -149,9 +134,15 @@ stored_key_id(void)
 static void
 check_key(const uint8 *key)
 {
-	char	   *stored = stored_key_id();
+	/* once per command: is_suppressed() loads the key for every row it checks */
+	static LocalTransactionId checked_in = InvalidLocalTransactionId;
+	static CommandId checked_at = InvalidCommandId;
+	char	   *stored;
 	char	   *current;
 
+	if (checked_in == MyProc->lxid && checked_at == GetCurrentCommandId(false))
+		return;
+	stored = stored_key_id();
 	if (stored == NULL)
 		return;
 	current = retention_ledger_key_id(key);
@@ -161,7 +152,14 @@ check_key(const uint8 *key)
 				 errmsg("pg_retention's key is not the one its holds and suppression list were made with"),
 				 errdetail("They were made with key %s; retention._secret holds key %s. A restore loaded them without their key.",
 						   stored, current),
-				 errhint("Restore retention._secret from the same dump, as a superuser (pg_restore --data-only --table=_secret). Until then enforcement, erasure, export and the suppression list stop: held data would not be held.")));
+				 errhint("Restore retention._secret from the same dump, as a superuser (pg_restore --data-only -n retention -t _secret). Until then enforcement, erasure, export and the suppression list stop: held data would not be held.")));
+
+	/*
+	 * the key changes within a command only in _secret_restore, which reads
+	 * it unchecked
+	 */
+	checked_in = MyProc->lxid;
+	checked_at = GetCurrentCommandId(false);
 }
 
 /*
